@@ -1,0 +1,7 @@
+//! # reshimu-collector
+//!
+//! An OpenTelemetry collector stage: receive OTLP, rebuild the intent lineage,
+//! score every span against its root intent, write ClickHouse and forward OTLP.
+//!
+//! Data flows one way: `receive -> lineage -> score -> sink`. The folders of
+//! this crate follow that order.

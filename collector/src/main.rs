@@ -1,0 +1,5 @@
+//! The `reshimu-collector` command line.
+
+fn main() -> anyhow::Result<()> {
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Shared helpers for Reshimu's end-to-end tests.
