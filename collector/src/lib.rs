@@ -5,3 +5,5 @@
 //!
 //! Data flows one way: `receive -> lineage -> score -> sink`. The folders of
 //! this crate follow that order.
+
+pub mod queue;

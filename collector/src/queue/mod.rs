@@ -1,0 +1,232 @@
+//! The bounded queue between the receivers and the processing stages.
+//!
+//! A receiver acknowledges a request only once [`QueueSender::submit`] has
+//! accepted it, so "accepted" always means "queued" (and, with the spool on,
+//! "on disk"). The queue is bounded in requests *and* in encoded bytes, so
+//! memory stays bounded whatever the clients send; when it is full the sender
+//! learns how long to wait, which receivers turn into gRPC `RESOURCE_EXHAUSTED`
+//! or HTTP 429 with `Retry-After`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use tokio::sync::mpsc;
+
+/// One accepted export request, decoded once at the edge.
+#[derive(Debug)]
+pub struct Received {
+    /// The decoded request.
+    pub request: ExportTraceServiceRequest,
+    /// Size of the request as received (after decompression), for byte accounting.
+    pub encoded_len: usize,
+    /// When the receiver accepted it.
+    pub received_at: SystemTime,
+    /// How many spans it holds.
+    pub span_count: usize,
+}
+
+impl Received {
+    /// Wraps a decoded request, counting its spans.
+    pub fn new(request: ExportTraceServiceRequest, encoded_len: usize) -> Self {
+        let span_count = request
+            .resource_spans
+            .iter()
+            .flat_map(|r| &r.scope_spans)
+            .map(|s| s.spans.len())
+            .sum();
+        Self {
+            request,
+            encoded_len,
+            received_at: SystemTime::now(),
+            span_count,
+        }
+    }
+}
+
+/// Why a request was not queued.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum SubmitError {
+    /// The queue is at its request or byte bound; retry after the given delay.
+    #[error("queue full ({reason}); retry after {retry_after:?}")]
+    Full {
+        /// Which bound was hit.
+        reason: &'static str,
+        /// Suggested client back-off.
+        retry_after: Duration,
+    },
+    /// The collector is shutting down.
+    #[error("collector is shutting down")]
+    Closed,
+}
+
+/// Limits of the in-memory queue.
+#[derive(Debug, Clone, Copy)]
+pub struct QueueLimits {
+    /// Maximum queued requests.
+    pub max_requests: usize,
+    /// Maximum queued bytes (sum of [`Received::encoded_len`]).
+    pub max_bytes: usize,
+    /// Back-off suggested to clients when full.
+    pub retry_after: Duration,
+}
+
+impl Default for QueueLimits {
+    fn default() -> Self {
+        Self {
+            max_requests: 1024,
+            max_bytes: 64 * 1024 * 1024,
+            retry_after: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Creates a bounded queue.
+///
+/// ```
+/// # tokio_test_block_on(async {
+/// use reshimu_collector::queue::{bounded, QueueLimits, Received};
+/// use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+/// let (tx, mut rx) = bounded(QueueLimits::default());
+/// tx.submit(Received::new(ExportTraceServiceRequest::default(), 0)).unwrap();
+/// assert!(rx.recv().await.is_some());
+/// # });
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+/// # }
+/// ```
+pub fn bounded(limits: QueueLimits) -> (QueueSender, QueueReceiver) {
+    let (tx, rx) = mpsc::channel(limits.max_requests.max(1));
+    let bytes = Arc::new(AtomicUsize::new(0));
+    (
+        QueueSender {
+            tx,
+            bytes: Arc::clone(&bytes),
+            limits,
+        },
+        QueueReceiver { rx, bytes },
+    )
+}
+
+/// The receivers' end of the queue. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct QueueSender {
+    tx: mpsc::Sender<Received>,
+    bytes: Arc<AtomicUsize>,
+    limits: QueueLimits,
+}
+
+impl QueueSender {
+    /// Queues a request without waiting; refuses it when a bound is reached.
+    pub fn submit(&self, item: Received) -> Result<(), SubmitError> {
+        let len = item.encoded_len;
+        let before = self.bytes.fetch_add(len, Ordering::AcqRel);
+        // A single request larger than the whole byte budget still goes through
+        // an empty queue, so an oversize-but-allowed request is never refused forever.
+        if before > 0 && before + len > self.limits.max_bytes {
+            self.bytes.fetch_sub(len, Ordering::AcqRel);
+            return Err(SubmitError::Full {
+                reason: "bytes",
+                retry_after: self.limits.retry_after,
+            });
+        }
+        self.tx.try_send(item).map_err(|e| {
+            self.bytes.fetch_sub(len, Ordering::AcqRel);
+            match e {
+                mpsc::error::TrySendError::Full(_) => SubmitError::Full {
+                    reason: "requests",
+                    retry_after: self.limits.retry_after,
+                },
+                mpsc::error::TrySendError::Closed(_) => SubmitError::Closed,
+            }
+        })
+    }
+
+    /// Bytes currently queued.
+    pub fn queued_bytes(&self) -> usize {
+        self.bytes.load(Ordering::Acquire)
+    }
+
+    /// Requests currently queued.
+    pub fn queued_requests(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
+    }
+}
+
+/// The processing end of the queue.
+#[derive(Debug)]
+pub struct QueueReceiver {
+    rx: mpsc::Receiver<Received>,
+    bytes: Arc<AtomicUsize>,
+}
+
+impl QueueReceiver {
+    /// Next request, or `None` once every sender is gone and the queue is drained.
+    pub async fn recv(&mut self) -> Option<Received> {
+        let item = self.rx.recv().await?;
+        self.bytes.fetch_sub(item.encoded_len, Ordering::AcqRel);
+        Some(item)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(len: usize) -> Received {
+        Received::new(ExportTraceServiceRequest::default(), len)
+    }
+
+    #[test]
+    fn refuses_when_request_bound_reached() {
+        let (tx, _rx) = bounded(QueueLimits {
+            max_requests: 2,
+            ..QueueLimits::default()
+        });
+        tx.submit(item(1)).unwrap();
+        tx.submit(item(1)).unwrap();
+        assert!(matches!(
+            tx.submit(item(1)),
+            Err(SubmitError::Full {
+                reason: "requests",
+                ..
+            })
+        ));
+        assert_eq!(tx.queued_requests(), 2);
+    }
+
+    #[test]
+    fn refuses_when_byte_bound_reached_but_never_starves_a_big_request() {
+        let (tx, _rx) = bounded(QueueLimits {
+            max_bytes: 100,
+            ..QueueLimits::default()
+        });
+        tx.submit(item(150)).unwrap();
+        assert!(matches!(
+            tx.submit(item(1)),
+            Err(SubmitError::Full { reason: "bytes", .. })
+        ));
+        assert_eq!(tx.queued_bytes(), 150);
+    }
+
+    #[tokio::test]
+    async fn receiving_releases_bytes() {
+        let (tx, mut rx) = bounded(QueueLimits {
+            max_bytes: 100,
+            ..QueueLimits::default()
+        });
+        tx.submit(item(80)).unwrap();
+        rx.recv().await.unwrap();
+        assert_eq!(tx.queued_bytes(), 0);
+        tx.submit(item(80)).unwrap();
+    }
+
+    #[test]
+    fn closed_queue_says_so() {
+        let (tx, rx) = bounded(QueueLimits::default());
+        drop(rx);
+        assert_eq!(tx.submit(item(1)), Err(SubmitError::Closed));
+        assert_eq!(tx.queued_bytes(), 0);
+    }
+}
