@@ -1,0 +1,100 @@
+//! A resolved intent and its place in the delegation tree.
+
+use std::sync::Arc;
+
+use super::facts::Declaration;
+
+/// One intent in a session's delegation tree, linked to its parent so a span's
+/// whole chain (root first) is reachable without further lookups.
+#[derive(Debug)]
+pub struct IntentNode {
+    /// The intent id.
+    pub id: Arc<str>,
+    /// The intent it contracts from; `None` at the root, and for orphans whose
+    /// parent never arrived.
+    pub parent: Option<Arc<IntentNode>>,
+    /// The root of the chain (this node's id at the root).
+    pub root_id: Arc<str>,
+    /// 0 at the root, +1 per contraction.
+    pub depth: u32,
+    /// What was declared. `None` when spans reference an intent whose
+    /// declaration never arrived (not in flight, not in ClickHouse).
+    pub declaration: Option<Declaration>,
+    /// True when the chain is incomplete: the declaration or an ancestor is missing.
+    pub orphan: bool,
+    /// `Some(false)` when the agent's claimed digest differs from the recomputed one.
+    pub digest_valid: Option<bool>,
+}
+
+impl IntentNode {
+    /// A node for a declaration whose parent is `parent` (complete or absent).
+    pub fn declared(
+        declaration: Declaration,
+        parent: Option<Arc<IntentNode>>,
+        orphan: bool,
+    ) -> Self {
+        let digest_valid = declaration
+            .claimed_digest
+            .as_deref()
+            .map(|claimed| claimed.eq_ignore_ascii_case(&declaration.spec.digest()));
+        let (root_id, depth, orphan) = match &parent {
+            Some(p) => (Arc::clone(&p.root_id), p.depth + 1, orphan || p.orphan),
+            None => (Arc::clone(&declaration.intent_id), 0, orphan),
+        };
+        Self {
+            id: Arc::clone(&declaration.intent_id),
+            parent,
+            root_id,
+            depth,
+            declaration: Some(declaration),
+            orphan,
+            digest_valid,
+        }
+    }
+
+    /// A stand-in for an intent that spans reference but nobody declared.
+    pub fn undeclared(id: Arc<str>) -> Self {
+        Self {
+            root_id: Arc::clone(&id),
+            id,
+            parent: None,
+            depth: 0,
+            declaration: None,
+            orphan: true,
+            digest_valid: None,
+        }
+    }
+
+    /// The chain from the root down to this node.
+    pub fn chain(&self) -> Vec<&IntentNode> {
+        let mut chain = Vec::with_capacity(self.depth as usize + 1);
+        let mut node = Some(self);
+        while let Some(n) = node {
+            chain.push(n);
+            node = n.parent.as_deref();
+        }
+        chain.reverse();
+        chain
+    }
+
+    /// Intent ids from the root down to this node.
+    pub fn lineage_path(&self) -> Vec<Arc<str>> {
+        self.chain()
+            .into_iter()
+            .map(|n| Arc::clone(&n.id))
+            .collect()
+    }
+
+    /// The id of the intent this one contracts from, declared or not.
+    pub fn parent_id(&self) -> Option<&Arc<str>> {
+        self.declaration.as_ref().and_then(|d| d.parent_id.as_ref())
+    }
+
+    /// The session this intent belongs to, as declared anywhere up its chain.
+    pub fn declared_session(&self) -> Option<&Arc<str>> {
+        self.chain()
+            .into_iter()
+            .rev()
+            .find_map(|n| n.declaration.as_ref().and_then(|d| d.session_id.as_ref()))
+    }
+}

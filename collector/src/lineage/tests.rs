@@ -1,0 +1,302 @@
+//! Resolver scenarios, written against span facts so each rule is visible.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reshimu_intent::spec::IntentSpec;
+
+use super::*;
+
+fn key(trace: u8, span: u8) -> SpanKey {
+    ([trace; 16], [span; 8])
+}
+
+fn spec(objective: &str) -> IntentSpec {
+    IntentSpec {
+        objective: objective.into(),
+        scope: "customers table only".into(),
+        constraints: "no writes".into(),
+        guards: vec![],
+    }
+}
+
+fn declaring(trace: u8, span: u8, id: &str, parent: Option<&str>) -> SpanFacts {
+    SpanFacts {
+        key: Some(key(trace, span)),
+        intent_id: Some(id.into()),
+        declaration: Some(Declaration {
+            intent_id: id.into(),
+            parent_id: parent.map(Arc::from),
+            spec: spec(&format!("objective of {id}")),
+            claimed_digest: None,
+            session_id: Some("s-1".into()),
+            agent: None,
+            declared_by: Some(key(trace, span)),
+            declared_at_unix_nano: 0,
+        }),
+        ..SpanFacts::default()
+    }
+}
+
+fn referencing(trace: u8, span: u8, id: &str) -> SpanFacts {
+    SpanFacts {
+        key: Some(key(trace, span)),
+        intent_id: Some(id.into()),
+        ..SpanFacts::default()
+    }
+}
+
+fn plain(trace: u8, span: u8, parent: Option<u8>) -> SpanFacts {
+    SpanFacts {
+        key: Some(key(trace, span)),
+        parent: parent.map(|p| key(trace, p)),
+        ..SpanFacts::default()
+    }
+}
+
+fn resolver() -> Resolver<&'static str> {
+    Resolver::new(LineageLimits::default())
+}
+
+fn intent_of(l: &SpanLineage) -> Option<&str> {
+    l.intent.as_ref().map(|n| &*n.id)
+}
+
+#[test]
+fn declaration_and_references_in_one_request_resolve_at_once() {
+    let mut r = resolver();
+    let now = Instant::now();
+    let out = r.ingest(
+        "req",
+        vec![referencing(1, 2, "root"), declaring(1, 1, "root", None)],
+        now,
+    );
+    assert_eq!(out.len(), 1);
+    let spans = &out[0].spans;
+    assert_eq!(intent_of(&spans[0]), Some("root"));
+    assert!(!spans[0].declares);
+    assert!(spans[1].declares);
+    assert_eq!(spans[0].intent.as_ref().unwrap().depth, 0);
+    assert_eq!(&*spans[0].session_id, "s-1");
+}
+
+#[test]
+fn children_exported_before_the_declaring_root_wait_for_it() {
+    let mut r = resolver();
+    let now = Instant::now();
+    assert!(
+        r.ingest("children", vec![referencing(1, 2, "root")], now)
+            .is_empty()
+    );
+    assert_eq!(r.held_spans(), 1);
+    let out = r.ingest("root", vec![declaring(1, 1, "root", None)], now);
+    let order: Vec<_> = out.iter().map(|o| o.payload).collect();
+    assert_eq!(order, vec!["children", "root"]);
+    assert_eq!(r.held_spans(), 0);
+}
+
+#[test]
+fn contractions_form_a_chain_with_depths_and_paths() {
+    let mut r = resolver();
+    let now = Instant::now();
+    // Deepest first, as spans end bottom-up.
+    assert!(
+        r.ingest(
+            "g",
+            vec![
+                declaring(2, 3, "grandchild", Some("child")),
+                referencing(2, 4, "grandchild")
+            ],
+            now
+        )
+        .is_empty()
+    );
+    assert!(
+        r.ingest("c", vec![declaring(1, 2, "child", Some("root"))], now)
+            .is_empty()
+    );
+    let out = r.ingest("r", vec![declaring(1, 1, "root", None)], now);
+    assert_eq!(out.len(), 3);
+    let g = out.iter().find(|o| o.payload == "g").unwrap();
+    let node = g.spans[1].intent.as_ref().unwrap();
+    assert_eq!(node.depth, 2);
+    assert_eq!(&*node.root_id, "root");
+    let path: Vec<String> = node.lineage_path().iter().map(|s| s.to_string()).collect();
+    assert_eq!(path, ["root", "child", "grandchild"]);
+    assert!(!node.orphan);
+}
+
+#[test]
+fn spans_without_intent_inherit_from_parent_even_out_of_order() {
+    let mut r = resolver();
+    let now = Instant::now();
+    // Grandchild listed before its parent in the same request.
+    let out = r.ingest(
+        "req",
+        vec![
+            plain(1, 3, Some(2)),
+            plain(1, 2, Some(1)),
+            referencing(1, 1, "root"),
+            declaring(9, 9, "root", None),
+        ],
+        now,
+    );
+    assert_eq!(out.len(), 1);
+    assert_eq!(intent_of(&out[0].spans[0]), Some("root"));
+    assert_eq!(intent_of(&out[0].spans[1]), Some("root"));
+}
+
+#[test]
+fn a_span_link_carries_the_intent_into_another_trace() {
+    let mut r = resolver();
+    let now = Instant::now();
+    r.ingest("a", vec![declaring(1, 1, "root", None)], now);
+    let linked = SpanFacts {
+        key: Some(key(2, 1)),
+        links: vec![key(1, 1)],
+        ..SpanFacts::default()
+    };
+    let out = r.ingest("b", vec![linked, plain(2, 2, Some(1))], now);
+    assert_eq!(intent_of(&out[0].spans[0]), Some("root"));
+    assert_eq!(intent_of(&out[0].spans[1]), Some("root"));
+}
+
+#[test]
+fn a_trace_root_without_intent_is_unscoped_at_once() {
+    let mut r = resolver();
+    let out = r.ingest(
+        "req",
+        vec![plain(1, 1, None), plain(1, 2, Some(1))],
+        Instant::now(),
+    );
+    assert_eq!(out.len(), 1);
+    assert!(out[0].spans.iter().all(|s| s.intent.is_none()));
+    assert_eq!(&*out[0].spans[0].session_id, "");
+}
+
+#[test]
+fn missing_intents_are_asked_for_after_the_wait_and_supplied() {
+    let mut r = resolver();
+    let start = Instant::now();
+    assert!(
+        r.ingest("req", vec![referencing(1, 2, "stored")], start)
+            .is_empty()
+    );
+    assert!(r.missing_intents(start).is_empty(), "nothing expired yet");
+    let later = start + Duration::from_secs(3);
+    assert_eq!(r.missing_intents(later), vec![Arc::<str>::from("stored")]);
+    let stored = declaring(5, 5, "stored", None).declaration.unwrap();
+    let out = r.supply(vec![stored]);
+    assert_eq!(out.len(), 1);
+    assert_eq!(intent_of(&out[0].spans[0]), Some("stored"));
+    assert!(!out[0].spans[0].intent.as_ref().unwrap().orphan);
+}
+
+#[test]
+fn intents_that_never_arrive_become_orphans_and_later_spans_do_not_wait() {
+    let mut r = resolver();
+    let start = Instant::now();
+    r.ingest(
+        "req",
+        vec![
+            referencing(1, 2, "ghost"),
+            declaring(1, 3, "child", Some("lost-parent")),
+        ],
+        start,
+    );
+    let later = start + Duration::from_secs(3);
+    assert!(r.release_expired(start).is_empty());
+    let out = r.release_expired(later);
+    assert_eq!(out.len(), 1);
+    let ghost = out[0].spans[0].intent.as_ref().unwrap();
+    assert!(ghost.orphan && ghost.declaration.is_none());
+    let child = out[0].spans[1].intent.as_ref().unwrap();
+    assert!(child.orphan);
+    assert!(child.declaration.is_some());
+    assert_eq!(child.depth, 0);
+    // Known now (as an orphan), so the next span is not held.
+    assert_eq!(
+        r.ingest("next", vec![referencing(1, 4, "ghost")], later)
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_late_declaration_replaces_the_stand_in() {
+    let mut r = resolver();
+    let start = Instant::now();
+    r.ingest("req", vec![referencing(1, 2, "late")], start);
+    r.release_expired(start + Duration::from_secs(3));
+    r.ingest("decl", vec![declaring(1, 1, "late", None)], start);
+    assert!(r.intent("late").unwrap().declaration.is_some());
+}
+
+#[test]
+fn pending_spans_are_bounded() {
+    let mut r = Resolver::new(LineageLimits {
+        max_pending_spans: 3,
+        ..LineageLimits::default()
+    });
+    let now = Instant::now();
+    assert!(
+        r.ingest(
+            "a",
+            vec![referencing(1, 1, "x"), referencing(1, 2, "x")],
+            now
+        )
+        .is_empty()
+    );
+    let out = r.ingest(
+        "b",
+        vec![referencing(1, 3, "x"), referencing(1, 4, "x")],
+        now,
+    );
+    assert_eq!(out.iter().map(|o| o.payload).collect::<Vec<_>>(), vec!["a"]);
+    assert_eq!(r.evictions().early_releases, 1);
+    assert_eq!(r.held_spans(), 2);
+}
+
+#[test]
+fn intents_are_bounded() {
+    let mut r = Resolver::new(LineageLimits {
+        max_intents: 2,
+        ..LineageLimits::default()
+    });
+    let now = Instant::now();
+    for (i, id) in ["a", "b", "c"].into_iter().enumerate() {
+        r.ingest("x", vec![declaring(1, i as u8 + 1, id, None)], now);
+    }
+    assert_eq!(r.known_intents(), 2);
+    assert!(r.intent("a").is_none());
+    assert_eq!(r.evictions().intents, 1);
+}
+
+#[test]
+fn digest_mismatch_is_detected() {
+    let mut good = declaring(1, 1, "root", None);
+    let d = good.declaration.as_mut().unwrap();
+    d.claimed_digest = Some(d.spec.digest().to_uppercase());
+    let mut bad = declaring(1, 2, "other", None);
+    bad.declaration.as_mut().unwrap().claimed_digest = Some("00".repeat(32));
+    let mut r = resolver();
+    let out = r.ingest("x", vec![good, bad], Instant::now());
+    assert_eq!(
+        out[0].spans[0].intent.as_ref().unwrap().digest_valid,
+        Some(true)
+    );
+    assert_eq!(
+        out[0].spans[1].intent.as_ref().unwrap().digest_valid,
+        Some(false)
+    );
+}
+
+#[test]
+fn release_all_flushes_everything() {
+    let mut r = resolver();
+    r.ingest("a", vec![plain(1, 2, Some(1))], Instant::now());
+    let out = r.release_all();
+    assert_eq!(out.len(), 1);
+    assert!(out[0].spans[0].intent.is_none());
+    assert_eq!(r.held_spans(), 0);
+}
