@@ -1,12 +1,51 @@
-//! The intent spec: three bullets plus optional guard lines.
+//! The intent spec: three bullets plus optional guard lines, and its validation.
 //!
-//! CONTRACT (filled in by the foundation work): validation with typed errors,
-//! canonical JSON, sha256 digest, conversion to and from attributes.
+//! Rules enforced by [`IntentSpec::validate`] (the JSON Schema
+//! `schemas/intent.schema.json` states the same rules, except that it cannot
+//! see a term defined twice):
+//!
+//! - `objective` is required: not empty, not only whitespace.
+//! - `scope` and `constraints` may be empty (the scorer then has less to go on),
+//!   but not whitespace only, which is almost always a templating accident.
+//! - Each bullet is at most [`MAX_BULLET_CHARS`] characters and holds no control
+//!   characters except tab, line feed and carriage return.
+//! - `guards` follow the grammar of [`crate::guard`].
+//!
+//! Lengths are counted in Unicode scalar values, as JSON Schema's `maxLength`
+//! counts them, so both agree on every input.
 
+use crate::guard::{GuardSet, GuardSetError};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use thiserror::Error;
+
+/// Maximum length of `objective`, `scope` or `constraints`, in characters.
+pub const MAX_BULLET_CHARS: usize = 4096;
 
 /// A declared intent: what a session (or a delegate) must achieve, within which
 /// boundaries, and what must not happen.
+///
+/// ```
+/// use reshimu_intent::IntentSpec;
+///
+/// let spec = IntentSpec {
+///     objective: "Audit the inactive customer accounts and prepare a summary".into(),
+///     scope: "inactive = last_login older than 90 days; customers table only; read access".into(),
+///     constraints: "no writes; no recommendations; do not contact customers".into(),
+///     guards: vec![
+///         "deny sql write".into(),
+///         "deny message send".into(),
+///         "define inactive = last_login > 90 days".into(),
+///     ],
+/// };
+/// let parsed = spec.parse()?;
+/// assert!(parsed.guards().denies_sql_write());
+/// assert_eq!(
+///     parsed.digest(),
+///     "808da6166783e173497e7e5cec2d8d5e2494996d511ca6e707f508ccaa297cd7"
+/// );
+/// # Ok::<(), reshimu_intent::SpecError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IntentSpec {
@@ -20,3 +59,169 @@ pub struct IntentSpec {
     #[serde(default)]
     pub guards: Vec<String>,
 }
+
+/// One of the three bullets of a spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// `objective`
+    Objective,
+    /// `scope`
+    Scope,
+    /// `constraints`
+    Constraints,
+}
+
+impl Field {
+    /// The field's name in JSON and in the `reshimu.intent.*` attribute.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Field::Objective => "objective",
+            Field::Scope => "scope",
+            Field::Constraints => "constraints",
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a spec is invalid.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SpecError {
+    /// A required field is empty.
+    #[error("{field} is empty: it is required")]
+    Empty {
+        /// The field.
+        field: Field,
+    },
+    /// A field holds only whitespace.
+    #[error("{field} holds only whitespace")]
+    Blank {
+        /// The field.
+        field: Field,
+    },
+    /// A field is longer than [`MAX_BULLET_CHARS`].
+    #[error("{field} is {chars} characters long, the limit is {max}")]
+    TooLong {
+        /// The field.
+        field: Field,
+        /// Its length in characters.
+        chars: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A field holds a control character other than tab, LF or CR.
+    #[error("{field} holds control character U+{:04X} at character {position}", u32::from(*.ch))]
+    ControlChar {
+        /// The field.
+        field: Field,
+        /// 1-based character position.
+        position: usize,
+        /// The offending character.
+        ch: char,
+    },
+    /// The guards do not parse.
+    #[error(transparent)]
+    Guards(#[from] GuardSetError),
+}
+
+impl IntentSpec {
+    /// The bullets with their field names, in declaration order.
+    pub fn bullets(&self) -> [(Field, &str); 3] {
+        [
+            (Field::Objective, self.objective.as_str()),
+            (Field::Scope, self.scope.as_str()),
+            (Field::Constraints, self.constraints.as_str()),
+        ]
+    }
+
+    /// Checks every rule (see the module docs) and compiles the guards.
+    /// Returns the first problem found, bullets before guards.
+    pub fn validate(&self) -> Result<GuardSet, SpecError> {
+        for (field, text) in self.bullets() {
+            check_bullet(field, text)?;
+        }
+        Ok(GuardSet::parse(&self.guards)?)
+    }
+
+    /// Validates the spec and keeps it with its compiled guards and digest,
+    /// the form the scorer works from (built once per intent).
+    pub fn parse(self) -> Result<ParsedIntent, SpecError> {
+        let guards = self.validate()?;
+        let digest = self.digest();
+        Ok(ParsedIntent {
+            spec: self,
+            guards,
+            digest,
+        })
+    }
+}
+
+fn check_bullet(field: Field, text: &str) -> Result<(), SpecError> {
+    if text.is_empty() {
+        return match field {
+            Field::Objective => Err(SpecError::Empty { field }),
+            Field::Scope | Field::Constraints => Ok(()),
+        };
+    }
+    let mut chars = 0;
+    let mut blank = true;
+    for (index, ch) in text.chars().enumerate() {
+        chars += 1;
+        blank &= ch.is_whitespace();
+        if ch.is_control() && !matches!(ch, '\t' | '\n' | '\r') {
+            return Err(SpecError::ControlChar {
+                field,
+                position: index + 1,
+                ch,
+            });
+        }
+    }
+    if chars > MAX_BULLET_CHARS {
+        return Err(SpecError::TooLong {
+            field,
+            chars,
+            max: MAX_BULLET_CHARS,
+        });
+    }
+    if blank {
+        return Err(SpecError::Blank { field });
+    }
+    Ok(())
+}
+
+/// A validated spec with its compiled guards and its digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedIntent {
+    spec: IntentSpec,
+    guards: GuardSet,
+    digest: String,
+}
+
+impl ParsedIntent {
+    /// The spec as declared.
+    pub fn spec(&self) -> &IntentSpec {
+        &self.spec
+    }
+
+    /// The compiled guards.
+    pub fn guards(&self) -> &GuardSet {
+        &self.guards
+    }
+
+    /// The lowercase hex sha256 of the canonical JSON (see [`IntentSpec::digest`]).
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// Gives the spec back.
+    pub fn into_spec(self) -> IntentSpec {
+        self.spec
+    }
+}
+
+#[cfg(test)]
+mod tests;
