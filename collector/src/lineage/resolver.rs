@@ -162,10 +162,12 @@ impl<P> Resolver<P> {
                 if r.is_some() {
                     continue;
                 }
-                if let Some(id) = &f.intent_id {
-                    if !self.nodes.contains_key(id) {
-                        missing.insert(Arc::clone(id));
-                    }
+                if let Some(id) = f
+                    .intent_id
+                    .as_ref()
+                    .filter(|id| !self.nodes.contains_key(*id))
+                {
+                    missing.insert(Arc::clone(id));
                 }
             }
         }
@@ -317,13 +319,8 @@ impl<P> Resolver<P> {
                     continue;
                 }
                 if let Some(lineage) = self.try_resolve(&h.facts[i]) {
-                    if let Some(key) = h.facts[i].key {
-                        if h.facts[i].intent_id.is_none() {
-                            self.index_span(
-                                key,
-                                lineage.intent.as_ref().map(|n| Arc::clone(&n.id)),
-                            );
-                        }
+                    if let (Some(key), None) = (h.facts[i].key, &h.facts[i].intent_id) {
+                        self.index_span(key, lineage.intent.as_ref().map(|n| Arc::clone(&n.id)));
                     }
                     h.resolved[i] = Some(lineage);
                     h.unresolved -= 1;
