@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The project's test command: all workspace tests against a local ClickHouse.
+#
+# Uses CLICKHOUSE_URL if already set; otherwise starts the launcher's server
+# (a chDB-backed ClickHouse HTTP interface; its virtualenv is built on first
+# use) and always stops it on exit. Exits with the test status.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+state_dir="target/clickhouse-run"
+pid_file="$state_dir/server.pid"
+
+if [[ -z "${CLICKHOUSE_URL:-}" ]]; then
+    cargo build --quiet -p reshimu-clickhouse-launcher --bin reshimu-clickhouse
+    mkdir -p "$state_dir"
+    rm -rf "$state_dir/data"
+    trap './target/debug/reshimu-clickhouse stop --pid-file "$pid_file" || true' EXIT
+    started="$(./target/debug/reshimu-clickhouse start --data "$state_dir/data" --pid-file "$pid_file")"
+    echo "$started"
+    export "${started?}"
+fi
+echo "tests/run.sh: using ClickHouse at $CLICKHOUSE_URL"
+
+status=0
+cargo test --workspace --all-targets --no-fail-fast "$@" || status=$?
+exit "$status"
