@@ -34,6 +34,8 @@ pub mod attr;
 pub mod attributes;
 pub mod canonical;
 pub mod guard;
+pub mod score;
+pub mod span;
 pub mod spec;
 
 pub use attributes::{AttrError, AttrValue, AttrValueRef, DeclaredIntent, DigestCheck};
