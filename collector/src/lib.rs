@@ -7,3 +7,5 @@
 //! this crate follow that order.
 
 pub mod queue;
+pub mod schema;
+pub mod sink;

@@ -1,0 +1,3 @@
+//! Where scored spans go.
+
+pub mod clickhouse;
