@@ -1,6 +1,9 @@
 //! The ClickHouse schema against the real engine (the local launcher:
 //! `CLICKHOUSE_URL`, a `clickhouse` binary, or chDB over HTTP).
 
+// Helpers outside #[test] functions unwrap too: a failure there is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use clickhouse::Client;
 use reshimu_clickhouse_launcher::LocalClickHouse;
 use reshimu_collector::schema::{self, SchemaError, SchemaOptions};

@@ -1,5 +1,8 @@
 //! `reshimu-collector migrate` as a user runs it.
 
+// Helpers outside #[test] functions unwrap too: a failure there is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::Command;
 
 use reshimu_clickhouse_launcher::LocalClickHouse;
