@@ -75,10 +75,12 @@ CREATE TABLE IF NOT EXISTS {{database}}.{{table spans}} {{on_cluster}}
     INDEX idx_verdict Verdict TYPE set(8) GRANULARITY 1,
     INDEX idx_alignment Alignment TYPE minmax GRANULARITY 1
 )
+-- The deduplication window makes a retried or replayed insert with the same
+-- insert_deduplication_token a no-op (the collector sends one per batch).
 ENGINE = {{engine MergeTree}}
 PARTITION BY toDate(Timestamp)
 ORDER BY (SessionId, toDateTime(Timestamp), TraceId)
 {{ttl toDateTime(Timestamp)}}
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000;
 
 {{distributed spans cityHash64(SessionId)}};

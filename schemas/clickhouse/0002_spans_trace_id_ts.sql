@@ -14,7 +14,7 @@ ENGINE = {{engine MergeTree}}
 PARTITION BY toDate(Start)
 ORDER BY (TraceId, Start)
 {{ttl Start}}
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000;
 
 {{distributed spans_trace_id_ts cityHash64(TraceId)}};
 

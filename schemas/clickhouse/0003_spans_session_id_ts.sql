@@ -17,7 +17,7 @@ ENGINE = {{engine MergeTree}}
 PARTITION BY toDate(Start)
 ORDER BY (SessionId, Start)
 {{ttl Start}}
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000;
 
 {{distributed spans_session_id_ts cityHash64(SessionId)}};
 

@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.{{table intents}} {{on_cluster}}
 ENGINE = {{engine ReplacingMergeTree(UpdatedAt)}}
 ORDER BY IntentId
 {{ttl toDateTime(DeclaredAt)}}
-SETTINGS index_granularity = 8192;
+SETTINGS index_granularity = 8192, non_replicated_deduplication_window = 10000;
 
 -- Sharded by IntentId so every version of an intent lands on the same shard,
 -- where ReplacingMergeTree can collapse it.

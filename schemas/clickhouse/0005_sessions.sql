@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.{{table sessions}} {{on_cluster}}
 ENGINE = {{engine AggregatingMergeTree}}
 ORDER BY SessionId
 {{ttl toDateTime(LastSeen)}}
-SETTINGS index_granularity = 8192;
+SETTINGS index_granularity = 8192, non_replicated_deduplication_window = 10000;
 
 {{distributed sessions cityHash64(SessionId)}};
 

@@ -15,10 +15,12 @@
 //! All of it is pure: the pipeline supplies time and ClickHouse lookups.
 
 pub mod facts;
+pub mod lookup;
 pub mod node;
 pub mod resolver;
 
 pub use facts::{Declaration, SpanFacts, SpanKey, read_span, resource_session, span_key};
+pub use lookup::IntentLookup;
 pub use node::IntentNode;
 pub use resolver::{EvictionCounts, LineageLimits, Released, Resolver, SpanLineage};
 

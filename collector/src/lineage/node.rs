@@ -2,6 +2,9 @@
 
 use std::sync::Arc;
 
+use reshimu_intent::score::PreparedIntent;
+use reshimu_intent::spec::IntentSpec;
+
 use super::facts::Declaration;
 
 /// One intent in a session's delegation tree, linked to its parent so a span's
@@ -24,6 +27,11 @@ pub struct IntentNode {
     pub orphan: bool,
     /// `Some(false)` when the agent's claimed digest differs from the recomputed one.
     pub digest_valid: Option<bool>,
+    /// The declaration prepared for scoring, once per intent.
+    pub prepared: Option<PreparedIntent>,
+    /// Why the declaration is invalid, when it is (an unknown guard line, an
+    /// over-long bullet...). The intent is then scored on what remains valid.
+    pub spec_error: Option<String>,
 }
 
 impl IntentNode {
@@ -37,6 +45,7 @@ impl IntentNode {
             .claimed_digest
             .as_deref()
             .map(|claimed| claimed.eq_ignore_ascii_case(&declaration.spec.digest()));
+        let (prepared, spec_error) = prepare(&declaration.spec);
         let (root_id, depth, orphan) = match &parent {
             Some(p) => (Arc::clone(&p.root_id), p.depth + 1, orphan || p.orphan),
             None => (Arc::clone(&declaration.intent_id), 0, orphan),
@@ -49,6 +58,8 @@ impl IntentNode {
             declaration: Some(declaration),
             orphan,
             digest_valid,
+            prepared,
+            spec_error,
         }
     }
 
@@ -62,6 +73,8 @@ impl IntentNode {
             declaration: None,
             orphan: true,
             digest_valid: None,
+            prepared: None,
+            spec_error: None,
         }
     }
 
@@ -97,4 +110,36 @@ impl IntentNode {
             .rev()
             .find_map(|n| n.declaration.as_ref().and_then(|d| d.session_id.as_ref()))
     }
+}
+
+/// Prepares a declared spec for scoring. An invalid spec is not thrown away:
+/// its bullets still say what the session is for, so it is prepared without
+/// the guards (or clipped bullets) that made it invalid, and the error is kept
+/// for the verdict.
+fn prepare(spec: &IntentSpec) -> (Option<PreparedIntent>, Option<String>) {
+    match PreparedIntent::new(spec.clone()) {
+        Ok(p) => (Some(p), None),
+        Err(error) => {
+            let salvaged = IntentSpec {
+                objective: clip(&spec.objective),
+                scope: clip(&spec.scope),
+                constraints: clip(&spec.constraints),
+                guards: spec
+                    .guards
+                    .iter()
+                    .filter(|line| reshimu_intent::guard::Guard::parse_line(line).is_ok())
+                    .take(reshimu_intent::guard::MAX_GUARDS)
+                    .cloned()
+                    .collect(),
+            };
+            (PreparedIntent::new(salvaged).ok(), Some(error.to_string()))
+        }
+    }
+}
+
+fn clip(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+        .take(reshimu_intent::spec::MAX_BULLET_CHARS)
+        .collect()
 }

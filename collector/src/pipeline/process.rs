@@ -1,0 +1,167 @@
+//! The processing loop.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use tokio::sync::mpsc;
+
+use crate::lineage::{
+    EvictionCounts, IntentLookup, LineageLimits, Released, Resolver, SpanFacts, read_span,
+    resource_session,
+};
+use crate::queue::{QueueReceiver, Received};
+use crate::score::{ScoredRequest, ScoringStage};
+use crate::telemetry::Telemetry;
+
+/// Where scored requests go: one bounded channel per sink.
+pub type Outputs = Vec<mpsc::Sender<Arc<ScoredRequest>>>;
+
+/// How long the lineage stage waits for ClickHouse when it asks for intents
+/// it has not seen; past that the spans are scored as orphans.
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Reads the lineage facts of every span of a request, in
+/// [`for_each_span`](crate::score::for_each_span) order.
+pub fn extract_facts(request: &ExportTraceServiceRequest) -> Vec<SpanFacts> {
+    let mut facts = Vec::new();
+    for rs in &request.resource_spans {
+        // A session id on the resource applies to all of its spans.
+        let session = rs
+            .resource
+            .as_ref()
+            .and_then(|r| resource_session(&r.attributes));
+        for ss in &rs.scope_spans {
+            facts.extend(
+                ss.spans
+                    .iter()
+                    .map(|span| read_span(span, session.as_ref())),
+            );
+        }
+    }
+    facts
+}
+
+/// The lineage and scoring stage with its state.
+pub struct ProcessingStage {
+    resolver: Resolver<(u64, Received)>,
+    scoring: ScoringStage,
+    lookup: Option<Arc<dyn IntentLookup>>,
+    telemetry: Telemetry,
+    next_seq: u64,
+    reported_evictions: EvictionCounts,
+}
+
+impl ProcessingStage {
+    /// A stage; sequence numbers start at `first_seq` (0 for a fresh run, the
+    /// spool's next number after a restart).
+    pub fn new(
+        limits: LineageLimits,
+        scoring: ScoringStage,
+        lookup: Option<Arc<dyn IntentLookup>>,
+        telemetry: Telemetry,
+        first_seq: u64,
+    ) -> Self {
+        Self {
+            resolver: Resolver::new(limits),
+            scoring,
+            lookup,
+            telemetry,
+            next_seq: first_seq,
+            reported_evictions: EvictionCounts::default(),
+        }
+    }
+
+    /// Runs until the queue closes and drains, then releases every held span.
+    pub async fn run(mut self, mut queue: QueueReceiver, outputs: Outputs) {
+        loop {
+            let next = match self.resolver.next_deadline() {
+                Some(deadline) => tokio::time::timeout_at(deadline.into(), queue.recv()).await,
+                None => Ok(queue.recv().await),
+            };
+            let released = match next {
+                Ok(Some(received)) => {
+                    let seq = self.next_seq;
+                    self.next_seq += 1;
+                    self.ingest(seq, received)
+                }
+                Ok(None) => break,
+                Err(_deadline) => Vec::new(),
+            };
+            send(self.score(released), &outputs).await;
+            let expired = self.expire(Instant::now()).await;
+            send(self.score(expired), &outputs).await;
+            self.report_evictions();
+        }
+        let rest = self.resolver.release_all();
+        send(self.score(rest), &outputs).await;
+    }
+
+    /// Takes one request with a given sequence number.
+    pub fn ingest(&mut self, seq: u64, received: Received) -> Vec<Released<(u64, Received)>> {
+        let facts = extract_facts(&received.request);
+        self.resolver.ingest((seq, received), facts, Instant::now())
+    }
+
+    /// Asks ClickHouse for the intents that requests past their wait still
+    /// miss, then releases those requests, as orphans where nothing was found.
+    pub async fn expire(&mut self, now: Instant) -> Vec<Released<(u64, Received)>> {
+        let mut released = Vec::new();
+        let missing = self.resolver.missing_intents(now);
+        if let (false, Some(lookup)) = (missing.is_empty(), &self.lookup) {
+            let found = tokio::time::timeout(LOOKUP_TIMEOUT, lookup.lookup(&missing))
+                .await
+                .unwrap_or_default();
+            released.extend(self.resolver.supply(found));
+        }
+        released.extend(self.resolver.release_expired(now));
+        released
+    }
+
+    /// Releases everything still held (end of input).
+    pub fn release_all(&mut self) -> Vec<Released<(u64, Received)>> {
+        self.resolver.release_all()
+    }
+
+    /// Scores released requests.
+    pub fn score(&self, released: Vec<Released<(u64, Received)>>) -> Vec<Arc<ScoredRequest>> {
+        released
+            .into_iter()
+            .map(|r| {
+                let (seq, received) = r.payload;
+                let scored = self.scoring.score(seq, received, r.spans);
+                for s in &scored.spans {
+                    self.telemetry.spans_scored(s.score.verdict.as_str(), 1);
+                }
+                Arc::new(scored)
+            })
+            .collect()
+    }
+
+    fn report_evictions(&mut self) {
+        let now = self.resolver.evictions();
+        let before = self.reported_evictions;
+        if now.intents > before.intents {
+            self.telemetry
+                .spans_evicted("intent_limit", now.intents - before.intents);
+        }
+        if now.spans > before.spans {
+            self.telemetry
+                .spans_evicted("span_index_limit", now.spans - before.spans);
+        }
+        if now.early_releases > before.early_releases {
+            self.telemetry
+                .spans_evicted("pending_limit", now.early_releases - before.early_releases);
+        }
+        self.reported_evictions = now;
+    }
+}
+
+async fn send(scored: Vec<Arc<ScoredRequest>>, outputs: &Outputs) {
+    for request in scored {
+        for out in outputs {
+            // A closed sink has shut down; the others still get the request.
+            let _ = out.send(Arc::clone(&request)).await;
+        }
+    }
+}

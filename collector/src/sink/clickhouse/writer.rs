@@ -1,0 +1,294 @@
+//! Batched, retried, deduplicated inserts into `spans` and `intents`.
+//!
+//! Batches close on rows, bytes or time. Each insert carries an
+//! `insert_deduplication_token` made of the collector run (or spool) id and
+//! the sequence numbers of the requests in it, so a batch retried after a
+//! timeout whose insert did land — or replayed from the spool after a crash —
+//! is not written twice (the tables keep a deduplication window).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::mpsc;
+
+use super::encode::encode_request;
+use super::rows::{IntentRow, SpanRow};
+use crate::config::ClickHouseConfig;
+use crate::score::ScoredRequest;
+use crate::telemetry::{ClickHouseState, Telemetry};
+
+/// Why an insert failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    /// ClickHouse refused or could not be reached.
+    #[error("insert into {table} failed: {source}")]
+    Insert {
+        /// The table.
+        table: &'static str,
+        /// The client's error.
+        #[source]
+        source: clickhouse::error::Error,
+    },
+}
+
+impl SinkError {
+    /// Whether trying again can help: network trouble, timeouts and server
+    /// errors can heal; rows that do not serialize cannot.
+    pub fn is_retryable(&self) -> bool {
+        use clickhouse::error::Error as E;
+        let SinkError::Insert { source, .. } = self;
+        !matches!(
+            source,
+            E::DataFormat(_)
+                | E::SchemaMismatch(_)
+                | E::SequenceMustHaveLength
+                | E::Custom(_)
+                | E::InvalidUtf8Encoding(_)
+        )
+    }
+}
+
+/// Called with the sequence numbers of requests once they are in ClickHouse
+/// (or given up on), so the spool can release them.
+pub type Acknowledge = Arc<dyn Fn(&[u64]) + Send + Sync>;
+
+/// Writes scored requests to ClickHouse.
+pub struct ClickHouseWriter {
+    client: clickhouse::Client,
+    config: ClickHouseConfig,
+    dedup_prefix: String,
+    telemetry: Telemetry,
+}
+
+impl ClickHouseWriter {
+    /// A writer for `config`. `dedup_prefix` must differ between collector
+    /// runs whose sequence numbers restart (a run id), and stay the same across
+    /// replays of the same spool (the spool id).
+    pub fn new(
+        config: &ClickHouseConfig,
+        dedup_prefix: impl Into<String>,
+        telemetry: Telemetry,
+    ) -> Self {
+        Self {
+            client: client(config),
+            config: config.clone(),
+            dedup_prefix: dedup_prefix.into(),
+            telemetry,
+        }
+    }
+
+    /// Consumes scored requests until the channel closes, flushing what is
+    /// left before returning.
+    pub async fn run(self, mut rx: mpsc::Receiver<Arc<ScoredRequest>>, ack: Option<Acknowledge>) {
+        let batch_cfg = self.config.batch.clone();
+        let mut batch: Vec<Arc<ScoredRequest>> = Vec::new();
+        let mut rows = 0usize;
+        let mut bytes = 0usize;
+        let mut deadline: Option<Instant> = None;
+        loop {
+            let next = match deadline {
+                Some(d) => tokio::time::timeout_at(d.into(), rx.recv()).await,
+                None => Ok(rx.recv().await),
+            };
+            match next {
+                Ok(Some(request)) => {
+                    rows += request.spans.len();
+                    bytes += request.received.encoded_len;
+                    deadline.get_or_insert_with(|| Instant::now() + batch_cfg.max_delay);
+                    batch.push(request);
+                    if rows < batch_cfg.max_rows && bytes < batch_cfg.max_bytes {
+                        continue;
+                    }
+                }
+                Ok(None) => {
+                    self.flush(&mut batch, ack.as_ref()).await;
+                    return;
+                }
+                Err(_elapsed) => {}
+            }
+            self.flush(&mut batch, ack.as_ref()).await;
+            rows = 0;
+            bytes = 0;
+            deadline = None;
+        }
+    }
+
+    async fn flush(&self, batch: &mut Vec<Arc<ScoredRequest>>, ack: Option<&Acknowledge>) {
+        if batch.is_empty() {
+            return;
+        }
+        let seqs: Vec<u64> = batch.iter().map(|r| r.seq).collect();
+        let token = format!("{}-{}", self.dedup_prefix, seq_ranges(&seqs));
+        let updated_at = now_nanos();
+        let mut spans = Vec::new();
+        let mut intents = Vec::new();
+        for request in batch.iter() {
+            encode_request(request, updated_at, &mut spans, &mut intents);
+        }
+        let span_count = spans.len() as u64;
+        self.write_with_retries(&spans, &intents, &token).await;
+        self.telemetry.spans_written("clickhouse", span_count);
+        if let Some(ack) = ack {
+            ack(&seqs);
+        }
+        batch.clear();
+    }
+
+    /// Retries retryable failures with exponential backoff and jitter until
+    /// they succeed; the bounded channel in front of the writer turns a long
+    /// outage into backpressure on the receivers rather than into loss.
+    async fn write_with_retries(&self, spans: &[SpanRow], intents: &[IntentRow], token: &str) {
+        let retry = &self.config.retry;
+        let mut backoff = retry.initial_backoff;
+        loop {
+            let started = Instant::now();
+            match self.write_once(spans, intents, token).await {
+                Ok(()) => {
+                    self.telemetry.observe_insert_latency(started.elapsed());
+                    self.telemetry.health().set_clickhouse(ClickHouseState::Up);
+                    return;
+                }
+                Err(e) if e.is_retryable() => {
+                    self.telemetry
+                        .health()
+                        .set_clickhouse(ClickHouseState::Down);
+                    self.telemetry.batch_retried("clickhouse");
+                    let wait = jitter(backoff);
+                    tracing::warn!(error = %e, retry_in = ?wait, rows = spans.len(), "ClickHouse insert failed; retrying");
+                    tokio::time::sleep(wait).await;
+                    backoff = (backoff * 2).min(retry.max_backoff);
+                }
+                Err(e) => {
+                    // Rows that cannot be serialized for this schema will never
+                    // go in; say so loudly rather than block every later batch.
+                    tracing::error!(error = %e, rows = spans.len(), token, "ClickHouse rejected a batch that cannot succeed; it is dropped");
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn write_once(
+        &self,
+        spans: &[SpanRow],
+        intents: &[IntentRow],
+        token: &str,
+    ) -> Result<(), SinkError> {
+        insert(
+            &self.client,
+            "spans",
+            spans,
+            &format!("{token}-spans"),
+            self.config.timeout,
+        )
+        .await?;
+        insert(
+            &self.client,
+            "intents",
+            intents,
+            &format!("{token}-intents"),
+            self.config.timeout,
+        )
+        .await
+    }
+}
+
+async fn insert<T>(
+    client: &clickhouse::Client,
+    table: &'static str,
+    rows: &[T],
+    token: &str,
+    timeout: Duration,
+) -> Result<(), SinkError>
+where
+    T: clickhouse::RowOwned + clickhouse::RowWrite,
+{
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let err = |source| SinkError::Insert { table, source };
+    let mut insert = client
+        .insert::<T>(table)
+        .await
+        .map_err(err)?
+        .with_timeouts(Some(timeout), Some(timeout))
+        .with_setting("insert_deduplication_token", token)
+        // Without this the lookup tables and `sessions` would count a
+        // replayed batch twice even though `spans` drops it.
+        .with_setting("deduplicate_blocks_in_dependent_materialized_views", "1");
+    for row in rows {
+        insert.write(row).await.map_err(err)?;
+    }
+    insert.end().await.map_err(err)
+}
+
+/// A client for the configured server and database.
+pub fn client(config: &ClickHouseConfig) -> clickhouse::Client {
+    clickhouse::Client::default()
+        .with_url(&config.url)
+        .with_user(&config.user)
+        .with_password(config.password.expose())
+        .with_database(&config.database)
+}
+
+/// `1-3,7` for sequence numbers 1, 2, 3 and 7: short tokens for long batches.
+fn seq_ranges(seqs: &[u64]) -> String {
+    let mut sorted = seqs.to_vec();
+    sorted.sort_unstable();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let start = sorted[i];
+        let mut end = start;
+        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
+            i += 1;
+            end = sorted[i];
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if start == end {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}-{end}"));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// ±20% so that many collectors retrying after one outage do not hit
+/// ClickHouse in lockstep.
+fn jitter(base: Duration) -> Duration {
+    let factor = 0.8 + fastrand::f64() * 0.4;
+    base.mul_f64(factor)
+}
+
+fn now_nanos() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_ranges_are_compact_and_order_independent() {
+        assert_eq!(seq_ranges(&[3, 1, 2, 7, 9, 8]), "1-3,7-9");
+        assert_eq!(seq_ranges(&[5]), "5");
+        assert_eq!(seq_ranges(&[]), "");
+    }
+
+    #[test]
+    fn jitter_stays_within_twenty_percent() {
+        for _ in 0..1000 {
+            let j = jitter(Duration::from_millis(1000));
+            assert!(
+                j >= Duration::from_millis(800) && j <= Duration::from_millis(1200),
+                "{j:?}"
+            );
+        }
+    }
+}
