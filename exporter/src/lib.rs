@@ -1,10 +1,58 @@
 //! # reshimu-exporter
 //!
-//! The agent-side half of Reshimu, built on `opentelemetry`,
-//! `opentelemetry_sdk` and `opentelemetry-otlp`. It declares the root intent of
-//! a session, declares a contraction on every delegation and stamps every span
-//! started inside an intent context with the intent it serves.
+//! The agent-side SDK of Reshimu, on the OpenTelemetry SDK:
 //!
-//! The crate re-exports the intent model so agents need a single dependency.
+//! - [`init`] builds a tracer provider with the OTLP exporter and the
+//!   [`ReshimuSpanProcessor`]; teams with their own provider add just the processor.
+//! - [`Session::start`] declares the root intent; [`Session::delegate`] declares
+//!   a contraction and judges it before the delegate starts; [`Session::check`]
+//!   judges an action before it runs, with the collector's scorer.
+//! - The processor stamps every span started in a session's context, by any
+//!   library, with `reshimu.intent.id`, `reshimu.intent.root_id`,
+//!   `reshimu.session.id` and `reshimu.delegation.depth`.
+//! - [`propagation`] carries the ids to sub-agents in other processes as
+//!   W3C Trace Context plus W3C Baggage.
+//!
+//! ```
+//! use opentelemetry_sdk::trace::SdkTracerProvider;
+//! use reshimu_exporter::{Action, ReshimuSpanProcessor, Session};
+//! use reshimu_intent::IntentSpec;
+//!
+//! let provider = SdkTracerProvider::builder()
+//!     .with_span_processor(ReshimuSpanProcessor::new())
+//!     .build();
+//! let session = Session::builder(IntentSpec {
+//!     objective: "Audit the inactive customer accounts and prepare a summary".into(),
+//!     scope: "inactive = last_login older than 90 days; customers table only; read access".into(),
+//!     constraints: "no writes; no recommendations; do not contact customers".into(),
+//!     guards: vec!["deny sql write".into()],
+//! })
+//! .workflow("inactive-accounts-audit")
+//! .tracer_provider(&provider)
+//! .start()?;
+//! let score = session.check(&Action::sql("DELETE FROM customers"))?;
+//! assert_eq!(score.verdict.as_str(), "violation"); // observe mode: recorded, not refused
+//! # Ok::<(), reshimu_exporter::Error>(())
+//! ```
 
-pub use reshimu_intent as intent;
+// Tests may unwrap: a panic there is a failed assertion.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+mod action;
+mod error;
+mod handoff;
+mod init;
+mod processor;
+pub mod propagation;
+mod record;
+mod scope;
+mod session;
+
+pub use action::Action;
+pub use error::Error;
+pub use handoff::{Handoff, HandoffIntent};
+pub use init::{Config, InitError, Protocol, init};
+pub use processor::ReshimuSpanProcessor;
+pub use record::{GUARD_ACTION, GUARD_MODE, GUARD_OUTCOME};
+pub use scope::{IntentIds, context_with_ids};
+pub use session::{Contraction, DECLARE_SPAN_NAME, Mode, Session, SessionBuilder, TRACER_NAME};
