@@ -6,6 +6,9 @@
 //! Data flows one way: `receive -> lineage -> score -> sink`. The folders of
 //! this crate follow that order.
 
+pub mod config;
 pub mod queue;
+pub mod receive;
 pub mod schema;
 pub mod sink;
+pub mod telemetry;

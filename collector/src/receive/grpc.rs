@@ -1,0 +1,115 @@
+//! OTLP/gRPC: the generated `TraceService`, with auth and size limits.
+
+use std::sync::Arc;
+
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use prost::Message;
+use tonic::codec::CompressionEncoding;
+use tonic::service::interceptor::InterceptedService;
+
+use super::intake::{Intake, Refusal};
+use super::status::{RpcStatus, code};
+use crate::telemetry::{Protocol, RefuseReason};
+
+const P: Protocol = Protocol::Grpc;
+
+/// The `TraceService` implementation.
+#[derive(Debug)]
+pub(crate) struct GrpcReceiver {
+    intake: Arc<Intake>,
+}
+
+#[tonic::async_trait]
+impl TraceService for GrpcReceiver {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let request = request.into_inner();
+        // tonic does not expose the wire size; the re-computed one is what
+        // the queue accounts anyway (decoded size, as for HTTP).
+        let len = request.encoded_len();
+        match self.intake.accept(P, request, len) {
+            Ok(rejected) => Ok(tonic::Response::new(ExportTraceServiceResponse {
+                partial_success: (rejected.count > 0).then(|| ExportTracePartialSuccess {
+                    rejected_spans: i64::try_from(rejected.count).unwrap_or(i64::MAX),
+                    error_message: rejected.message(),
+                }),
+            })),
+            Err(Refusal::Full(retry_after)) => Err(RpcStatus::new(
+                code::RESOURCE_EXHAUSTED,
+                "collector queue is full; retry later",
+                Some(retry_after),
+            )
+            .into_tonic()),
+            Err(Refusal::Closing) => Err(tonic::Status::unavailable("collector is shutting down")),
+        }
+    }
+}
+
+/// The service, ready for a tonic router: gzip both ways, the request size
+/// limit, and bearer-token checking before any decoding.
+pub(crate) fn service(
+    intake: Arc<Intake>,
+) -> InterceptedService<
+    TraceServiceServer<GrpcReceiver>,
+    impl tonic::service::Interceptor + Clone + Send + Sync + 'static,
+> {
+    let max = intake.max_request_bytes;
+    let server = TraceServiceServer::new(GrpcReceiver {
+        intake: Arc::clone(&intake),
+    })
+    .accept_compressed(CompressionEncoding::Gzip)
+    .send_compressed(CompressionEncoding::Gzip)
+    .max_decoding_message_size(max);
+    let interceptor = move |req: tonic::Request<()>| {
+        let header = req.metadata().get("authorization").map(|v| v.as_bytes());
+        match intake.auth.check(header) {
+            Ok(()) => {
+                if intake.is_closing() {
+                    intake.refuse_undecoded(P, RefuseReason::ShuttingDown);
+                    return Err(tonic::Status::unavailable("collector is shutting down"));
+                }
+                Ok(req)
+            }
+            Err(why) => {
+                intake.refuse_undecoded(P, RefuseReason::Unauthenticated);
+                Err(tonic::Status::unauthenticated(why))
+            }
+        }
+    };
+    InterceptedService::new(server, interceptor)
+}
+
+/// tonic answers an over-limit message with `OUT_OF_RANGE` (and a too-large
+/// decompressed one with `RESOURCE_EXHAUSTED`); OTLP clients expect
+/// `RESOURCE_EXHAUSTED` for both. Our own handler never returns `OUT_OF_RANGE`,
+/// so every such status here is the size limit: rewrite and count it.
+pub(crate) fn size_limit_status<B>(
+    intake: Arc<Intake>,
+) -> impl Fn(axum::http::Response<B>) -> axum::http::Response<B> + Clone {
+    const OUT_OF_RANGE: &[u8] = b"11";
+    move |mut response: axum::http::Response<B>| {
+        let headers = response.headers_mut();
+        let status = headers.get("grpc-status").map(|v| v.as_bytes());
+        if status == Some(OUT_OF_RANGE) {
+            headers.insert(
+                "grpc-status",
+                axum::http::HeaderValue::from(code::RESOURCE_EXHAUSTED),
+            );
+            intake.refuse_undecoded(P, RefuseReason::TooLarge);
+        } else if status == Some(b"8")
+            && headers
+                .get("grpc-message")
+                .is_some_and(|m| m.as_bytes().starts_with(b"Error%20decompressing"))
+        {
+            intake.refuse_undecoded(P, RefuseReason::TooLarge);
+        }
+        response
+    }
+}

@@ -1,0 +1,212 @@
+//! OTLP/HTTP: `POST /v1/traces` with protobuf or JSON bodies, optionally gzip.
+//!
+//! Answers follow the OTLP/HTTP specification: the response is encoded like
+//! the request; errors carry a `google.rpc.Status`; throttling sets
+//! `Retry-After`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use prost::Message;
+
+use super::body::{BodyError, Compression, Encoding, gunzip_limited, read_limited};
+use super::intake::{Intake, Refusal};
+use super::status::{RpcStatus, code};
+use super::validate::Rejected;
+use crate::telemetry::{Protocol, RefuseReason};
+
+const P: Protocol = Protocol::Http;
+
+/// The OTLP/HTTP routes.
+pub(crate) fn router(intake: Arc<Intake>) -> Router {
+    Router::new()
+        .route("/v1/traces", post(export))
+        .with_state(intake)
+}
+
+async fn export(State(intake): State<Arc<Intake>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    let encoding =
+        header_bytes(headers, header::CONTENT_TYPE).and_then(Encoding::from_content_type);
+    // Until the content type is known, errors are answered in JSON: readable by people and curl.
+    let reply = Reply(encoding.unwrap_or(Encoding::Json));
+
+    if intake.is_closing() {
+        intake.refuse_undecoded(P, RefuseReason::ShuttingDown);
+        return reply.shutting_down();
+    }
+    if let Err(why) = intake
+        .auth
+        .check(header_bytes(headers, header::AUTHORIZATION))
+    {
+        intake.refuse_undecoded(P, RefuseReason::Unauthenticated);
+        let mut response = reply.error(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, why, None);
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return response;
+    }
+    let Some(encoding) = encoding else {
+        intake.refuse_undecoded(P, RefuseReason::UnsupportedMediaType);
+        return reply.error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code::INVALID_ARGUMENT,
+            "unsupported Content-Type: use application/x-protobuf or application/json",
+            None,
+        );
+    };
+    let Some(compression) =
+        Compression::from_header(header_bytes(headers, header::CONTENT_ENCODING))
+    else {
+        intake.refuse_undecoded(P, RefuseReason::UnsupportedMediaType);
+        return reply.error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code::INVALID_ARGUMENT,
+            "unsupported Content-Encoding: use gzip or none",
+            None,
+        );
+    };
+
+    let limit = intake.max_request_bytes;
+    let too_large = |intake: &Intake| {
+        intake.refuse_undecoded(P, RefuseReason::TooLarge);
+        reply.error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            code::RESOURCE_EXHAUSTED,
+            &format!("request larger than {limit} bytes"),
+            None,
+        )
+    };
+    // Refuse an announced oversize body before reading any of it.
+    let announced = header_bytes(headers, header::CONTENT_LENGTH)
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return too_large(&intake);
+    }
+    let raw = match read_limited(body, limit).await {
+        Ok(raw) => raw,
+        Err(BodyError::TooLarge) => return too_large(&intake),
+        Err(BodyError::Invalid(why)) => return malformed(&intake, reply, why),
+    };
+    let bytes = match compression {
+        Compression::None => raw,
+        Compression::Gzip => match gunzip_limited(&raw, limit) {
+            Ok(bytes) => bytes,
+            Err(BodyError::TooLarge) => return too_large(&intake),
+            Err(BodyError::Invalid(why)) => return malformed(&intake, reply, why),
+        },
+    };
+
+    let decoded = match encoding {
+        Encoding::Protobuf => ExportTraceServiceRequest::decode(bytes.as_ref())
+            .map_err(|e| format!("invalid OTLP protobuf: {e}")),
+        Encoding::Json => serde_json::from_slice::<ExportTraceServiceRequest>(&bytes)
+            .map_err(|e| format!("invalid OTLP JSON: {e}")),
+    };
+    let request = match decoded {
+        Ok(request) => request,
+        Err(why) => return malformed(&intake, reply, why),
+    };
+
+    match intake.accept(P, request, bytes.len()) {
+        Ok(rejected) => reply.success(&rejected),
+        Err(Refusal::Full(retry_after)) => reply.error(
+            StatusCode::TOO_MANY_REQUESTS,
+            code::RESOURCE_EXHAUSTED,
+            "collector queue is full; retry later",
+            Some(retry_after),
+        ),
+        Err(Refusal::Closing) => reply.shutting_down(),
+    }
+}
+
+fn malformed(intake: &Intake, reply: Reply, why: String) -> Response {
+    intake.refuse_undecoded(P, RefuseReason::Malformed);
+    tracing::debug!(reason = %why, "refused malformed OTLP/HTTP request");
+    reply.error(StatusCode::BAD_REQUEST, code::INVALID_ARGUMENT, &why, None)
+}
+
+fn header_bytes(headers: &HeaderMap, name: header::HeaderName) -> Option<&[u8]> {
+    headers.get(name).map(HeaderValue::as_bytes)
+}
+
+/// Builds responses in the request's encoding.
+#[derive(Clone, Copy)]
+struct Reply(Encoding);
+
+impl Reply {
+    fn success(self, rejected: &Rejected) -> Response {
+        let body = match self.0 {
+            Encoding::Protobuf => ExportTraceServiceResponse {
+                partial_success: (rejected.count > 0).then(|| ExportTracePartialSuccess {
+                    rejected_spans: i64::try_from(rejected.count).unwrap_or(i64::MAX),
+                    error_message: rejected.message(),
+                }),
+            }
+            .encode_to_vec(),
+            // Written by hand: proto3 JSON wants int64 as a string, which the
+            // generated serde types do not do for this field.
+            Encoding::Json if rejected.count > 0 => serde_json::json!({
+                "partialSuccess": {
+                    "rejectedSpans": rejected.count.to_string(),
+                    "errorMessage": rejected.message(),
+                }
+            })
+            .to_string()
+            .into_bytes(),
+            Encoding::Json => b"{}".to_vec(),
+        };
+        self.body(StatusCode::OK, body)
+    }
+
+    fn error(
+        self,
+        status: StatusCode,
+        grpc_code: i32,
+        message: &str,
+        retry_after: Option<Duration>,
+    ) -> Response {
+        let rpc = RpcStatus::new(grpc_code, message, retry_after);
+        let body = match self.0 {
+            Encoding::Protobuf => rpc.encode_to_vec(),
+            Encoding::Json => rpc.to_json(retry_after).into_bytes(),
+        };
+        let mut response = self.body(status, body);
+        if let Some(delay) = retry_after {
+            // Retry-After is whole seconds; round up so clients never come back early.
+            let secs = delay.as_secs() + u64::from(delay.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
+        response
+    }
+
+    fn shutting_down(self) -> Response {
+        self.error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            code::UNAVAILABLE,
+            "collector is shutting down; retry against another instance",
+            Some(Duration::from_secs(1)),
+        )
+    }
+
+    fn body(self, status: StatusCode, body: Vec<u8>) -> Response {
+        (
+            status,
+            [(header::CONTENT_TYPE, self.0.content_type())],
+            body,
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,123 @@
+//! What both receivers do with a decoded request: validate, queue, count.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+
+use super::auth::BearerAuth;
+use super::validate::{Rejected, retain_valid};
+use crate::queue::{QueueSender, Received, SubmitError};
+use crate::telemetry::{Protocol, RefuseReason, Telemetry};
+
+/// The shared state behind both receivers.
+#[derive(Debug)]
+pub(crate) struct Intake {
+    pub queue: QueueSender,
+    pub telemetry: Telemetry,
+    pub auth: BearerAuth,
+    pub max_request_bytes: usize,
+    closing: AtomicBool,
+}
+
+/// Why a decoded request was not queued.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// Queue at a bound; retry after the delay.
+    Full(Duration),
+    /// Shutting down.
+    Closing,
+}
+
+impl Intake {
+    pub fn new(
+        queue: QueueSender,
+        telemetry: Telemetry,
+        auth: BearerAuth,
+        max_request_bytes: usize,
+    ) -> Self {
+        Self {
+            queue,
+            telemetry,
+            auth,
+            max_request_bytes,
+            closing: AtomicBool::new(false),
+        }
+    }
+
+    /// From now on, requests are answered "unavailable".
+    pub fn close(&self) {
+        self.closing.store(true, Ordering::Release);
+    }
+
+    pub fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::Acquire)
+    }
+
+    /// Queues a decoded request of `encoded_len` bytes, dropping invalid spans
+    /// alone; `Ok` carries what was dropped, for the partial-success answer.
+    pub fn accept(
+        &self,
+        protocol: Protocol,
+        mut request: ExportTraceServiceRequest,
+        encoded_len: usize,
+    ) -> Result<Rejected, Refusal> {
+        let received = span_count(&request);
+        self.telemetry.request_received(protocol, received);
+        if self.is_closing() {
+            self.refuse(protocol, RefuseReason::ShuttingDown, received);
+            return Err(Refusal::Closing);
+        }
+        let rejected = retain_valid(&mut request);
+        if rejected.count > 0 {
+            self.telemetry
+                .spans_refused(protocol, RefuseReason::InvalidSpan, rejected.count);
+            tracing::debug!(%protocol, count = rejected.count, reason = %rejected.message(), "rejected invalid spans");
+        }
+        let valid = received - rejected.count;
+        if valid == 0 {
+            // Nothing to process; an empty export is a successful no-op.
+            return Ok(rejected);
+        }
+        match self.queue.submit(Received::new(request, encoded_len)) {
+            Ok(()) => {
+                self.telemetry.spans_accepted(protocol, valid);
+                self.telemetry
+                    .set_queue_depth(self.queue.queued_requests(), self.queue.queued_bytes());
+                Ok(rejected)
+            }
+            Err(SubmitError::Full {
+                reason,
+                retry_after,
+            }) => {
+                tracing::debug!(%protocol, bound = reason, "queue full, asking the client to retry");
+                self.refuse(protocol, RefuseReason::QueueFull, valid);
+                Err(Refusal::Full(retry_after))
+            }
+            Err(SubmitError::Closed) => {
+                self.refuse(protocol, RefuseReason::ShuttingDown, valid);
+                Err(Refusal::Closing)
+            }
+        }
+    }
+
+    /// Counts a request refused before its body was decoded.
+    pub fn refuse_undecoded(&self, protocol: Protocol, reason: RefuseReason) {
+        self.telemetry.request_received(protocol, 0);
+        self.telemetry.request_refused(protocol, reason, 0);
+    }
+
+    /// Counts a request refused before (or instead of) queueing.
+    pub fn refuse(&self, protocol: Protocol, reason: RefuseReason, spans: usize) {
+        self.telemetry.request_refused(protocol, reason, spans);
+    }
+}
+
+fn span_count(request: &ExportTraceServiceRequest) -> usize {
+    request
+        .resource_spans
+        .iter()
+        .flat_map(|r| &r.scope_spans)
+        .map(|s| s.spans.len())
+        .sum()
+}

@@ -1,0 +1,230 @@
+//! OTLP receivers: gRPC (default `127.0.0.1:4317`) and HTTP (`127.0.0.1:4318`).
+//!
+//! Both decode a request once, drop invalid spans alone (partial success),
+//! and acknowledge only what [`QueueSender::submit`] accepted. Refusals follow
+//! the OTLP specification: 400/`INVALID_ARGUMENT` for a malformed body,
+//! 401/`UNAUTHENTICATED`, 413/`RESOURCE_EXHAUSTED` for oversize (also after
+//! decompression), 415 for an unknown content type, 429/`RESOURCE_EXHAUSTED`
+//! with `Retry-After` when the queue is full and 503/`UNAVAILABLE` while
+//! shutting down.
+
+mod auth;
+mod body;
+mod grpc;
+mod http;
+mod intake;
+pub mod status;
+mod tls;
+mod validate;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::ReceiversConfig;
+use crate::queue::QueueSender;
+use crate::telemetry::Telemetry;
+use auth::BearerAuth;
+use intake::Intake;
+use tls::{TlsFiles, TlsListener};
+
+/// How long [`Receivers::shutdown`] lets in-flight requests finish.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the receivers could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveError {
+    /// A listening socket could not be bound.
+    #[error("cannot listen on {endpoint} ({protocol}): {source}")]
+    Bind {
+        /// `grpc` or `http`.
+        protocol: &'static str,
+        /// The configured address.
+        endpoint: String,
+        /// The socket error.
+        source: std::io::Error,
+    },
+    /// The TLS certificate or key is unusable.
+    #[error("TLS: {message}")]
+    Tls {
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The running receivers.
+#[derive(Debug)]
+pub struct Receivers {
+    intake: Arc<Intake>,
+    grpc: Option<Server>,
+    http: Option<Server>,
+}
+
+#[derive(Debug)]
+struct Server {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl Receivers {
+    /// Binds the enabled receivers and starts serving. Returns once both
+    /// sockets are bound (so their addresses are known, even for port 0) and
+    /// marks the collector ready.
+    pub async fn start(
+        config: &ReceiversConfig,
+        queue: QueueSender,
+        telemetry: Telemetry,
+    ) -> Result<Receivers, ReceiveError> {
+        let intake = Arc::new(Intake::new(
+            queue,
+            telemetry.clone(),
+            BearerAuth::new(config.auth.bearer_token.expose()),
+            config.max_request_bytes,
+        ));
+        let tls = config
+            .tls
+            .files()
+            .map(|(cert, key)| TlsFiles::read(cert, key))
+            .transpose()?;
+        let grpc = if config.grpc.enabled {
+            Some(start_grpc(&config.grpc.endpoint, Arc::clone(&intake), tls.as_ref()).await?)
+        } else {
+            None
+        };
+        let http = if config.http.enabled {
+            Some(start_http(&config.http.endpoint, Arc::clone(&intake), tls.as_ref()).await?)
+        } else {
+            None
+        };
+        telemetry.health().set_receivers_ready(true);
+        Ok(Receivers { intake, grpc, http })
+    }
+
+    /// The bound gRPC address, when that receiver is enabled.
+    pub fn grpc_addr(&self) -> Option<SocketAddr> {
+        self.grpc.as_ref().map(|s| s.addr)
+    }
+
+    /// The bound HTTP address, when that receiver is enabled.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http.as_ref().map(|s| s.addr)
+    }
+
+    /// Stops accepting, answers new requests "unavailable", lets in-flight
+    /// ones finish (up to a drain timeout) and releases the queue sender so
+    /// the pipeline can drain to the end.
+    pub async fn shutdown(self) {
+        self.intake.close();
+        self.intake.telemetry.health().set_receivers_ready(false);
+        let servers: Vec<Server> = [self.grpc, self.http].into_iter().flatten().collect();
+        // Signal both first so they drain concurrently, then wait for each.
+        let mut running = Vec::with_capacity(servers.len());
+        for server in servers {
+            let _ = server.stop.send(());
+            running.push((server.addr, server.task));
+        }
+        let deadline = tokio::time::Instant::now() + DRAIN_TIMEOUT;
+        for (addr, task) in running {
+            let abort = task.abort_handle();
+            if tokio::time::timeout_at(deadline, task).await.is_err() {
+                tracing::warn!(%addr, "receiver did not drain in time; closing its connections");
+                abort.abort();
+            }
+        }
+        tracing::info!("receivers stopped");
+    }
+}
+
+async fn bind(
+    protocol: &'static str,
+    endpoint: &str,
+) -> Result<(TcpListener, SocketAddr), ReceiveError> {
+    let err = |source| ReceiveError::Bind {
+        protocol,
+        endpoint: endpoint.to_owned(),
+        source,
+    };
+    let listener = TcpListener::bind(endpoint).await.map_err(err)?;
+    let addr = listener.local_addr().map_err(err)?;
+    Ok((listener, addr))
+}
+
+async fn start_grpc(
+    endpoint: &str,
+    intake: Arc<Intake>,
+    tls: Option<&TlsFiles>,
+) -> Result<Server, ReceiveError> {
+    let (listener, addr) = bind("grpc", endpoint).await?;
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = tls {
+        builder = builder
+            .tls_config(tonic::transport::ServerTlsConfig::new().identity(tls.identity()))
+            .map_err(|e| ReceiveError::Tls {
+                message: e.to_string(),
+            })?;
+    }
+    let router = builder
+        .layer(tower::util::MapResponseLayer::new(grpc::size_limit_status(
+            Arc::clone(&intake),
+        )))
+        .add_service(grpc::service(intake));
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let signal = async {
+            let _ = stopped.await;
+        };
+        if let Err(e) = router.serve_with_incoming_shutdown(incoming, signal).await {
+            tracing::error!(error = %e, "OTLP/gRPC receiver failed");
+        }
+    });
+    tracing::info!(%addr, tls = tls.is_some(), "OTLP/gRPC receiver listening");
+    Ok(Server { addr, stop, task })
+}
+
+async fn start_http(
+    endpoint: &str,
+    intake: Arc<Intake>,
+    tls: Option<&TlsFiles>,
+) -> Result<Server, ReceiveError> {
+    let (listener, addr) = bind("http", endpoint).await?;
+    let app = http::router(intake);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let signal = async {
+        let _ = stopped.await;
+    };
+    let task = match tls {
+        None => tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(signal)
+                .await
+            {
+                tracing::error!(error = %e, "OTLP/HTTP receiver failed");
+            }
+        }),
+        Some(tls) => {
+            let listener = TlsListener::new(listener, tls.acceptor()?).map_err(|source| {
+                ReceiveError::Bind {
+                    protocol: "http",
+                    endpoint: endpoint.to_owned(),
+                    source,
+                }
+            })?;
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, app)
+                    .with_graceful_shutdown(signal)
+                    .await
+                {
+                    tracing::error!(error = %e, "OTLP/HTTPS receiver failed");
+                }
+            })
+        }
+    };
+    tracing::info!(%addr, tls = tls.is_some(), "OTLP/HTTP receiver listening");
+    Ok(Server { addr, stop, task })
+}
