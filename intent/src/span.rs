@@ -110,7 +110,8 @@ pub struct SpanView<'a> {
     pub kind: ActionKind,
     /// The tool name (`gen_ai.tool.name` or `tool.name`).
     pub tool_name: Option<&'a str>,
-    /// The tool call's arguments, usually JSON text.
+    /// The tool call's arguments, usually JSON text (`gen_ai.tool.call.arguments`,
+    /// or OpenInference `input.value` on a tool span).
     pub tool_arguments: Option<&'a str>,
     /// The SQL text: `db.query.text`, `db.statement`, or a `query`/`sql`/`statement`
     /// string inside the tool arguments (then still JSON-escaped).
@@ -203,6 +204,11 @@ impl<'a> SpanView<'a> {
             }
         }
         v.agent = v.agent.or(graph_node);
+        // OpenInference records a tool call's arguments as the span's input.
+        let oi_tool = framework_kind == Some(ActionKind::Tool) || v.tool_name.is_some();
+        if v.tool_arguments.is_none() && oi_tool {
+            v.tool_arguments = v.input;
+        }
         v.session_id = v.session_id.or(conversation_id).or(generic_session_id);
         let explicit_sql = v.sql.is_some();
         if v.sql.is_none() {
@@ -460,6 +466,16 @@ mod tests {
 
     #[test]
     fn openinference_and_http_and_messaging() {
+        let v = SpanView::from_attributes(
+            "tool",
+            [
+                ("openinference.span.kind", "TOOL"),
+                ("tool.name", "send_email"),
+                ("input.value", r#"{"to": "a@b.example"}"#),
+            ],
+        );
+        assert_eq!(v.tool_arguments, Some(r#"{"to": "a@b.example"}"#));
+
         let v = SpanView::from_attributes(
             "agent",
             [

@@ -17,7 +17,85 @@ pub(crate) struct Prohibition {
     pub classes: ClassSet,
     /// The clause as written, quoted in evidence.
     pub phrase: String,
+    /// Stems that narrow the prohibition to some objects ("do not push *to
+    /// main*", "no *hotel* bookings", "do not change *standing orders*"); empty
+    /// for a flat ban. A span breaks a narrowed ban only if it names one.
+    pub qualifiers: Vec<String>,
 }
+
+impl Prohibition {
+    /// Whether the prohibition applies to a span that names these texts.
+    pub(crate) fn applies_to(&self, texts: &[Option<&str>]) -> bool {
+        self.qualifiers.is_empty()
+            || self
+                .qualifiers
+                .iter()
+                .any(|q| texts.iter().flatten().any(|t| names_stem(t, q)))
+    }
+}
+
+/// Whether `text` has a word starting with `stem` and at most three letters
+/// longer ("event" names "events" and "delete_event", not "eventually").
+fn names_stem(text: &str, stem: &str) -> bool {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = super::text::find_ci(text, stem, from) {
+        from = at + 1;
+        if at > 0 && b[at - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let mut end = at + stem.len();
+        while end < b.len() && b[end].is_ascii_alphabetic() {
+            end += 1;
+        }
+        if end - (at + stem.len()) <= 3 {
+            return true;
+        }
+    }
+    false
+}
+
+/// Classes whose ban is about *what* is acted on: their objects narrow them.
+/// Contacting, advising and paying are banned whatever the object.
+fn narrowable(c: ActionClass) -> bool {
+    matches!(
+        c,
+        ActionClass::Modify
+            | ActionClass::Delete
+            | ActionClass::Create
+            | ActionClass::Deploy
+            | ActionClass::Purchase
+    )
+}
+
+/// Words that do not narrow anything ("do not modify anything", "no changes
+/// to existing events": `existing` says nothing about which events).
+const NOT_QUALIFIERS: &[&str] = &[
+    "anything",
+    "anyone",
+    "anybody",
+    "everything",
+    "everyone",
+    "nothing",
+    "existing",
+    "any",
+    "data",
+    "records",
+    "record",
+    "the",
+    "a",
+    "an",
+    "my",
+    "our",
+    "their",
+    "your",
+    "of",
+    "or",
+    "and",
+    "way",
+    "kind",
+    "sort",
+];
 
 /// Verbs that only look: a tool starting with one has no side effect, whatever
 /// it looks at (`get_email`, `list_payments`, `draft_reply`).
@@ -68,10 +146,20 @@ const READ_VERBS: &[&str] = &[
     "compare",
 ];
 
+/// Tool-name parts that mean arbitrary command execution.
+pub(crate) const SHELL: &[&str] = &["shell", "bash", "exec", "terminal", "command", "cmd", "sh"];
+
 /// Words that make a constraint conditional ("no bookings over 600 EUR",
 /// "no payments without approval"): not a flat prohibition the scorer can
 /// enforce, so they stay text (coverage still tracks them).
 const CONDITIONAL: &[&str] = &[
+    "other",
+    "others",
+    "else",
+    "outside",
+    "external",
+    "besides",
+    "than",
     "unless",
     "approval",
     "approved",
@@ -100,16 +188,21 @@ pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
         if read_only(clause) {
             classes.insert(ActionClass::Modify);
             classes.insert(ActionClass::Delete);
+            classes.insert(ActionClass::Create);
         }
+        let mut qualifiers = Vec::new();
         if !scope
             && !words(clause).any(|(_, w)| CONDITIONAL.iter().any(|c| w.eq_ignore_ascii_case(c)))
         {
-            classes = classes.union(negated_classes(clause));
+            let (negated, q) = negated_classes_with_objects(clause);
+            classes = classes.union(negated);
+            qualifiers = q;
         }
         if !classes.is_empty() {
             out.push(Prohibition {
                 classes,
                 phrase: clause.to_owned(),
+                qualifiers,
             });
         }
     }
@@ -124,8 +217,16 @@ fn read_only(clause: &str) -> bool {
 /// Action classes named after a negation in a clause ("do not contact
 /// customers" gives Contact; "no writes" gives Modify).
 pub(crate) fn negated_classes(clause: &str) -> ClassSet {
+    negated_classes_with_objects(clause).0
+}
+
+/// The negated classes of a clause and, when they are all narrowable, the
+/// words that narrow them: content words between the negation and the verb
+/// ("no *hotel* bookings") and after it ("do not change *standing orders*").
+fn negated_classes_with_objects(clause: &str) -> (ClassSet, Vec<String>) {
     let mut set = ClassSet::default();
     let mut negated = false;
+    let mut objects = Vec::new();
     let mut buf = [0u8; MAX_WORD];
     for (_, w) in words(clause) {
         let Some(stem) = stem_into(w, &mut buf) else {
@@ -135,15 +236,25 @@ pub(crate) fn negated_classes(clause: &str) -> ClassSet {
             Some(Lex::Negation) => negated = true,
             Some(Lex::Action(c)) if negated => {
                 set.insert(c);
-                // A deletion is also a write; "no writes" forbids deletes too.
-                if c == ActionClass::Modify {
-                    set.insert(ActionClass::Delete);
-                }
+            }
+            Some(Lex::Stop) => {}
+            _ if negated && !NOT_QUALIFIERS.iter().any(|n| w.eq_ignore_ascii_case(n)) => {
+                objects.push(stem.to_owned());
             }
             _ => {}
         }
     }
-    set
+    // Deleting and creating are writes too: "no writes" forbids them. A
+    // narrowed ban ("do not push to main") stays on its own verb's class.
+    if set.contains(ActionClass::Modify) && objects.is_empty() {
+        set.insert(ActionClass::Delete);
+        set.insert(ActionClass::Create);
+    }
+    if set.iter().all(narrowable) {
+        (set, objects)
+    } else {
+        (set, Vec::new())
+    }
 }
 
 /// The side effects of one span.
@@ -203,6 +314,11 @@ impl<'a> Effects<'a> {
 pub(crate) fn tool_classes(name: &str) -> ClassSet {
     let mut set = ClassSet::default();
     let mut buf = [0u8; MAX_WORD];
+    // A shell can do anything: treat it as a change, whatever verb precedes it.
+    if ident_parts(name).any(|p| SHELL.iter().any(|s| p.eq_ignore_ascii_case(s))) {
+        set.insert(ActionClass::Modify);
+        return set;
+    }
     for (i, part) in ident_parts(name).enumerate() {
         if i == 0 && READ_VERBS.iter().any(|v| part.eq_ignore_ascii_case(v)) {
             return ClassSet::default();
@@ -243,6 +359,17 @@ mod tests {
 
     #[test]
     fn free_text_constraints_map_to_checks() {
+        let p = prohibitions(
+            "do not push to main; no hotel or car bookings; no writes",
+            false,
+        );
+        assert_eq!(p[0].qualifiers, ["main"]);
+        assert_eq!(p[1].qualifiers, ["hotel", "car"]);
+        assert!(p[2].qualifiers.is_empty());
+        assert!(p[0].applies_to(&[Some(r#"{"branch": "main"}"#)]));
+        assert!(!p[0].applies_to(&[Some(r#"{"branch": "maintenance-x"}"#), Some("git_push")]));
+        assert!(p[1].applies_to(&[Some("book_hotel")]));
+        assert!(!p[1].applies_to(&[Some("book_flight")]));
         let c = classes("no writes; no recommendations; do not contact customers");
         assert!(c.contains(&ActionClass::Modify));
         assert!(c.contains(&ActionClass::Recommend));
@@ -255,6 +382,8 @@ mod tests {
     #[test]
     fn conditional_or_positive_constraints_do_not_map() {
         assert!(classes("no bookings over 600 EUR").is_empty());
+        assert!(classes("do not email anyone else").is_empty());
+        assert!(classes("no other payments").is_empty());
         assert!(classes("keep the tone neutral; cite the ticket number").is_empty());
         assert!(prohibitions("contact the customer only by email", true).is_empty());
     }

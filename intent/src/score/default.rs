@@ -25,7 +25,7 @@ use super::text::{
 };
 use super::{Context, Score, Scorer, Thresholds, Verdict};
 use crate::guard::ToolViolation;
-use crate::span::SpanView;
+use crate::span::{ActionKind, SpanView};
 
 /// The default scorer. Cheap to clone; holds only its thresholds.
 #[derive(Debug, Clone, Copy, Default)]
@@ -56,6 +56,7 @@ mod rule {
     pub const DELETE: &str = "constraint.delete";
     pub const WRITE: &str = "constraint.write";
     pub const DEPLOY: &str = "constraint.deploy";
+    pub const DISCOUNT: &str = "constraint.discount";
     pub const INJECTED: &str = "goal.injected";
 }
 
@@ -285,6 +286,9 @@ fn prose_violations(
 ) {
     for level in chain.levels() {
         for p in &level.prohibitions {
+            if !p.applies_to(&[span.tool_name, span.tool_arguments, span.sql, span.url]) {
+                continue;
+            }
             let c = p.classes;
             let phrase = p.phrase.as_str();
             if c.contains(ActionClass::Modify) || (c.contains(ActionClass::Delete) && e.deletes()) {
@@ -318,6 +322,12 @@ fn prose_violations(
                     format_args!("tool `{tool}` (constraint \"{phrase}\")"),
                 );
             }
+            if c.contains(ActionClass::Create) && e.tool.contains(ActionClass::Create) {
+                f.violate(
+                    rule::WRITE,
+                    format_args!("tool `{tool}` (constraint \"{phrase}\")"),
+                );
+            }
             if c.contains(ActionClass::Delete) && e.tool.contains(ActionClass::Delete) {
                 f.violate(
                     rule::DELETE,
@@ -345,9 +355,15 @@ fn prose_violations(
                     format_args!("tool `{tool}` (constraint \"{phrase}\")"),
                 );
             }
+            if c.contains(ActionClass::Discount) && e.tool.contains(ActionClass::Discount) {
+                f.violate(
+                    rule::DISCOUNT,
+                    format_args!("tool `{tool}` (constraint \"{phrase}\")"),
+                );
+            }
             if c.contains(ActionClass::Recommend) {
                 let texts = [
-                    span.output,
+                    own_output(span),
                     span.contraction,
                     span.declared.objective,
                     span.declared.scope,
@@ -374,7 +390,15 @@ fn injected_goals(
     ctx: &Context<'_>,
     f: &mut Findings,
 ) {
+    let shell = span.tool_name.is_some_and(|t| {
+        super::text::ident_parts(t).any(|p| {
+            super::checks::SHELL
+                .iter()
+                .any(|s| p.eq_ignore_ascii_case(s))
+        })
+    });
     let sends = e.message_send
+        || shell
         || e.tool.contains(ActionClass::Transfer)
         || e.tool.contains(ActionClass::Purchase)
         || e.tool.contains(ActionClass::Contact);
@@ -446,7 +470,7 @@ fn definition_drift(
     max: usize,
     f: &mut Findings,
 ) {
-    let fields = [span.sql, span.tool_arguments, span.output];
+    let fields = [span.sql, span.tool_arguments, own_output(span)];
     for level in chain.levels() {
         for d in &level.definitions {
             // A contraction's redefinitions are reported by coverage as thin;
@@ -475,7 +499,14 @@ fn definition_drift(
 }
 
 fn table_drift(chain: &IntentChain<'_>, span: &SpanView<'_>, f: &mut Findings) {
-    let Some(sql) = span.sql else { return };
+    // A model proposing a statement is judged like the statement.
+    let proposed = own_output(span).filter(|o| {
+        super::text::find_word_ci(o, "select", 0).is_some()
+            && super::text::find_word_ci(o, "from", 0).is_some()
+    });
+    let Some(sql) = span.sql.or(proposed) else {
+        return;
+    };
     for level in chain.levels().iter().filter(|l| !l.tables.is_empty()) {
         if let Some(t) = super::sql::tables(sql)
             .find(|t| !level.tables.iter().any(|a| a.eq_ignore_ascii_case(t)))
@@ -494,7 +525,7 @@ fn table_drift(chain: &IntentChain<'_>, span: &SpanView<'_>, f: &mut Findings) {
 /// What a span is for, as text: its tool, arguments, contraction or declared
 /// bullets, and output, plus the classes of action they ask for.
 struct Purpose<'a> {
-    fields: [Option<&'a str>; 5],
+    fields: [Option<&'a str>; 6],
     classes: ClassSet,
 }
 
@@ -505,16 +536,24 @@ impl<'a> Purpose<'a> {
             .tool_name
             .map(super::checks::tool_classes)
             .unwrap_or_default();
-        // Task texts are imperative: every class word counts. Outputs are
-        // prose about data ("the email column", "payment history"): only
-        // advice counts there, and only unambiguous words.
+        // A write request's path names what it does (`/rollouts`, `/transfers`).
+        let path = span
+            .url
+            .map(url_path)
+            .filter(|_| span.http_method.is_some());
+        if let Some(p) = path.filter(|_| is_http_write(span)) {
+            classes = classes.union(super::checks::tool_classes(p));
+        }
+        // Task texts are imperative: class words count, except the weak ones.
+        // Outputs are prose about data ("the email column", "payment
+        // history"): only advice counts there.
         for t in [span.contraction, span.declared.objective]
             .into_iter()
             .flatten()
         {
             classes = classes.union(text_classes(prefix(t, max), true));
         }
-        if let Some(o) = span.output
+        if let Some(o) = own_output(span)
             && text_classes(prefix(o, max), false).contains(ActionClass::Recommend)
         {
             classes.insert(ActionClass::Recommend);
@@ -525,7 +564,8 @@ impl<'a> Purpose<'a> {
                 cut(span.tool_arguments),
                 cut(span.contraction),
                 cut(span.declared.objective.or(span.declared.scope)),
-                cut(span.output),
+                cut(own_output(span)),
+                path,
             ],
             classes,
         }
@@ -545,6 +585,33 @@ impl<'a> Purpose<'a> {
     }
 }
 
+/// What the agent itself said: the output of a model or agent span. A tool's
+/// result is what the world answered (a web page, an inbox, rows), not a
+/// choice of the agent, so it is not held against the objective; it is where
+/// injected instructions come from, and those are judged by what the agent
+/// then does.
+fn own_output<'a>(span: &SpanView<'a>) -> Option<&'a str> {
+    match span.kind {
+        ActionKind::Llm | ActionKind::Agent => span.output,
+        _ => None,
+    }
+}
+
+fn is_http_write(span: &SpanView<'_>) -> bool {
+    span.http_method.is_some_and(|m| {
+        ["POST", "PUT", "PATCH", "DELETE"]
+            .iter()
+            .any(|w| m.eq_ignore_ascii_case(w))
+    })
+}
+
+/// The path of a URL, without scheme, host and query.
+fn url_path(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.find('/').map_or("", |i| &rest[i..]);
+    path.split(['?', '#']).next().unwrap_or(path)
+}
+
 /// Classes named in a text outside negations. `imperative` also counts the
 /// ambiguous words (`message`, `order`), which in prose are usually nouns.
 fn text_classes(text: &str, imperative: bool) -> ClassSet {
@@ -559,8 +626,8 @@ fn text_classes(text: &str, imperative: bool) -> ClassSet {
             Some(Lex::Negation) => negated_until = i + 4,
             Some(Lex::Action(c))
                 if i >= negated_until
-                    && (imperative
-                        || (c == ActionClass::Recommend && !is_ambiguous_action(stem))) =>
+                    && !is_ambiguous_action(stem)
+                    && (imperative || c == ActionClass::Recommend) =>
             {
                 set.insert(c)
             }
@@ -588,7 +655,11 @@ fn class_snippet(text: &str, class: ActionClass, imperative: bool) -> Option<&st
                 let start = text[..at]
                     .rfind(['.', '\n', '"', '!', '?'])
                     .map_or(0, |p| p + 1);
-                let start = start.max(floor_boundary(text, at.saturating_sub(30)));
+                let mut start = start.max(floor_boundary(text, at.saturating_sub(30)));
+                // Start the quote on a word, not in the middle of one.
+                if start > 0 && text.as_bytes()[start - 1].is_ascii_alphanumeric() {
+                    start = text[start..at].find(' ').map_or(at, |p| start + p + 1);
+                }
                 let end = ceil_boundary(text, at + w.len() + 40);
                 let end = text[at..end]
                     .find(['.', '\n', '"', '!', '?'])
@@ -678,7 +749,7 @@ impl<'a> TopicView<'a> {
         if evidence >= 1.0 {
             let frac = v.known / evidence;
             let topical = (0.3 + 1.4 * frac).min(1.0);
-            let confidence = (evidence / 12.0).min(1.0);
+            let confidence = (evidence / 8.0).min(1.0);
             v.alignment = confidence * topical + (1.0 - confidence) * t.neutral_alignment;
         }
         v

@@ -147,12 +147,15 @@ pub(crate) fn wanted_classes(text: &str) -> ClassSet {
     // booking implies changing things; paying implies a transfer.
     for (word, class) in [
         ("fix", ActionClass::Modify),
-        ("schedule", ActionClass::Modify),
+        ("fix", ActionClass::Create),
         ("reschedule", ActionClass::Modify),
         ("implement", ActionClass::Modify),
+        ("implement", ActionClass::Create),
         ("refactor", ActionClass::Modify),
         ("rebook", ActionClass::Purchase),
         ("resolve", ActionClass::Modify),
+        ("open", ActionClass::Create),
+        ("book", ActionClass::Create),
     ] {
         if words(text).any(|(_, w)| w.eq_ignore_ascii_case(word)) {
             set.insert(class);

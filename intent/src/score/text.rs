@@ -58,11 +58,16 @@ pub(crate) enum ActionClass {
     Modify,
     /// Shipping code: deploy, push, merge, release.
     Deploy,
+    /// Giving money away: discount, coupon, voucher, goodwill credit.
+    Discount,
+    /// Adding something new: create, add, schedule. Kept apart from Modify so
+    /// that "no changes to existing events" does not forbid a new event.
+    Create,
 }
 
 impl ActionClass {
     /// All classes, in bit order.
-    pub(crate) const ALL: [ActionClass; 7] = [
+    pub(crate) const ALL: [ActionClass; 9] = [
         ActionClass::Recommend,
         ActionClass::Delete,
         ActionClass::Contact,
@@ -70,6 +75,8 @@ impl ActionClass {
         ActionClass::Transfer,
         ActionClass::Modify,
         ActionClass::Deploy,
+        ActionClass::Discount,
+        ActionClass::Create,
     ];
 
     /// A verb for explanations.
@@ -82,17 +89,19 @@ impl ActionClass {
             ActionClass::Transfer => "move money",
             ActionClass::Modify => "modify data",
             ActionClass::Deploy => "deploy",
+            ActionClass::Discount => "grant discounts",
+            ActionClass::Create => "create things",
         }
     }
 
-    pub(crate) const fn bit(self) -> u8 {
-        1 << (self as u8)
+    pub(crate) const fn bit(self) -> u16 {
+        1 << (self as u16)
     }
 }
 
 /// A set of [`ActionClass`]es as a bit set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct ClassSet(pub(crate) u8);
+pub(crate) struct ClassSet(pub(crate) u16);
 
 impl ClassSet {
     pub(crate) fn insert(&mut self, c: ActionClass) {
@@ -410,6 +419,8 @@ const ACTIONS: &[(ActionClass, &[&str])] = &[
             "close",
             "closure",
             "terminate",
+            "cancel",
+            "cancellation",
         ],
     ),
     (
@@ -435,6 +446,8 @@ const ACTIONS: &[(ActionClass, &[&str])] = &[
             "slack",
             "invite",
             "post_message",
+            "upload",
+            "share",
             "reply",
             "respond",
             "cc",
@@ -486,10 +499,13 @@ const ACTIONS: &[(ActionClass, &[&str])] = &[
             "overwrite",
             "mutate",
             "set",
-            "create",
             "grant",
             "revoke",
             "migrate",
+            // A push changes a shared branch; where it goes matters ("do not
+            // push to main"), which the constraint's object narrows.
+            "push",
+            "force-push",
         ],
     ),
     (
@@ -497,13 +513,27 @@ const ACTIONS: &[(ActionClass, &[&str])] = &[
         &[
             "deploy",
             "deployment",
-            "push",
             "merge",
             "release",
             "publish",
             "rollout",
             "ship",
-            "force-push",
+        ],
+    ),
+    (
+        ActionClass::Create,
+        &["create", "add", "register", "schedule"],
+    ),
+    (
+        ActionClass::Discount,
+        &[
+            "discount",
+            "coupon",
+            "voucher",
+            "promo",
+            "promotion",
+            "rebate",
+            "goodwill",
         ],
     ),
 ];
@@ -512,7 +542,8 @@ const ACTIONS: &[(ActionClass, &[&str])] = &[
 /// `order`): the action reading wins only in tool names and contraction texts,
 /// where words are verbs; in free output they stay neutral.
 const AMBIGUOUS: &[&str] = &[
-    "message", "text", "order", "call", "set", "create", "reply", "close",
+    "message", "text", "order", "call", "set", "create", "reply", "close", "write", "change",
+    "book", "release", "ship", "drop", "reach", "forward", "send", "push", "publish",
 ];
 
 static LEXICON: LazyLock<WordMap<Lex>> = LazyLock::new(|| {
@@ -650,15 +681,13 @@ pub(crate) fn stem_into<'b>(word: &str, buf: &'b mut [u8; MAX_WORD]) -> Option<&
         let w = &w[..end];
         (w.ends_with(suffix) && end - suffix.len() >= min_left).then(|| end - suffix.len())
     };
-    // Order matters: longest suffixes first; each step applies at most once.
-    if let Some(e) = strip(b"ations", 4, end).or_else(|| strip(b"ation", 4, end)) {
-        end = e;
-    } else if let Some(e) = strip(b"ies", 3, end) {
+    // Plural first, then the verb or noun suffix, so that "bookings",
+    // "booking" and "book" all meet (the stemmer must be idempotent on its
+    // own output, since the lexicon is stemmed with it too).
+    if let Some(e) = strip(b"ies", 3, end) {
         // "policies" -> "polic" + "y"
         buf[e] = b'y';
         end = e + 1;
-    } else if let Some(e) = strip(b"ing", 4, end).or_else(|| strip(b"ed", 4, end)) {
-        end = e;
     } else if w.ends_with(b"s")
         && !w.ends_with(b"ss")
         && !w.ends_with(b"us")
@@ -666,6 +695,16 @@ pub(crate) fn stem_into<'b>(word: &str, buf: &'b mut [u8; MAX_WORD]) -> Option<&
         && n > 3
     {
         end = n - 1;
+    }
+    let w = &buf[..end];
+    let strip2 = |suffix: &[u8], min_left: usize| -> Option<usize> {
+        (w.ends_with(suffix) && w.len() - suffix.len() >= min_left).then(|| w.len() - suffix.len())
+    };
+    if let Some(e) = strip2(b"ation", 4)
+        .or_else(|| strip2(b"ing", 4))
+        .or_else(|| strip2(b"ed", 4))
+    {
+        end = e;
     }
     // Verb-final 'e' and doubled consonants make "close"/"closed" and
     // "drop"/"dropped" differ after stripping; normalize both.
