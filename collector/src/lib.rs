@@ -7,8 +7,13 @@
 //! this crate follow that order.
 
 pub mod config;
+pub mod lineage;
+pub mod offline;
+pub mod pipeline;
 pub mod queue;
 pub mod receive;
 pub mod schema;
+pub mod score;
+pub mod service;
 pub mod sink;
 pub mod telemetry;

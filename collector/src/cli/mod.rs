@@ -2,6 +2,8 @@
 
 mod clickhouse;
 mod migrate;
+mod run;
+mod score;
 
 use clap::{Parser, Subcommand};
 
@@ -11,11 +13,14 @@ use clap::{Parser, Subcommand};
 #[command(name = "reshimu-collector", version, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the collector (the default): OTLP in on :4317 (gRPC) and :4318
+    /// (HTTP), lineage and scoring, ClickHouse / OTLP / file out.
+    Run(run::RunArgs),
     /// Create or upgrade the ClickHouse schema (database, tables, views).
     ///
     /// Applies the numbered migrations this build embeds, each once, and
@@ -23,13 +28,22 @@ enum Command {
     /// nothing. A migration recorded with a different checksum (its SQL or the
     /// TTL/cluster options changed since) is an error.
     Migrate(migrate::MigrateArgs),
+    /// Score OTLP JSON files offline and print the lineage tree or JSON Lines.
+    ///
+    /// Rebuilds lineage over all the files together, scores every span with
+    /// the same scorer as the running collector, and prints a tree (on a
+    /// terminal) or one JSON object per span (`--format jsonl`, the default in
+    /// a pipe).
+    Score(score::ScoreArgs),
 }
 
 impl Cli {
     /// Runs the chosen subcommand.
     pub fn run(self) -> anyhow::Result<()> {
-        match self.command {
+        match self.command.unwrap_or(Command::Run(run::RunArgs::default())) {
+            Command::Run(args) => run::run(args),
             Command::Migrate(args) => migrate::run(args),
+            Command::Score(args) => score::run(args),
         }
     }
 }

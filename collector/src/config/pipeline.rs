@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::lineage::LineageLimits;
 use crate::queue::QueueLimits;
 
 /// The bounded intake queue.
@@ -45,36 +46,55 @@ impl QueueConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LineageConfig {
-    /// How long a span whose intent has not arrived waits before the
-    /// collector asks ClickHouse and then scores it as an orphan.
+    /// How long a span whose intent (or parent span) has not arrived waits
+    /// before the collector asks ClickHouse and then scores it as an orphan.
     #[serde(with = "humantime_serde")]
     pub wait: Duration,
-    /// Most sessions held in memory; the least recently seen is evicted first.
-    pub max_sessions: usize,
-    /// Most spans waiting for their intent, across all sessions.
-    pub max_pending_spans: usize,
-    /// A session idle this long is forgotten.
+    /// Most intents held in memory; the oldest learnt are forgotten first.
+    pub max_intents: usize,
+    /// An intent is forgotten this long after it was learnt; later spans of
+    /// it find it in ClickHouse.
     #[serde(with = "humantime_serde")]
-    pub session_ttl: Duration,
+    pub intent_ttl: Duration,
+    /// Most spans waiting for their intent, across all sessions; past it the
+    /// oldest waiting request is scored at once with what is known.
+    pub max_pending_spans: usize,
+    /// Most spans remembered so that their children and links find their
+    /// intent; the oldest are forgotten first.
+    pub max_indexed_spans: usize,
 }
 
 impl Default for LineageConfig {
     fn default() -> Self {
+        let limits = LineageLimits::default();
         Self {
-            wait: Duration::from_secs(2),
-            max_sessions: 10_000,
-            max_pending_spans: 100_000,
-            session_ttl: Duration::from_secs(15 * 60),
+            wait: limits.wait,
+            max_intents: limits.max_intents,
+            intent_ttl: limits.intent_ttl,
+            max_pending_spans: limits.max_pending_spans,
+            max_indexed_spans: limits.max_indexed_spans,
         }
     }
 }
 
-/// Span scoring.
+impl LineageConfig {
+    /// The resolver's bounds.
+    pub fn limits(&self) -> LineageLimits {
+        LineageLimits {
+            wait: self.wait,
+            max_intents: self.max_intents,
+            intent_ttl: self.intent_ttl,
+            max_pending_spans: self.max_pending_spans,
+            max_indexed_spans: self.max_indexed_spans,
+        }
+    }
+}
+
+/// Span scoring. Lineage and scoring run on one dedicated thread (off the
+/// I/O threads); the default scorer keeps up with the receivers on one core.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScoringConfig {
-    /// Scoring threads; 0 means one per core, minus one for I/O.
-    pub workers: usize,
     /// Scorer thresholds. Kept opaque here: the scorer owns their meaning and
     /// validates them when it is built.
     pub thresholds: serde_yaml::Mapping,

@@ -83,8 +83,8 @@ fn partial_sections_keep_other_defaults() {
     assert_eq!(c.receivers.grpc.endpoint, "127.0.0.1:4317");
     assert_eq!(c.lineage.wait, Duration::from_millis(250));
     assert_eq!(
-        c.lineage.max_sessions,
-        LineageConfig::default().max_sessions
+        c.lineage.max_intents,
+        LineageConfig::default().max_intents
     );
 }
 

@@ -26,6 +26,9 @@ pub struct LineageLimits {
     pub wait: Duration,
     /// Intents kept; the oldest are forgotten first.
     pub max_intents: usize,
+    /// An intent is forgotten this long after it was learnt. A span that
+    /// references it later waits and finds it in ClickHouse again.
+    pub intent_ttl: Duration,
     /// Spans waiting in held requests; past it the oldest request is released early.
     pub max_pending_spans: usize,
     /// Spans remembered for their children and links; the oldest are forgotten first.
@@ -37,8 +40,9 @@ impl Default for LineageLimits {
         Self {
             wait: Duration::from_secs(2),
             max_intents: 100_000,
-            max_pending_spans: 200_000,
-            max_indexed_spans: 1_000_000,
+            intent_ttl: Duration::from_secs(15 * 60),
+            max_pending_spans: 100_000,
+            max_indexed_spans: 200_000,
         }
     }
 }
@@ -68,6 +72,8 @@ pub struct Released<P> {
 pub struct EvictionCounts {
     /// Intents forgotten because of `max_intents`.
     pub intents: u64,
+    /// Intents forgotten because of `intent_ttl`.
+    pub expired_intents: u64,
     /// Indexed spans forgotten because of `max_indexed_spans`.
     pub spans: u64,
     /// Requests released before `wait` because of `max_pending_spans`.
@@ -86,7 +92,7 @@ struct Held<P> {
 pub struct Resolver<P> {
     limits: LineageLimits,
     nodes: HashMap<Arc<str>, Arc<IntentNode>>,
-    node_order: VecDeque<Arc<str>>,
+    node_order: VecDeque<(Arc<str>, Instant)>,
     /// Declarations whose parent is not resolved yet, by parent id.
     waiting_for_parent: HashMap<Arc<str>, Vec<Declaration>>,
     /// The intent of every recently seen span (`None`: it has none).
@@ -95,6 +101,8 @@ pub struct Resolver<P> {
     held: VecDeque<Held<P>>,
     held_spans: usize,
     evicted: EvictionCounts,
+    /// The time of the latest call, stamped on intents as they are learnt.
+    now: Instant,
 }
 
 impl<P> Resolver<P> {
@@ -110,12 +118,15 @@ impl<P> Resolver<P> {
             held: VecDeque::new(),
             held_spans: 0,
             evicted: EvictionCounts::default(),
+            now: Instant::now(),
         }
     }
 
     /// Takes one request's span facts; returns every request (this one or
     /// earlier held ones) whose spans are now all resolved, oldest first.
     pub fn ingest(&mut self, payload: P, facts: Vec<SpanFacts>, now: Instant) -> Vec<Released<P>> {
+        self.now = now;
+        self.forget_expired_intents(now);
         for declaration in facts.iter().filter_map(|f| f.declaration.clone()) {
             self.declare(declaration);
         }
@@ -262,15 +273,26 @@ impl<P> Resolver<P> {
                 }
             }
             if self.nodes.insert(Arc::clone(&id), node).is_none() {
-                self.node_order.push_back(id);
+                self.node_order.push_back((id, self.now));
             }
         }
         while self.nodes.len() > self.limits.max_intents {
-            let Some(oldest) = self.node_order.pop_front() else {
+            let Some((oldest, _)) = self.node_order.pop_front() else {
                 break;
             };
             self.nodes.remove(&oldest);
             self.evicted.intents += 1;
+        }
+    }
+
+    fn forget_expired_intents(&mut self, now: Instant) {
+        while let Some((id, learnt)) = self.node_order.front() {
+            if now.saturating_duration_since(*learnt) < self.limits.intent_ttl {
+                break;
+            }
+            self.nodes.remove(id);
+            self.node_order.pop_front();
+            self.evicted.expired_intents += 1;
         }
     }
 

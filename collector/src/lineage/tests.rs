@@ -300,3 +300,18 @@ fn release_all_flushes_everything() {
     assert!(out[0].spans[0].intent.is_none());
     assert_eq!(r.held_spans(), 0);
 }
+
+#[test]
+fn intents_are_forgotten_after_their_ttl_and_waited_for_again() {
+    let mut r = Resolver::new(LineageLimits {
+        intent_ttl: Duration::from_secs(60),
+        ..LineageLimits::default()
+    });
+    let start = Instant::now();
+    r.ingest("decl", vec![declaring(1, 1, "root", None)], start);
+    assert_eq!(r.ingest("soon", vec![referencing(1, 2, "root")], start + Duration::from_secs(30)).len(), 1);
+    let later = start + Duration::from_secs(61);
+    assert!(r.ingest("late", vec![referencing(1, 3, "root")], later).is_empty());
+    assert_eq!(r.evictions().expired_intents, 1);
+    assert_eq!(r.missing_intents(later + Duration::from_secs(3)), vec![Arc::<str>::from("root")]);
+}

@@ -81,6 +81,8 @@ impl ProcessingStage {
             };
             let released = match next {
                 Ok(Some(received)) => {
+                    let (requests, bytes) = queue.depth();
+                    self.telemetry.set_queue_depth(requests, bytes);
                     let seq = self.next_seq;
                     self.next_seq += 1;
                     self.ingest(seq, received)

@@ -168,6 +168,11 @@ impl QueueReceiver {
         self.bytes.fetch_sub(item.encoded_len, Ordering::AcqRel);
         Some(item)
     }
+
+    /// Requests and bytes still queued.
+    pub fn depth(&self) -> (usize, usize) {
+        (self.rx.len(), self.bytes.load(Ordering::Acquire))
+    }
 }
 
 #[cfg(test)]
@@ -205,7 +210,10 @@ mod tests {
         tx.submit(item(150)).unwrap();
         assert!(matches!(
             tx.submit(item(1)),
-            Err(SubmitError::Full { reason: "bytes", .. })
+            Err(SubmitError::Full {
+                reason: "bytes",
+                ..
+            })
         ));
         assert_eq!(tx.queued_bytes(), 150);
     }

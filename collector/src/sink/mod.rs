@@ -1,3 +1,6 @@
 //! Where scored spans go.
 
 pub mod clickhouse;
+pub mod enrich;
+pub mod file;
+pub mod forward;

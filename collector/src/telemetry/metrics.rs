@@ -87,7 +87,13 @@ impl RefuseReason {
 
 const VERDICTS: &[&str] = &["aligned", "drifting", "thin", "violation", "unscoped"];
 const SINKS: &[&str] = &["clickhouse", "forward", "file"];
-const EVICTIONS: &[&str] = &["session_ttl", "max_sessions", "max_pending_spans"];
+const EVICTIONS: &[&str] = &[
+    "intent_ttl",
+    "max_intents",
+    "max_indexed_spans",
+    "max_pending_spans",
+    "forward_failed",
+];
 
 /// Counters indexed by protocol.
 #[derive(Debug)]
@@ -312,7 +318,7 @@ impl Telemetry {
         self.inner.retried_batches.inc_by(sink, 1);
     }
 
-    /// Spans were evicted from lineage memory (`session_ttl`, `max_sessions`, `max_pending_spans`).
+    /// Spans were evicted from lineage memory (`intent_ttl`, `max_intents`, `max_indexed_spans`, `max_pending_spans`, `forward_failed`).
     pub fn spans_evicted(&self, reason: &str, spans: u64) {
         self.inner.evicted_spans.inc_by(reason, spans);
     }

@@ -1,0 +1,67 @@
+//! `reshimu-collector run`: the collector.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use reshimu_collector::config::Config;
+use reshimu_collector::service::Collector;
+
+/// Options of `run`.
+#[derive(Debug, Args, Default)]
+pub struct RunArgs {
+    /// YAML configuration; every key has a default, so it may be omitted.
+    /// See reshimu-collector.example.yaml. Secrets come from the environment:
+    /// CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, RESHIMU_AUTH_TOKEN.
+    #[arg(long, short, value_name = "FILE", env = "RESHIMU_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+/// Runs the collector until SIGINT or SIGTERM, then drains and exits.
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    let config = Config::load(args.config.as_deref()).context("loading the configuration")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("reshimu-io")
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let collector = Collector::start(config).await.context("starting the collector")?;
+        eprintln!(
+            "reshimu-collector listening: OTLP/gRPC {}, OTLP/HTTP {}, metrics http://{}/metrics",
+            show(collector.grpc_addr()),
+            show(collector.http_addr()),
+            collector.telemetry_addr()
+        );
+        shutdown_signal().await;
+        eprintln!("reshimu-collector: shutting down, draining the pipeline");
+        collector.shutdown().await;
+        Ok(())
+    })
+}
+
+fn show(addr: Option<std::net::SocketAddr>) -> String {
+    addr.map_or_else(|| "disabled".to_owned(), |a| a.to_string())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,212 @@
+//! The whole collector, assembled from its configuration: receivers ->
+//! queue -> lineage and scoring -> sinks, plus self-telemetry.
+//!
+//! `reshimu-collector run` is a thin wrapper around [`Collector::start`] and
+//! [`Collector::shutdown`]; tests start collectors in-process the same way.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reshimu_intent::score::{DefaultScorer, Scorer};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::lineage::IntentLookup;
+use crate::pipeline::{Outputs, ProcessingStage};
+use crate::queue::bounded;
+use crate::receive::{ReceiveError, Receivers};
+use crate::schema::{self, SchemaOptions};
+use crate::score::{ScoringStage, thresholds};
+use crate::sink::clickhouse::{ClickHouseIntentLookup, ClickHouseWriter, client};
+use crate::sink::file::FileSink;
+use crate::sink::forward::{ForwardError, ForwardSink};
+use crate::telemetry::{ClickHouseState, Telemetry, TelemetryError, TelemetryServer};
+
+/// Requests buffered between the processing stage and each sink. Small on
+/// purpose: a slow sink should push back on the queue (which is bounded in
+/// bytes and tells clients to retry), not hide requests here.
+const SINK_CHANNEL: usize = 64;
+
+/// Why the collector could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A receiver could not bind or its TLS files are unusable.
+    #[error(transparent)]
+    Receive(#[from] ReceiveError),
+    /// The telemetry endpoint could not bind.
+    #[error(transparent)]
+    Telemetry(#[from] TelemetryError),
+    /// `scoring.thresholds` is not valid.
+    #[error("scoring.thresholds: {0}")]
+    Thresholds(#[from] serde_yaml::Error),
+    /// The forward sink is misconfigured.
+    #[error(transparent)]
+    Forward(#[from] ForwardError),
+    /// The processing thread could not be started.
+    #[error("cannot start the processing thread: {0}")]
+    Thread(#[from] std::io::Error),
+}
+
+/// A running collector.
+pub struct Collector {
+    receivers: Receivers,
+    telemetry_server: TelemetryServer,
+    telemetry: Telemetry,
+    processing: std::thread::JoinHandle<()>,
+    sinks: Vec<JoinHandle<()>>,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl Collector {
+    /// Starts everything the configuration enables. ClickHouse need not be
+    /// up: the schema is applied in the background as soon as it answers,
+    /// and inserts are retried meanwhile.
+    pub async fn start(config: Config) -> Result<Collector, StartError> {
+        let telemetry = Telemetry::new();
+        let telemetry_server = TelemetryServer::start(&config.telemetry.listen, telemetry.clone()).await?;
+        let scorer: Arc<dyn Scorer> = Arc::new(DefaultScorer::new(thresholds(&config.scoring.thresholds)?));
+
+        let mut outputs: Outputs = Vec::new();
+        let mut sinks = Vec::new();
+        let mut background = Vec::new();
+        let mut lookup: Option<Arc<dyn IntentLookup>> = None;
+        let run_id = run_id();
+
+        if config.clickhouse.enabled {
+            let ch = &config.clickhouse;
+            if ch.migrate_on_start {
+                background.push(tokio::spawn(migrate_until_done(config.clone(), telemetry.clone())));
+            }
+            let (tx, rx) = mpsc::channel(SINK_CHANNEL);
+            outputs.push(tx);
+            let writer = ClickHouseWriter::new(ch, run_id.clone(), telemetry.clone());
+            sinks.push(tokio::spawn(writer.run(rx, None)));
+            lookup = Some(Arc::new(ClickHouseIntentLookup::new(client(ch), ch.timeout)));
+        }
+        if let Some(path) = &config.file.path {
+            let (tx, rx) = mpsc::channel(SINK_CHANNEL);
+            outputs.push(tx);
+            sinks.push(tokio::spawn(FileSink::new(path, telemetry.clone()).run(rx)));
+        }
+        if let Some(forward) = ForwardSink::new(&config.forward, telemetry.clone())? {
+            let (tx, rx) = mpsc::channel(SINK_CHANNEL);
+            outputs.push(tx);
+            sinks.push(tokio::spawn(forward.run(rx)));
+        }
+
+        let (queue_tx, queue_rx) = bounded(config.queue.limits());
+        let stage = ProcessingStage::new(
+            config.lineage.limits(),
+            ScoringStage::new(scorer),
+            lookup,
+            telemetry.clone(),
+            0,
+        );
+        // Lineage and scoring are CPU work: they get their own thread and
+        // runtime so the receivers' I/O threads never wait behind them.
+        let processing = std::thread::Builder::new()
+            .name("reshimu-processing".into())
+            .spawn(move || {
+                match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(rt) => rt.block_on(stage.run(queue_rx, outputs)),
+                    Err(error) => tracing::error!(%error, "cannot start the processing runtime"),
+                }
+            })?;
+
+        let receivers = Receivers::start(&config.receivers, queue_tx, telemetry.clone()).await?;
+        tracing::info!(
+            grpc = ?receivers.grpc_addr(),
+            http = ?receivers.http_addr(),
+            telemetry = %telemetry_server.local_addr(),
+            run_id,
+            "collector started"
+        );
+        Ok(Collector {
+            receivers,
+            telemetry_server,
+            telemetry,
+            processing,
+            sinks,
+            background,
+        })
+    }
+
+    /// The bound OTLP/gRPC address.
+    pub fn grpc_addr(&self) -> Option<SocketAddr> {
+        self.receivers.grpc_addr()
+    }
+
+    /// The bound OTLP/HTTP address.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.receivers.http_addr()
+    }
+
+    /// The bound `/metrics`, `/healthz`, `/readyz` address.
+    pub fn telemetry_addr(&self) -> SocketAddr {
+        self.telemetry_server.local_addr()
+    }
+
+    /// The metrics and health handle.
+    pub fn telemetry(&self) -> &Telemetry {
+        &self.telemetry
+    }
+
+    /// Stops accepting, drains the queue through lineage and scoring, lets
+    /// every sink flush, then stops telemetry. Spans still waiting for their
+    /// intent are scored with what is known rather than lost.
+    pub async fn shutdown(self) {
+        self.receivers.shutdown().await;
+        let processing = self.processing;
+        let _ = tokio::task::spawn_blocking(move || processing.join()).await;
+        for sink in self.sinks {
+            let _ = sink.await;
+        }
+        for task in self.background {
+            task.abort();
+        }
+        self.telemetry_server.shutdown().await;
+    }
+}
+
+/// Applies the schema, retrying while ClickHouse is unreachable, and reports
+/// its state to `/readyz`.
+async fn migrate_until_done(config: Config, telemetry: Telemetry) {
+    let ch = &config.clickhouse;
+    let options = SchemaOptions {
+        database: ch.database.clone(),
+        ttl_days: ch.ttl_days,
+        cluster: ch.cluster.clone(),
+    };
+    // The database may not exist yet, so this client names none.
+    let client = clickhouse::Client::default()
+        .with_url(&ch.url)
+        .with_user(&ch.user)
+        .with_password(ch.password.expose());
+    let mut backoff = ch.retry.initial_backoff;
+    loop {
+        match schema::apply(&client, &options).await {
+            Ok(applied) => {
+                tracing::info!(?applied, database = %ch.database, "ClickHouse schema ready");
+                telemetry.health().set_clickhouse(ClickHouseState::Up);
+                return;
+            }
+            Err(error) => {
+                telemetry.health().set_clickhouse(ClickHouseState::Down);
+                tracing::warn!(%error, retry_in = ?backoff, "cannot apply the ClickHouse schema yet");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(ch.retry.max_backoff.max(Duration::from_secs(1)));
+            }
+        }
+    }
+}
+
+/// Distinguishes this run's deduplication tokens from earlier runs', whose
+/// sequence numbers also started at 0.
+fn run_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("run{:x}{:04x}", nanos, fastrand::u16(..))
+}
