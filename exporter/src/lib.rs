@@ -45,6 +45,8 @@ mod init;
 mod processor;
 pub mod propagation;
 mod record;
+#[cfg(feature = "reference")]
+pub mod reference;
 mod scope;
 mod session;
 

@@ -50,3 +50,4 @@ pub fn attrs(span: &SpanData) -> HashMap<String, Value> {
 pub fn get(span: &SpanData, key: &str) -> Option<String> {
     attrs(span).get(key).map(|v| v.as_str().into_owned())
 }
+pub mod otlp;
