@@ -1,0 +1,1120 @@
+//! The Grafana dashboards of `dashboards/`: their structure as Grafana and the
+//! ClickHouse plugin read it, and every panel query, macros expanded as the
+//! plugin expands them, run on the real engine against the collector's schema
+//! seeded with the reference session (clean and drifted).
+//!
+//! The engine is the local launcher's (`CLICKHOUSE_URL`, a `clickhouse` binary,
+//! or chDB over HTTP). A column renamed in `schemas/clickhouse/` breaks the
+//! seeding or the queries here.
+
+// Tests fail loudly: a panic is a failed assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use reshimu_clickhouse_launcher::LocalClickHouse;
+use reshimu_e2e::dashboards::engine::{self, Frame, SeededDatabase};
+use reshimu_e2e::dashboards::load::{self, Dashboard};
+use reshimu_e2e::dashboards::macros::{QueryContext, TimeRange, VarValue};
+use reshimu_e2e::dashboards::seed::{self, Session};
+use serde_json::Value;
+
+const PLUGIN: &str = "grafana-clickhouse-datasource";
+const OVERVIEW: &str = "reshimu-overview";
+const LINEAGE: &str = "reshimu-session-lineage";
+const VIOLATIONS: &str = "reshimu-violations";
+
+/// Every query of every panel, `(dashboard uid, panel title, refId)`, with
+/// the columns it must return in order. A query missing here, or listed here
+/// but missing from the dashboards, fails `every_panel_query_returns_its_columns`.
+const EXPECTED_COLUMNS: &[(&str, &str, &str, &[&str])] = &[
+    (
+        OVERVIEW,
+        "Sessions and spans scored",
+        "A",
+        &["Sessions", "Spans"],
+    ),
+    (
+        OVERVIEW,
+        "Verdicts",
+        "A",
+        &["aligned", "drifting", "thin", "violation", "unscoped"],
+    ),
+    (
+        OVERVIEW,
+        "Verdicts over time",
+        "A",
+        &["time", "Verdict", "Spans"],
+    ),
+    (
+        OVERVIEW,
+        "Alignment p50 and p5 by agent",
+        "A",
+        &["time", "AgentName", "p50", "p5"],
+    ),
+    (OVERVIEW, "Lowest alignment", "A", SESSION_TABLE),
+    (OVERVIEW, "Most violations", "A", SESSION_TABLE),
+    (
+        OVERVIEW,
+        "Alignment by delegation depth",
+        "A",
+        &[
+            "Level",
+            "MeanAlignment",
+            "P5Alignment",
+            "MeanCoverage",
+            "Spans",
+        ],
+    ),
+    (LINEAGE, "Root intent", "A", &["Bullet", "Text"]),
+    (
+        LINEAGE,
+        "Session",
+        "A",
+        &[
+            "MinAlignment",
+            "MeanAlignment",
+            "Violations",
+            "Thin",
+            "Spans",
+            "MaxDepth",
+        ],
+    ),
+    (
+        LINEAGE,
+        "Intent tree",
+        "nodes",
+        &[
+            "id",
+            "title",
+            "subtitle",
+            "mainstat",
+            "secondarystat",
+            "arc__aligned",
+            "arc__drifting",
+            "arc__thin",
+            "arc__violation",
+            "arc__unscored",
+            "highlighted",
+            "detail__objective",
+            "detail__scope",
+            "detail__constraints",
+            "detail__lost",
+        ],
+    ),
+    (
+        LINEAGE,
+        "Intent tree",
+        "edges",
+        &[
+            "id",
+            "source",
+            "target",
+            "mainstat",
+            "secondarystat",
+            "detail__task",
+            "detail__lost",
+        ],
+    ),
+    (
+        LINEAGE,
+        "Spans in time order",
+        "A",
+        &[
+            "Time",
+            "Agent",
+            "Kind",
+            "Action",
+            "SpanName",
+            "Depth",
+            "Alignment",
+            "LocalAlignment",
+            "Coverage",
+            "Verdict",
+            "Violations",
+            "Explanation",
+            "TraceId",
+            "SpanId",
+        ],
+    ),
+    (LINEAGE, "Trace $trace", "A", TRACE_VIEW),
+    (
+        VIOLATIONS,
+        "Broken rules",
+        "A",
+        &["Violations", "Sessions", "Agents"],
+    ),
+    (
+        VIOLATIONS,
+        "Violations by rule",
+        "A",
+        &["Rule", "Violations", "Sessions", "Agents"],
+    ),
+    (
+        VIOLATIONS,
+        "Violations",
+        "A",
+        &[
+            "Time",
+            "SessionId",
+            "Agent",
+            "Rule",
+            "Evidence",
+            "Kind",
+            "Action",
+            "Alignment",
+            "Explanation",
+            "TraceId",
+        ],
+    ),
+    (
+        VIOLATIONS,
+        "Thin delegations: what each contraction lost from its root",
+        "A",
+        &[
+            "Time",
+            "SessionId",
+            "DelegatedBy",
+            "Delegate",
+            "Depth",
+            "Coverage",
+            "Lost",
+            "Task",
+            "RootObjective",
+            "Verdict",
+            "Explanation",
+        ],
+    ),
+    (
+        VIOLATIONS,
+        "Thin and drifting spans",
+        "A",
+        &[
+            "Time",
+            "SessionId",
+            "Agent",
+            "Verdict",
+            "Kind",
+            "Action",
+            "Depth",
+            "Coverage",
+            "Alignment",
+            "Explanation",
+        ],
+    ),
+];
+
+const SESSION_TABLE: &[&str] = &[
+    "SessionId",
+    "Objective",
+    "MinAlignment",
+    "MeanAlignment",
+    "Violations",
+    "Thin",
+    "Drifting",
+    "Spans",
+    "MaxDepth",
+    "Agents",
+    "LastSeen",
+];
+
+/// The columns Grafana's trace view reads from a `traces` frame.
+const TRACE_VIEW: &[&str] = &[
+    "traceID",
+    "spanID",
+    "parentSpanID",
+    "serviceName",
+    "operationName",
+    "startTime",
+    "duration",
+    "tags",
+    "serviceTags",
+    "statusCode",
+    "statusMessage",
+    "kind",
+];
+
+// ------------------------------------------------------------------ fixtures
+
+fn server() -> &'static LocalClickHouse {
+    LocalClickHouse::shared().unwrap()
+}
+
+/// One seeded database for the whole test binary; the queries only read.
+fn seeded() -> &'static SeededDatabase {
+    static DB: OnceLock<SeededDatabase> = OnceLock::new();
+    DB.get_or_init(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(engine::seeded_database(server(), "dashboards"))
+            .unwrap()
+    })
+}
+
+fn dashboards() -> Vec<Dashboard> {
+    load::dashboards().unwrap()
+}
+
+fn dashboard(uid: &str) -> Dashboard {
+    dashboards()
+        .into_iter()
+        .find(|d| d.uid() == uid)
+        .unwrap_or_else(|| panic!("no dashboard {uid}"))
+}
+
+/// The dashboards' time range around the seeded sessions: the last hour up
+/// to a minute from now, as "Last 1 hour" would be a moment later.
+fn range(db: &SeededDatabase) -> TimeRange {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    TimeRange {
+        from_ms: (db.reference.first_ns / 1_000_000 - 3_600_000).min(now_ms - 3_600_000),
+        to_ms: now_ms.max(db.reference.last_ns / 1_000_000) + 60_000,
+        interval_ms: 60_000,
+    }
+}
+
+fn raw_sql(target: &Value) -> &str {
+    target["rawSql"].as_str().unwrap()
+}
+
+fn variable_sql(dash: &Dashboard, name: &str) -> String {
+    let var = dash
+        .variable(name)
+        .unwrap_or_else(|| panic!("{}: no variable {name}", dash.uid()));
+    var["query"]["rawSql"].as_str().unwrap().to_owned()
+}
+
+/// Runs a variable's query and returns its values (first column).
+fn options(dash: &Dashboard, name: &str, ctx: &QueryContext) -> Vec<String> {
+    let sql = ctx.expand(&variable_sql(dash, name)).unwrap();
+    let frame = run(&sql);
+    let first = frame.names()[0].to_owned();
+    frame.strings(&first)
+}
+
+fn run(sql: &str) -> Frame {
+    engine::run(server(), sql).unwrap_or_else(|e| panic!("{e}\n--- query ---\n{sql}"))
+}
+
+/// The variables as a dashboard opens: database, "All" for the multi-value
+/// variables (their options from their own queries) and, for the lineage
+/// view, `session` set to `session`.
+fn context(dash: &Dashboard, session: Option<&str>) -> QueryContext {
+    let db = seeded();
+    let base = QueryContext::new(range(db)).with("database", VarValue::single(&db.database));
+    let mut ctx = base.clone();
+    for name in ["agent", "service"] {
+        let values = options(dash, name, &base);
+        let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+        ctx = ctx.with(name, VarValue::all(&refs));
+    }
+    let sessions = options(dash, "session", &base);
+    let refs: Vec<&str> = sessions.iter().map(String::as_str).collect();
+    ctx = match session {
+        Some(id) => ctx.with("session", VarValue::single(id)),
+        None => ctx.with("session", VarValue::all(&refs)),
+    };
+    if dash.variable("trace").is_some() {
+        let traces = options(dash, "trace", &ctx);
+        let refs: Vec<&str> = traces.iter().map(String::as_str).collect();
+        ctx = ctx.with("trace", VarValue::all(&refs));
+    }
+    ctx
+}
+
+fn session_context(dash: &Dashboard) -> QueryContext {
+    context(dash, Some(&seeded().reference.drifted.id))
+}
+
+/// Runs the query `ref_id` of the panel `title` with `ctx`.
+fn panel_query(dash: &Dashboard, title: &str, ref_id: &str, ctx: &QueryContext) -> Frame {
+    let panel = dash
+        .panel(title)
+        .unwrap_or_else(|| panic!("{}: no panel {title}", dash.uid()));
+    let (_, target) = load::targets(panel)
+        .into_iter()
+        .find(|(r, _)| *r == ref_id)
+        .unwrap_or_else(|| panic!("{title}: no target {ref_id}"));
+    run(&ctx.expand(raw_sql(target)).unwrap())
+}
+
+fn scored(session: &Session) -> usize {
+    session
+        .spans
+        .iter()
+        .filter(|s| s.verdict != "unscoped")
+        .count()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-4
+}
+
+// ------------------------------------------------------------------ structure
+
+#[test]
+fn dashboards_have_stable_unique_uids() {
+    let all = dashboards();
+    let uids: Vec<&str> = all.iter().map(Dashboard::uid).collect();
+    assert_eq!(uids, [OVERVIEW, LINEAGE, VIOLATIONS]);
+    for dash in &all {
+        let ids: Vec<i64> = dash
+            .panels()
+            .iter()
+            .map(|p| p["id"].as_i64().unwrap())
+            .collect();
+        let unique: BTreeSet<i64> = ids.iter().copied().collect();
+        assert_eq!(
+            unique.len(),
+            ids.len(),
+            "{}: duplicate panel ids",
+            dash.uid()
+        );
+        let titles: BTreeSet<&str> = dash
+            .panels()
+            .iter()
+            .map(|p| p["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            titles.len(),
+            ids.len(),
+            "{}: duplicate panel titles",
+            dash.uid()
+        );
+        assert!(
+            dash.json["id"].is_null(),
+            "{}: id must be null to import",
+            dash.uid()
+        );
+        assert!(dash.json["schemaVersion"].as_i64().unwrap() >= 39);
+    }
+}
+
+#[test]
+fn every_panel_and_target_uses_the_datasource_variable() {
+    let expected = serde_json::json!({"type": PLUGIN, "uid": "${datasource}"});
+    for dash in dashboards() {
+        for panel in dash.panels() {
+            let title = panel["title"].as_str().unwrap();
+            assert_eq!(panel["datasource"], expected, "{}: {title}", dash.uid());
+            assert!(!load::targets(panel).is_empty(), "{title}: no query");
+            for (ref_id, target) in load::targets(panel) {
+                assert_eq!(target["datasource"], expected, "{title} {ref_id}");
+            }
+        }
+        for var in dash.variables() {
+            if var["type"] == "query" {
+                assert_eq!(var["datasource"], expected, "variable {}", var["name"]);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_target_is_raw_sql_in_a_format_that_fits_its_panel() {
+    for dash in dashboards() {
+        for panel in dash.panels() {
+            let kind = panel["type"].as_str().unwrap();
+            for (ref_id, target) in load::targets(panel) {
+                let what = format!("{} {} {ref_id}", dash.uid(), panel["title"]);
+                assert_eq!(target["editorType"], "sql", "{what}");
+                assert!(!raw_sql(target).trim().is_empty(), "{what}");
+                // sqlutil.FormatQueryOption: 0 time series, 1 table, 3 traces.
+                let (format, query_type) = match kind {
+                    "timeseries" => (0, "timeSeries"),
+                    "traces" => (3, "traces"),
+                    _ => (1, "table"),
+                };
+                assert_eq!(target["format"], format, "{what}");
+                assert_eq!(target["queryType"], query_type, "{what}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_dashboard_has_the_variables() {
+    for dash in dashboards() {
+        let ds = dash.variable("datasource").unwrap();
+        assert_eq!(ds["type"], "datasource");
+        assert_eq!(ds["query"], PLUGIN);
+        assert_eq!(ds["current"]["value"], "reshimu-clickhouse");
+
+        let database = dash.variable("database").unwrap();
+        assert!(matches!(
+            database["type"].as_str(),
+            Some("textbox" | "constant")
+        ));
+        assert_eq!(database["query"], "reshimu");
+        assert_eq!(database["current"]["value"], "reshimu");
+
+        for name in ["session", "agent", "service"] {
+            let var = dash
+                .variable(name)
+                .unwrap_or_else(|| panic!("{}: no ${name}", dash.uid()));
+            assert_eq!(var["type"], "query", "{name}");
+            assert_eq!(var["query"]["editorType"], "sql", "{name}");
+        }
+        for name in ["agent", "service"] {
+            let var = dash.variable(name).unwrap();
+            assert_eq!(var["multi"], true, "{name}");
+            assert_eq!(var["includeAll"], true, "{name}");
+        }
+    }
+    // The lineage view shows exactly one session.
+    let session = dashboard(LINEAGE).variable("session").unwrap().clone();
+    assert_eq!(session["multi"], false);
+    assert_eq!(session["includeAll"], false);
+}
+
+#[test]
+fn node_graph_panel_has_nodes_and_edges_queries() {
+    let dash = dashboard(LINEAGE);
+    let graphs: Vec<&Value> = dash
+        .panels()
+        .into_iter()
+        .filter(|p| p["type"] == "nodeGraph")
+        .collect();
+    assert_eq!(graphs.len(), 1);
+    let refs: Vec<&str> = load::targets(graphs[0]).iter().map(|(r, _)| *r).collect();
+    assert_eq!(refs, ["nodes", "edges"]);
+    let traces: Vec<&Value> = dash
+        .panels()
+        .into_iter()
+        .filter(|p| p["type"] == "traces")
+        .collect();
+    assert_eq!(traces.len(), 1);
+    assert_eq!(traces[0]["repeat"], "trace", "one trace view per trace");
+}
+
+#[test]
+fn links_open_existing_dashboards() {
+    let all = dashboards();
+    let uids: BTreeSet<&str> = all.iter().map(Dashboard::uid).collect();
+    let mut links = 0;
+    for dash in &all {
+        let text = dash.json.to_string();
+        for (at, _) in text.match_indices("/d/") {
+            let uid: String = text[at + 3..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            assert!(
+                uids.contains(uid.as_str()),
+                "{}: link to unknown {uid}",
+                dash.uid()
+            );
+            links += 1;
+        }
+    }
+    // Both session tables of the overview link to the lineage view.
+    let overview = dashboard(OVERVIEW);
+    for title in ["Lowest alignment", "Most violations"] {
+        let panel = overview.panel(title).unwrap();
+        assert!(
+            panel["fieldConfig"]
+                .to_string()
+                .contains("/d/reshimu-session-lineage?var-session=")
+        );
+    }
+    assert!(links >= 5);
+}
+
+#[test]
+fn provisioned_datasource_is_the_clickhouse_plugin_configured_from_the_environment() {
+    let yaml = load::provisioning_yaml("datasources/reshimu.yaml").unwrap();
+    assert_eq!(yaml["apiVersion"], 1);
+    let sources = yaml["datasources"].as_sequence().unwrap();
+    assert_eq!(sources.len(), 1);
+    let ds = &sources[0];
+    assert_eq!(ds["type"], PLUGIN);
+    assert_eq!(ds["uid"], "reshimu-clickhouse");
+    let json = &ds["jsonData"];
+    assert_eq!(json["protocol"], "http");
+    assert_eq!(json["defaultDatabase"], "reshimu");
+    for (key, var) in [
+        ("host", "CLICKHOUSE_HOST"),
+        ("port", "CLICKHOUSE_PORT"),
+        ("username", "CLICKHOUSE_USER"),
+    ] {
+        let value = json[key].as_str().unwrap();
+        assert!(
+            value == format!("${{{var}}}") || value == format!("${var}"),
+            "jsonData.{key} = {value}"
+        );
+    }
+    assert_eq!(ds["secureJsonData"]["password"], "$CLICKHOUSE_PASSWORD");
+}
+
+#[test]
+fn provisioned_dashboard_provider_points_at_the_json_files() {
+    let yaml = load::provisioning_yaml("dashboards/reshimu.yaml").unwrap();
+    assert_eq!(yaml["apiVersion"], 1);
+    let providers = yaml["providers"].as_sequence().unwrap();
+    assert_eq!(providers.len(), 1);
+    assert_eq!(providers[0]["type"], "file");
+    let path = providers[0]["options"]["path"].as_str().unwrap();
+    let relative = path
+        .strip_prefix("${GF_PATHS_PROVISIONING}/")
+        .unwrap_or_else(|| panic!("path {path} is not under the provisioning folder"));
+    let dir = load::provisioning_dir().join(relative);
+    assert_eq!(
+        dir.canonicalize().unwrap(),
+        load::json_dir().canonicalize().unwrap()
+    );
+    assert_eq!(dashboards().len(), 3);
+}
+
+// ------------------------------------------------------------------ queries on the engine
+
+#[test]
+fn every_panel_query_returns_its_columns() {
+    let mut expected: BTreeMap<(String, String, String), &[&str]> = EXPECTED_COLUMNS
+        .iter()
+        .map(|(d, p, r, c)| (((*d).into(), (*p).into(), (*r).into()), *c))
+        .collect();
+    for dash in dashboards() {
+        let ctx = match dash.uid() {
+            LINEAGE => session_context(&dash),
+            _ => context(&dash, None),
+        };
+        for panel in dash.panels() {
+            let title = panel["title"].as_str().unwrap().to_owned();
+            for (ref_id, target) in load::targets(panel) {
+                let key = (dash.uid().to_owned(), title.clone(), ref_id.to_owned());
+                let columns = expected
+                    .remove(&key)
+                    .unwrap_or_else(|| panic!("no expected columns for {key:?}"));
+                let sql = ctx.expand(raw_sql(target)).unwrap();
+                let frame = run(&sql);
+                assert_eq!(frame.names(), columns, "{key:?}");
+                assert!(!frame.rows.is_empty(), "{key:?} returned no rows\n{sql}");
+                if target["format"] == 0 {
+                    // A time series frame leads with its time column.
+                    let ty = frame.column_type("time").unwrap();
+                    assert!(ty.starts_with("DateTime"), "{key:?}: time is {ty}");
+                }
+            }
+        }
+    }
+    assert!(
+        expected.is_empty(),
+        "expected but not in any dashboard: {:?}",
+        expected.keys()
+    );
+}
+
+#[test]
+fn every_variable_query_runs() {
+    let db = seeded();
+    for dash in dashboards() {
+        let ctx = match dash.uid() {
+            LINEAGE => session_context(&dash),
+            _ => context(&dash, None),
+        };
+        for var in dash.variables() {
+            if var["type"] != "query" {
+                continue;
+            }
+            let name = var["name"].as_str().unwrap();
+            let values = options(&dash, name, &ctx);
+            assert!(!values.is_empty(), "{}: ${name} has no options", dash.uid());
+            assert!(
+                !values.contains(&db.reference.old_session),
+                "${name}: out of range"
+            );
+        }
+    }
+    let overview = dashboard(OVERVIEW);
+    let ctx = context(&overview, None);
+    // Worst session first.
+    let sessions = options(&overview, "session", &ctx);
+    assert_eq!(
+        sessions,
+        [
+            db.reference.drifted.id.as_str(),
+            db.reference.clean.id.as_str()
+        ]
+    );
+    assert_eq!(
+        options(&overview, "agent", &ctx),
+        [seed::COORDINATOR, seed::QUERY_AGENT, seed::SUMMARIZER]
+    );
+    let lineage = dashboard(LINEAGE);
+    let traces = options(&lineage, "trace", &session_context(&lineage));
+    assert_eq!(traces, db.reference.drifted.traces);
+}
+
+#[test]
+fn overview_counts_scored_sessions_spans_and_verdicts() {
+    let db = seeded();
+    let dash = dashboard(OVERVIEW);
+    let ctx = context(&dash, None);
+    let (clean, drifted) = (&db.reference.clean, &db.reference.drifted);
+
+    let frame = panel_query(&dash, "Sessions and spans scored", "A", &ctx);
+    assert_eq!(frame.numbers("Sessions"), [Some(2.0)]);
+    assert_eq!(
+        frame.numbers("Spans"),
+        [Some((scored(clean) + scored(drifted)) as f64)]
+    );
+
+    let frame = panel_query(&dash, "Verdicts", "A", &ctx);
+    for verdict in ["aligned", "drifting", "thin", "violation", "unscoped"] {
+        let seeded = [clean, drifted]
+            .iter()
+            .flat_map(|s| &s.spans)
+            .filter(|s| s.verdict == verdict)
+            .count();
+        assert_eq!(frame.numbers(verdict), [Some(seeded as f64)], "{verdict}");
+    }
+
+    // Only the summarizer's spans when $agent = summarizer.
+    let only = ctx
+        .clone()
+        .with("agent", VarValue::multi(&[seed::SUMMARIZER]));
+    let frame = panel_query(&dash, "Sessions and spans scored", "A", &only);
+    assert_eq!(frame.numbers("Spans"), [Some(2.0)]);
+
+    let frame = panel_query(&dash, "Verdicts over time", "A", &ctx);
+    let total: f64 = frame.numbers("Spans").into_iter().flatten().sum();
+    assert_eq!(total as usize, clean.spans.len() + drifted.spans.len());
+}
+
+#[test]
+fn overview_ranks_the_drifted_session_first() {
+    let db = seeded();
+    let dash = dashboard(OVERVIEW);
+    let ctx = context(&dash, None);
+    let drifted = &db.reference.drifted;
+    let clean = &db.reference.clean;
+
+    let lowest = panel_query(&dash, "Lowest alignment", "A", &ctx);
+    assert_eq!(
+        lowest.strings("SessionId"),
+        [drifted.id.clone(), clean.id.clone()]
+    );
+    let min_drifted = drifted
+        .spans
+        .iter()
+        .map(|s| s.alignment)
+        .fold(1.0, f32::min);
+    assert!(close(
+        lowest.numbers("MinAlignment")[0].unwrap(),
+        f64::from(min_drifted)
+    ));
+    // The clean session's unscoped health check does not count as alignment 0.
+    let min_clean = clean
+        .spans
+        .iter()
+        .filter(|s| s.verdict != "unscoped")
+        .map(|s| s.alignment)
+        .fold(1.0, f32::min);
+    assert!(close(
+        lowest.numbers("MinAlignment")[1].unwrap(),
+        f64::from(min_clean)
+    ));
+    assert_eq!(lowest.strings("Objective")[0], seed::ROOT_OBJECTIVE);
+    assert_eq!(lowest.numbers("Violations"), [Some(2.0), Some(0.0)]);
+    assert_eq!(lowest.numbers("MaxDepth"), [Some(2.0), Some(2.0)]);
+
+    let most = panel_query(&dash, "Most violations", "A", &ctx);
+    assert_eq!(most.strings("SessionId"), [drifted.id.as_str()]);
+    assert_eq!(most.numbers("Violations"), [Some(2.0)]);
+    assert_eq!(most.numbers("Thin"), [Some(1.0)]);
+
+    // $service narrows the sessions to those with a span of that service.
+    let only = ctx
+        .clone()
+        .with("service", VarValue::multi(&["audit-summarizer"]))
+        .with("session", VarValue::multi(&[&clean.id]));
+    let frame = panel_query(&dash, "Lowest alignment", "A", &only);
+    assert_eq!(frame.strings("SessionId"), [clean.id.as_str()]);
+}
+
+#[test]
+fn overview_shows_alignment_by_depth_and_by_agent() {
+    let dash = dashboard(OVERVIEW);
+    let ctx = context(&dash, None);
+    let frame = panel_query(&dash, "Alignment by delegation depth", "A", &ctx);
+    assert_eq!(frame.strings("Level"), ["depth 0", "depth 1", "depth 2"]);
+    let db = seeded();
+    let spans: Vec<_> = [&db.reference.clean, &db.reference.drifted]
+        .into_iter()
+        .flat_map(|s| &s.spans)
+        .filter(|s| s.verdict != "unscoped")
+        .collect();
+    for (row, mean) in frame.numbers("MeanAlignment").into_iter().enumerate() {
+        let at_depth: Vec<f64> = spans
+            .iter()
+            .filter(|s| usize::from(s.depth) == row)
+            .map(|s| f64::from(s.alignment))
+            .collect();
+        let expected = at_depth.iter().sum::<f64>() / at_depth.len() as f64;
+        assert!(
+            close(mean.unwrap(), expected),
+            "depth {row}: {mean:?} vs {expected}"
+        );
+    }
+    // The root's spans are the best aligned: the intent decays when handed down.
+    let mean = frame.numbers("MeanAlignment");
+    assert!(mean[0] > mean[1] && mean[0] > mean[2], "{mean:?}");
+    assert_eq!(
+        frame.get(0, "MeanCoverage"),
+        Some(&Value::Null),
+        "the root has no coverage"
+    );
+    assert!(frame.numbers("MeanCoverage")[1].unwrap() < 1.0);
+
+    let frame = panel_query(&dash, "Alignment p50 and p5 by agent", "A", &ctx);
+    let agents: BTreeSet<String> = frame.strings("AgentName").into_iter().collect();
+    assert_eq!(
+        agents,
+        [seed::COORDINATOR, seed::QUERY_AGENT, seed::SUMMARIZER]
+            .map(String::from)
+            .into()
+    );
+    for row in 0..frame.rows.len() {
+        let p50 = engine::number(frame.get(row, "p50").unwrap()).unwrap();
+        let p5 = engine::number(frame.get(row, "p5").unwrap()).unwrap();
+        assert!(p5 <= p50 + 1e-6, "p5 {p5} above p50 {p50}");
+    }
+}
+
+#[test]
+fn node_graph_frames_carry_what_grafana_needs() {
+    let db = seeded();
+    let dash = dashboard(LINEAGE);
+    for session in [&db.reference.clean, &db.reference.drifted] {
+        let ctx = context(&dash, Some(&session.id));
+        let nodes = panel_query(&dash, "Intent tree", "nodes", &ctx);
+        let edges = panel_query(&dash, "Intent tree", "edges", &ctx);
+
+        let ids = nodes.strings("id");
+        assert_eq!(ids, session.intents.to_vec(), "root first, then by depth");
+        assert_eq!(
+            nodes.strings("title"),
+            [seed::COORDINATOR, seed::QUERY_AGENT, seed::SUMMARIZER]
+        );
+        let arcs: Vec<&str> = nodes
+            .names()
+            .into_iter()
+            .filter(|n| n.starts_with("arc__"))
+            .collect();
+        assert!(arcs.len() >= 4);
+        for (row, id) in ids.iter().enumerate() {
+            let sum: f64 = arcs
+                .iter()
+                .map(|a| engine::number(nodes.get(row, a).unwrap()).unwrap())
+                .sum();
+            assert!(
+                close(sum, 1.0),
+                "{}: arcs of {} sum to {sum}",
+                session.id,
+                *id
+            );
+            // mainstat is the mean alignment of the intent's spans.
+            let spans: Vec<f32> = session
+                .spans
+                .iter()
+                .filter(|s| s.intent_id == *id)
+                .map(|s| s.alignment)
+                .collect();
+            let mean = spans.iter().map(|a| f64::from(*a)).sum::<f64>() / spans.len() as f64;
+            let mainstat = nodes.numbers("mainstat")[row].unwrap();
+            assert!(
+                (mainstat - mean).abs() < 0.006,
+                "mainstat {mainstat} vs {mean}"
+            );
+            // Each verdict's arc is its share of the intent's spans.
+            for verdict in ["aligned", "drifting", "thin", "violation"] {
+                let share = session
+                    .spans
+                    .iter()
+                    .filter(|s| s.intent_id == *id && s.verdict == verdict)
+                    .count() as f64
+                    / spans.len() as f64;
+                let arc = nodes.numbers(&format!("arc__{verdict}"))[row].unwrap();
+                assert!(close(arc, share), "{} {verdict}: {arc} vs {share}", *id);
+            }
+        }
+
+        let node_ids: BTreeSet<String> = ids.iter().cloned().collect();
+        let edge_ids = edges.strings("id");
+        assert_eq!(edge_ids.len(), 2);
+        assert_eq!(
+            edge_ids.iter().collect::<BTreeSet<_>>().len(),
+            2,
+            "edge ids unique"
+        );
+        assert_eq!(edges.strings("source"), session.intents[..2].to_vec());
+        assert_eq!(edges.strings("target"), session.intents[1..].to_vec());
+        for end in edges
+            .strings("source")
+            .into_iter()
+            .chain(edges.strings("target"))
+        {
+            assert!(node_ids.contains(&end), "edge end {end} is not a node");
+        }
+        let coverage: Vec<Option<f64>> = session.intent_rows[1..]
+            .iter()
+            .map(|i| i.coverage.map(|c| (f64::from(c) * 100.0).round() / 100.0))
+            .collect();
+        assert_eq!(edges.numbers("mainstat"), coverage);
+    }
+
+    // The drifted summarizer broke a rule; its node is highlighted.
+    let ctx = session_context(&dash);
+    let nodes = panel_query(&dash, "Intent tree", "nodes", &ctx);
+    assert_eq!(nodes.get(1, "highlighted"), Some(&Value::Bool(true)));
+    assert_eq!(nodes.get(2, "highlighted"), Some(&Value::Bool(true)));
+    assert!(nodes.strings("detail__lost")[2].contains("no recommendations"));
+}
+
+#[test]
+fn session_view_shows_root_bullets_spans_in_order_and_traces() {
+    let db = seeded();
+    let drifted = &db.reference.drifted;
+    let dash = dashboard(LINEAGE);
+    let ctx = session_context(&dash);
+
+    let bullets = panel_query(&dash, "Root intent", "A", &ctx);
+    assert_eq!(
+        bullets.strings("Bullet"),
+        ["objective", "scope", "constraints", "guards", "digest"]
+    );
+    let text = bullets.strings("Text");
+    assert_eq!(
+        &text[..3],
+        [
+            seed::ROOT_OBJECTIVE,
+            seed::ROOT_SCOPE,
+            seed::ROOT_CONSTRAINTS
+        ]
+    );
+    assert_eq!(text[3], seed::ROOT_GUARDS.join("; "));
+
+    let stat = panel_query(&dash, "Session", "A", &ctx);
+    assert_eq!(stat.numbers("Violations"), [Some(2.0)]);
+    assert_eq!(stat.numbers("Spans"), [Some(drifted.spans.len() as f64)]);
+
+    let spans = panel_query(&dash, "Spans in time order", "A", &ctx);
+    let verdicts: Vec<&str> = drifted.spans.iter().map(|s| s.verdict.as_str()).collect();
+    assert_eq!(spans.strings("Verdict"), verdicts);
+    let times = spans.strings("Time");
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "not in time order: {times:?}"
+    );
+    let explanations = spans.strings("Explanation");
+    assert!(explanations[3].contains("no writes"));
+    assert!(spans.strings("Violations")[3].starts_with("sql.write: DELETE"));
+
+    // $agent filters the spans table.
+    let only = ctx
+        .clone()
+        .with("agent", VarValue::multi(&[seed::QUERY_AGENT]));
+    let frame = panel_query(&dash, "Spans in time order", "A", &only);
+    assert!(
+        frame
+            .strings("Agent")
+            .iter()
+            .all(|a| a == seed::QUERY_AGENT)
+    );
+    assert_eq!(frame.rows.len(), 3);
+
+    // The trace view repeats per trace: each repetition has one trace.
+    for trace in &drifted.traces {
+        let one = ctx.clone().with("trace", VarValue::single(trace));
+        let frame = panel_query(&dash, "Trace $trace", "A", &one);
+        let seeded: Vec<&str> = drifted
+            .spans
+            .iter()
+            .filter(|s| &s.trace_id == trace)
+            .map(|s| s.span_id.as_str())
+            .collect();
+        assert_eq!(frame.strings("spanID"), seeded);
+        assert!(frame.strings("traceID").iter().all(|t| t == trace));
+        let tags = frame.column("tags");
+        assert!(
+            tags.iter()
+                .all(|t| t.to_string().contains("reshimu.verdict")),
+            "scores in the span tags"
+        );
+        let durations: Vec<Option<f64>> = drifted
+            .spans
+            .iter()
+            .filter(|s| &s.trace_id == trace)
+            .map(|s| Some(s.duration as f64 / 1e6))
+            .collect();
+        assert_eq!(frame.numbers("duration"), durations, "durations in ms");
+    }
+}
+
+#[test]
+fn violations_dashboard_lists_rule_evidence_agent_and_action() {
+    let db = seeded();
+    let drifted = &db.reference.drifted;
+    let dash = dashboard(VIOLATIONS);
+    let ctx = context(&dash, None);
+
+    let table = panel_query(&dash, "Violations", "A", &ctx);
+    assert!(table.strings("SessionId").iter().all(|s| *s == drifted.id));
+    let mut rows: Vec<(String, String, String, String)> = (0..table.rows.len())
+        .map(|r| {
+            let get = |c: &str| engine::text(table.get(r, c).unwrap());
+            (get("Rule"), get("Agent"), get("Action"), get("Evidence"))
+        })
+        .collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            (
+                "constraint.recommend".into(),
+                seed::SUMMARIZER.into(),
+                "gpt-4o".into(),
+                "We recommend re-engaging them with a discount.".into()
+            ),
+            (
+                "sql.write".into(),
+                seed::QUERY_AGENT.into(),
+                "DELETE".into(),
+                "DELETE FROM customers WHERE last_login < now() - INTERVAL 30 DAY".into()
+            ),
+        ]
+    );
+
+    let by_rule = panel_query(&dash, "Violations by rule", "A", &ctx);
+    assert_eq!(
+        by_rule.strings("Rule"),
+        ["constraint.recommend", "sql.write"]
+    );
+
+    let stat = panel_query(&dash, "Broken rules", "A", &ctx);
+    assert_eq!(stat.numbers("Violations"), [Some(2.0)]);
+    assert_eq!(stat.numbers("Sessions"), [Some(1.0)]);
+
+    // Selecting the clean session empties the table.
+    let clean = ctx
+        .clone()
+        .with("session", VarValue::multi(&[&db.reference.clean.id]));
+    assert!(
+        panel_query(&dash, "Violations", "A", &clean)
+            .rows
+            .is_empty()
+    );
+}
+
+#[test]
+fn thin_delegations_show_what_each_contraction_lost() {
+    let db = seeded();
+    let drifted = &db.reference.drifted;
+    let dash = dashboard(VIOLATIONS);
+    let ctx = context(&dash, None);
+    let frame = panel_query(
+        &dash,
+        "Thin delegations: what each contraction lost from its root",
+        "A",
+        &ctx,
+    );
+    // Only the drifted contractions lost anything; thinnest first.
+    assert_eq!(
+        frame.strings("SessionId"),
+        [drifted.id.clone(), drifted.id.clone()]
+    );
+    assert_eq!(
+        frame.strings("Delegate"),
+        [seed::SUMMARIZER, seed::QUERY_AGENT]
+    );
+    assert_eq!(
+        frame.strings("DelegatedBy"),
+        [seed::QUERY_AGENT, seed::COORDINATOR]
+    );
+    assert_eq!(frame.strings("Verdict"), ["thin", "drifting"]);
+    assert_eq!(
+        frame.strings("Lost")[0],
+        drifted.intent_rows[2].lost.join("; ")
+    );
+    assert_eq!(
+        frame.strings("Lost")[1],
+        drifted.intent_rows[1].lost.join("; ")
+    );
+    assert!(
+        frame
+            .strings("RootObjective")
+            .iter()
+            .all(|o| o == seed::ROOT_OBJECTIVE)
+    );
+    assert!(frame.numbers("Coverage")[0].unwrap() < 0.2);
+
+    let spans = panel_query(&dash, "Thin and drifting spans", "A", &ctx);
+    let verdicts: BTreeSet<String> = spans.strings("Verdict").into_iter().collect();
+    assert_eq!(verdicts, ["drifting".to_owned(), "thin".to_owned()].into());
+    assert!(spans.strings("SessionId").iter().all(|s| *s == drifted.id));
+}
+
+// ------------------------------------------------------------------ README queries
+
+/// The ```sql blocks of dashboards/README.md, pointed at the seeded database.
+fn readme_queries() -> Vec<String> {
+    let readme = load::read(&load::dashboards_dir().join("README.md")).unwrap();
+    let db = &seeded().database;
+    let mut queries = Vec::new();
+    let mut rest = readme.as_str();
+    while let Some(start) = rest.find("```sql\n") {
+        let body = &rest[start + 7..];
+        let end = body.find("```").unwrap();
+        let mut sql = body[..end].to_owned();
+        for table in ["spans", "intents", "sessions"] {
+            sql = sql.replace(&format!("reshimu.{table}"), &format!("{db}.{table}"));
+        }
+        queries.push(sql.trim().trim_end_matches(';').to_owned());
+        rest = &body[end + 3..];
+    }
+    queries
+}
+
+#[test]
+fn readme_queries_answer_the_three_questions() {
+    let db = seeded();
+    let queries = readme_queries();
+    assert_eq!(queries.len(), 3, "three SQL examples in the README");
+
+    // Sessions whose alignment fell below 0.5 today.
+    let below = run(&queries[0]);
+    assert_eq!(
+        below.strings("SessionId"),
+        [db.reference.drifted.id.as_str()]
+    );
+    assert!(below.numbers("MinAlignment")[0].unwrap() < 0.5);
+
+    // Which agent drifts most: the query agent (3 of its 5 spans off course).
+    let agents = run(&queries[1]);
+    assert_eq!(agents.strings("AgentName")[0], seed::QUERY_AGENT);
+    assert!(close(agents.numbers("OffCourseShare")[0].unwrap(), 0.6));
+
+    // What thin delegations lost.
+    let lost = run(&queries[2]);
+    assert_eq!(lost.strings("Delegate")[0], seed::SUMMARIZER);
+    let first_lost = engine::text(lost.get(0, "Lost").unwrap());
+    for item in &db.reference.drifted.intent_rows[2].lost {
+        assert!(
+            first_lost.contains(item.as_str()),
+            "{item} missing from {first_lost}"
+        );
+    }
+    assert!(
+        lost.strings("SessionId")
+            .iter()
+            .all(|s| *s == db.reference.drifted.id)
+    );
+}
