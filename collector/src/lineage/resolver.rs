@@ -164,6 +164,8 @@ impl<P> Resolver<P> {
 
     /// Intent ids that requests past their deadline are still waiting for:
     /// what to look up in ClickHouse before [`Resolver::release_expired`].
+    /// Call [`Resolver::missing_spans`] and [`Resolver::supply_spans`] first,
+    /// so that intents inherited from spans seen elsewhere are included.
     pub fn missing_intents(&self, now: Instant) -> Vec<Arc<str>> {
         let mut missing = HashSet::new();
         let mut any_expired = false;
@@ -173,12 +175,12 @@ impl<P> Resolver<P> {
                 if r.is_some() {
                     continue;
                 }
-                if let Some(id) = f
+                let id = f
                     .intent_id
-                    .as_ref()
-                    .filter(|id| !self.nodes.contains_key(*id))
-                {
-                    missing.insert(Arc::clone(id));
+                    .clone()
+                    .or_else(|| self.inherited_intent(f).flatten());
+                if let Some(id) = id.filter(|id| !self.nodes.contains_key(id)) {
+                    missing.insert(id);
                 }
             }
         }
@@ -189,6 +191,40 @@ impl<P> Resolver<P> {
             }
         }
         missing.into_iter().collect()
+    }
+
+    /// Parent and linked spans that spans of requests past their deadline
+    /// inherit from but this collector has not seen: another collector may
+    /// have written them to ClickHouse (a span link usually crosses traces,
+    /// and so load balancers).
+    pub fn missing_spans(&self, now: Instant) -> Vec<SpanKey> {
+        // Spans held here are not missing: they wait themselves.
+        let held_keys: HashSet<SpanKey> = self
+            .held
+            .iter()
+            .flat_map(|h| h.facts.iter().filter_map(|f| f.key))
+            .collect();
+        let mut missing = HashSet::new();
+        for held in self.held.iter().filter(|h| h.deadline <= now) {
+            for (f, r) in held.facts.iter().zip(&held.resolved) {
+                if r.is_some() || f.intent_id.is_some() {
+                    continue;
+                }
+                for key in f.parent.iter().chain(&f.links) {
+                    if !self.span_intents.contains_key(key) && !held_keys.contains(key) {
+                        missing.insert(*key);
+                    }
+                }
+            }
+        }
+        missing.into_iter().collect()
+    }
+
+    /// Records the intents of spans found elsewhere (`None`: the span had none).
+    pub fn supply_spans(&mut self, spans: Vec<(SpanKey, Option<Arc<str>>)>) {
+        for (key, intent) in spans {
+            self.index_span(key, intent);
+        }
     }
 
     /// Releases every request past its deadline, resolving what is still

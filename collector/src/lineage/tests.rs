@@ -309,9 +309,48 @@ fn intents_are_forgotten_after_their_ttl_and_waited_for_again() {
     });
     let start = Instant::now();
     r.ingest("decl", vec![declaring(1, 1, "root", None)], start);
-    assert_eq!(r.ingest("soon", vec![referencing(1, 2, "root")], start + Duration::from_secs(30)).len(), 1);
+    assert_eq!(
+        r.ingest(
+            "soon",
+            vec![referencing(1, 2, "root")],
+            start + Duration::from_secs(30)
+        )
+        .len(),
+        1
+    );
     let later = start + Duration::from_secs(61);
-    assert!(r.ingest("late", vec![referencing(1, 3, "root")], later).is_empty());
+    assert!(
+        r.ingest("late", vec![referencing(1, 3, "root")], later)
+            .is_empty()
+    );
     assert_eq!(r.evictions().expired_intents, 1);
-    assert_eq!(r.missing_intents(later + Duration::from_secs(3)), vec![Arc::<str>::from("root")]);
+    assert_eq!(
+        r.missing_intents(later + Duration::from_secs(3)),
+        vec![Arc::<str>::from("root")]
+    );
+}
+
+#[test]
+fn spans_seen_by_another_collector_are_asked_for_and_supplied() {
+    let mut r = resolver();
+    let start = Instant::now();
+    let linked = SpanFacts {
+        key: Some(key(2, 1)),
+        links: vec![key(1, 2)],
+        ..SpanFacts::default()
+    };
+    assert!(
+        r.ingest("b", vec![linked, plain(2, 2, Some(1))], start)
+            .is_empty()
+    );
+    let later = start + Duration::from_secs(3);
+    assert_eq!(r.missing_spans(later), vec![key(1, 2)]);
+    r.supply_spans(vec![(key(1, 2), Some("child".into()))]);
+    assert_eq!(r.missing_intents(later), vec![Arc::<str>::from("child")]);
+    let mut child = declaring(1, 2, "child", Some("root")).declaration.unwrap();
+    child.parent_id = None;
+    let out = r.supply(vec![child]);
+    assert_eq!(out.len(), 1);
+    assert_eq!(intent_of(&out[0].spans[0]), Some("child"));
+    assert_eq!(intent_of(&out[0].spans[1]), Some("child"));
 }

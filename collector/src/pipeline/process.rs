@@ -109,6 +109,13 @@ impl ProcessingStage {
     /// miss, then releases those requests, as orphans where nothing was found.
     pub async fn expire(&mut self, now: Instant) -> Vec<Released<(u64, Received)>> {
         let mut released = Vec::new();
+        let spans = self.resolver.missing_spans(now);
+        if let (false, Some(lookup)) = (spans.is_empty(), &self.lookup) {
+            let found = tokio::time::timeout(LOOKUP_TIMEOUT, lookup.span_intents(&spans))
+                .await
+                .unwrap_or_default();
+            self.resolver.supply_spans(found);
+        }
         let missing = self.resolver.missing_intents(now);
         if let (false, Some(lookup)) = (missing.is_empty(), &self.lookup) {
             let found = tokio::time::timeout(LOOKUP_TIMEOUT, lookup.lookup(&missing))

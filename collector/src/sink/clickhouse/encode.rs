@@ -34,10 +34,13 @@ pub fn encode_request(
             .find(|ss| ss.spans.iter().any(|x| std::ptr::eq(x, span)))
             .and_then(|ss| ss.scope.as_ref());
         let row = span_row(span, s, &service_name, resource, scope);
-        if s.lineage.declares {
-            if let Some(intent) = intent_row(&row, s, updated_at) {
-                intents.push(intent);
-            }
+        if let Some(intent) = s
+            .lineage
+            .declares
+            .then(|| intent_row(&row, s, updated_at))
+            .flatten()
+        {
+            intents.push(intent);
         }
         spans.push(row);
     });

@@ -2,15 +2,14 @@
 //! see the declaring span themselves.
 
 use std::collections::HashSet;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use reshimu_intent::spec::IntentSpec;
 use serde::Deserialize;
 
-use crate::lineage::{Declaration, IntentLookup, span_key};
+use crate::lineage::lookup::LookupFuture;
+use crate::lineage::{Declaration, IntentLookup, SpanKey, span_key};
 
 /// How far up a chain a lookup follows parents, as a guard against cycles
 /// written by a misbehaving agent.
@@ -98,10 +97,48 @@ impl StoredIntent {
 }
 
 impl IntentLookup for ClickHouseIntentLookup {
-    fn lookup<'a>(
+    fn span_intents<'a>(
         &'a self,
-        ids: &'a [Arc<str>],
-    ) -> Pin<Box<dyn Future<Output = Vec<Declaration>> + Send + 'a>> {
+        spans: &'a [SpanKey],
+    ) -> LookupFuture<'a, (SpanKey, Option<Arc<str>>)> {
+        Box::pin(async move {
+            let traces: Vec<String> = spans.iter().map(|(t, _)| hex::encode(t)).collect();
+            let ids: Vec<String> = spans.iter().map(|(_, s)| hex::encode(s)).collect();
+            // TraceId first: the bloom filter index on it keeps this off a full scan.
+            let query = self
+                .client
+                .query("SELECT TraceId, SpanId, IntentId FROM spans WHERE TraceId IN ? AND SpanId IN ?")
+                .bind(&traces)
+                .bind(&ids);
+            let rows = match tokio::time::timeout(
+                self.timeout,
+                query.fetch_all::<(String, String, String)>(),
+            )
+            .await
+            {
+                Ok(Ok(rows)) => rows,
+                Ok(Err(error)) => {
+                    tracing::warn!(%error, spans = spans.len(), "could not look spans up in ClickHouse");
+                    return Vec::new();
+                }
+                Err(_) => {
+                    tracing::warn!(spans = spans.len(), "span lookup in ClickHouse timed out");
+                    return Vec::new();
+                }
+            };
+            let wanted: HashSet<SpanKey> = spans.iter().copied().collect();
+            rows.into_iter()
+                .filter_map(|(trace, span, intent)| {
+                    let key = span_key(&hex::decode(trace).ok()?, &hex::decode(span).ok()?)?;
+                    wanted
+                        .contains(&key)
+                        .then(|| (key, (!intent.is_empty()).then(|| Arc::from(intent))))
+                })
+                .collect()
+        })
+    }
+
+    fn lookup<'a>(&'a self, ids: &'a [Arc<str>]) -> LookupFuture<'a, Declaration> {
         Box::pin(async move {
             let mut found = Vec::new();
             let mut seen: HashSet<String> = HashSet::new();

@@ -1,0 +1,217 @@
+//! Shared by the collector's end-to-end tests: a collector on free ports
+//! writing to a fresh database of the local ClickHouse, and OTLP builders.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, any_value::Value};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, span::Link};
+use reshimu_clickhouse_launcher::LocalClickHouse;
+use reshimu_collector::config::Config;
+use reshimu_collector::service::Collector;
+
+/// The seed intent's bullets and guards.
+pub const OBJECTIVE: &str = "Audit the inactive customer accounts and prepare a summary";
+pub const SCOPE: &str =
+    "inactive = last_login older than 90 days; customers table only; read access";
+pub const CONSTRAINTS: &str = "no writes; no recommendations; do not contact customers";
+pub const GUARDS: [&str; 3] = [
+    "deny sql write",
+    "deny message send",
+    "define inactive = last_login > 90 days",
+];
+
+/// A config for tests: receivers and telemetry on free ports, ClickHouse at
+/// `clickhouse` in `database`, small batches and a short lineage wait.
+pub fn config(clickhouse: &LocalClickHouse, database: &str) -> Config {
+    let mut c = Config::default();
+    c.receivers.grpc.endpoint = "127.0.0.1:0".into();
+    c.receivers.http.endpoint = "127.0.0.1:0".into();
+    c.telemetry.listen = "127.0.0.1:0".into();
+    c.clickhouse.url = clickhouse.url().to_owned();
+    c.clickhouse.user = clickhouse.user().to_owned();
+    c.clickhouse.password = reshimu_collector::config::Secret::new(clickhouse.password());
+    c.clickhouse.database = database.to_owned();
+    c.clickhouse.ttl_days = 0;
+    c.clickhouse.batch.max_delay = Duration::from_millis(100);
+    c.clickhouse.retry.initial_backoff = Duration::from_millis(100);
+    c.clickhouse.retry.max_backoff = Duration::from_millis(500);
+    c.lineage.wait = Duration::from_millis(300);
+    c
+}
+
+/// Starts a collector and waits until its schema is in place.
+pub async fn start(config: Config, clickhouse: &LocalClickHouse) -> Collector {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .try_init();
+    let database = config.clickhouse.database.clone();
+    let collector = Collector::start(config).await.unwrap();
+    wait_for(Duration::from_secs(30), || async {
+        count(clickhouse, &format!("SELECT count() FROM system.tables WHERE database = '{database}' AND name = 'intents'")).await == 1
+    })
+    .await;
+    collector
+}
+
+/// Polls `check` until it holds or `timeout` passes (then panics).
+pub async fn wait_for<F, Fut>(timeout: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if check().await {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "condition not met within {timeout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A single `UInt64` from a query; 0 while the query fails (a table not
+/// created yet), with the error printed for the test log.
+pub async fn count(clickhouse: &LocalClickHouse, sql: &str) -> u64 {
+    match clickhouse.client().query(sql).fetch_one::<u64>().await {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("{sql}: {e}");
+            0
+        }
+    }
+}
+
+pub fn now_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+}
+
+pub fn s(key: &str, value: &str) -> KeyValue {
+    kv(key, Value::StringValue(value.into()))
+}
+
+pub fn i(key: &str, value: i64) -> KeyValue {
+    kv(key, Value::IntValue(value))
+}
+
+pub fn strings(key: &str, values: &[&str]) -> KeyValue {
+    kv(
+        key,
+        Value::ArrayValue(ArrayValue {
+            values: values
+                .iter()
+                .map(|v| AnyValue {
+                    value: Some(Value::StringValue((*v).into())),
+                })
+                .collect(),
+        }),
+    )
+}
+
+fn kv(key: &str, value: Value) -> KeyValue {
+    KeyValue {
+        key: key.into(),
+        value: Some(AnyValue { value: Some(value) }),
+        ..KeyValue::default()
+    }
+}
+
+/// Attributes that declare the seed intent (root when `parent` is `None`).
+pub fn declare(
+    intent: &str,
+    parent: Option<&str>,
+    objective: &str,
+    scope: &str,
+    constraints: &str,
+    guards: &[&str],
+) -> Vec<KeyValue> {
+    let mut attrs = vec![
+        s("reshimu.intent.id", intent),
+        s("reshimu.intent.objective", objective),
+        s("reshimu.intent.scope", scope),
+        s("reshimu.intent.constraints", constraints),
+        strings("reshimu.intent.guards", guards),
+    ];
+    if let Some(p) = parent {
+        attrs.push(s("reshimu.intent.parent_id", p));
+    }
+    attrs
+}
+
+/// A span builder with sensible times.
+pub fn span(
+    trace: [u8; 16],
+    id: u8,
+    parent: Option<u8>,
+    name: &str,
+    attributes: Vec<KeyValue>,
+) -> Span {
+    let start = now_ns();
+    Span {
+        trace_id: trace.to_vec(),
+        span_id: vec![id; 8],
+        parent_span_id: parent.map(|p| vec![p; 8]).unwrap_or_default(),
+        name: name.into(),
+        kind: 1,
+        start_time_unix_nano: start,
+        end_time_unix_nano: start + 1_000_000,
+        attributes,
+        ..Span::default()
+    }
+}
+
+pub fn link(trace: [u8; 16], span: u8) -> Link {
+    Link {
+        trace_id: trace.to_vec(),
+        span_id: vec![span; 8],
+        ..Link::default()
+    }
+}
+
+/// One request from one service.
+pub fn request(service: &str, spans: Vec<Span>) -> ExportTraceServiceRequest {
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            resource: Some(Resource {
+                attributes: vec![s("service.name", service)],
+                ..Resource::default()
+            }),
+            scope_spans: vec![ScopeSpans {
+                spans,
+                ..ScopeSpans::default()
+            }],
+            ..ResourceSpans::default()
+        }],
+    }
+}
+
+/// Posts a request over OTLP/HTTP protobuf and expects 200.
+pub async fn post(collector: &Collector, request: &ExportTraceServiceRequest) {
+    use prost::Message;
+    let url = format!("http://{}/v1/traces", collector.http_addr().unwrap());
+    let resp = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/x-protobuf")
+        .body(request.encode_to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        200,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
+}
