@@ -13,6 +13,9 @@
 //! Run with `cargo test -p reshimu-intent --test corpus -- --nocapture` to see
 //! the per-category figures and every disagreement.
 
+// Tests may unwrap: a panic here is a failed assertion on the fixture.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 

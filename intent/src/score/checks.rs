@@ -234,7 +234,7 @@ fn negated_classes_with_objects(clause: &str) -> (ClassSet, Vec<String>) {
         };
         match lexicon(stem) {
             Some(Lex::Negation) => negated = true,
-            Some(Lex::Action(c)) if negated => {
+            Some(Lex::Action(c, _)) if negated => {
                 set.insert(c);
             }
             Some(Lex::Stop) => {}
@@ -330,7 +330,7 @@ pub(crate) fn tool_classes(name: &str) -> ClassSet {
         let Some(stem) = stem_into(part, &mut buf) else {
             continue;
         };
-        if let Some(Lex::Action(c)) = lexicon(stem) {
+        if let Some(Lex::Action(c, _)) = lexicon(stem) {
             set.insert(c);
         } else if ["money", "fund", "funds", "invoice", "iban"]
             .iter()

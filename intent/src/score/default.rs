@@ -17,15 +17,13 @@ use std::fmt::Write as _;
 use super::checks::Effects;
 use super::coverage::{coverage, describe};
 use super::definitions::departure;
-use super::prepared::{IntentChain, PreparedIntent};
+use super::prepared::IntentChain;
+use super::purpose::{Purpose, class_snippet, field, own_output};
 use super::targets::{Target, find_target, grounded};
-use super::text::{
-    ActionClass, ClassSet, Lex, MAX_WORD, ceil_boundary, floor_boundary, ident_parts,
-    is_ambiguous_action, lexicon, prefix, stem_into, words,
-};
+use super::text::{ActionClass, prefix};
 use super::{Context, Score, Scorer, Thresholds, Verdict};
 use crate::guard::ToolViolation;
-use crate::span::{ActionKind, SpanView};
+use crate::span::SpanView;
 
 /// The default scorer. Cheap to clone; holds only its thresholds.
 #[derive(Debug, Clone, Copy, Default)]
@@ -118,17 +116,16 @@ impl Scorer for DefaultScorer {
             *chain
         };
 
+        let purpose = Purpose::analyze(span, judged_by.levels(), t);
+        let root_view = purpose.root;
+        let local_view = purpose.local;
+
         guard_violations(chain, span, &effects, &mut f);
-        prose_violations(chain, span, &effects, max, &mut f);
+        prose_violations(chain, span, &effects, &purpose, &mut f);
         injected_goals(chain, span, &effects, ctx, &mut f);
         let cov = contraction_coverage(chain, span, declares_contraction, t, &mut f);
-        definition_drift(chain, span, cov.is_some(), max, &mut f);
-        table_drift(chain, span, &mut f);
-
-        let purpose = Purpose::of(span, max);
-        let root_view = TopicView::measure(&purpose, judged_by.levels(), t);
-        let local_levels = std::slice::from_ref(&judged_by.levels()[judged_by.levels().len() - 1]);
-        let local_view = TopicView::measure(&purpose, local_levels, t);
+        definition_drift(chain, span, &purpose, cov.is_some(), max, &mut f);
+        table_drift(chain, span, &purpose, &mut f);
 
         let unwanted = purpose.classes.minus(judged_by.root().wanted);
         let local_unwanted = purpose.classes.minus(judged_by.in_force().wanted);
@@ -281,7 +278,7 @@ fn prose_violations(
     chain: &IntentChain<'_>,
     span: &SpanView<'_>,
     e: &Effects<'_>,
-    max: usize,
+    purpose: &Purpose<'_>,
     f: &mut Findings,
 ) {
     for level in chain.levels() {
@@ -361,18 +358,19 @@ fn prose_violations(
                     format_args!("tool `{tool}` (constraint \"{phrase}\")"),
                 );
             }
-            if c.contains(ActionClass::Recommend) {
-                let texts = [
-                    own_output(span),
-                    span.contraction,
-                    span.declared.objective,
-                    span.declared.scope,
-                ];
-                if let Some(snippet) = texts
-                    .into_iter()
-                    .flatten()
-                    .find_map(|t| class_snippet(prefix(t, max), ActionClass::Recommend, false))
-                {
+            if c.contains(ActionClass::Recommend) && purpose.advice_fields != 0 {
+                let advice = [
+                    field::OUTPUT,
+                    field::CONTRACTION,
+                    field::OBJECTIVE,
+                    field::SCOPE,
+                ]
+                .into_iter()
+                .filter(|fi| purpose.advice_fields & (1 << fi) != 0)
+                .find_map(|fi| {
+                    purpose.fields[fi].and_then(|t| class_snippet(t, ActionClass::Recommend))
+                });
+                if let Some(snippet) = advice {
                     f.violate(
                         rule::RECOMMEND,
                         format_args!("\"{snippet}\" (constraint \"{phrase}\")"),
@@ -466,13 +464,42 @@ fn contraction_coverage(
 fn definition_drift(
     chain: &IntentChain<'_>,
     span: &SpanView<'_>,
+    purpose: &Purpose<'_>,
     is_contraction: bool,
     max: usize,
     f: &mut Findings,
 ) {
-    let fields = [span.sql, span.tool_arguments, own_output(span)];
-    for level in chain.levels() {
+    // Only texts that name a defined term or column can depart from it (the
+    // purpose pass noticed which); SQL is short and always checked.
+    let named = |fi: usize| purpose.anchor_fields & (1 << fi) != 0;
+    // SQL dug out of the arguments is a slice of them: check it once.
+    let sql_in_args = match (span.sql, span.tool_arguments) {
+        (Some(q), Some(a)) => {
+            let (qs, as_) = (q.as_ptr() as usize, a.as_ptr() as usize);
+            qs >= as_ && qs + q.len() <= as_ + a.len()
+        }
+        _ => false,
+    };
+    let fields = [
+        span.sql,
+        span.tool_arguments
+            .filter(|_| named(field::ARGS) && !sql_in_args),
+        own_output(span).filter(|_| named(field::OUTPUT)),
+    ];
+    if fields.iter().all(Option::is_none) {
+        return;
+    }
+    for (li, level) in chain.levels().iter().enumerate() {
         for d in &level.definitions {
+            // A contraction usually repeats its root's definitions: check each once.
+            let repeated = chain.levels()[..li].iter().any(|l| {
+                l.definitions
+                    .iter()
+                    .any(|e| e.term == d.term && e.text == d.text)
+            });
+            if repeated {
+                continue;
+            }
             // A contraction's redefinitions are reported by coverage as thin;
             // here only the action fields count.
             let hit = fields
@@ -498,12 +525,14 @@ fn definition_drift(
     }
 }
 
-fn table_drift(chain: &IntentChain<'_>, span: &SpanView<'_>, f: &mut Findings) {
+fn table_drift(
+    chain: &IntentChain<'_>,
+    span: &SpanView<'_>,
+    purpose: &Purpose<'_>,
+    f: &mut Findings,
+) {
     // A model proposing a statement is judged like the statement.
-    let proposed = own_output(span).filter(|o| {
-        super::text::find_word_ci(o, "select", 0).is_some()
-            && super::text::find_word_ci(o, "from", 0).is_some()
-    });
+    let proposed = own_output(span).filter(|_| purpose.output_has_sql);
     let Some(sql) = span.sql.or(proposed) else {
         return;
     };
@@ -519,267 +548,5 @@ fn table_drift(chain: &IntentChain<'_>, span: &SpanView<'_>, f: &mut Findings) {
             });
             return;
         }
-    }
-}
-
-/// What a span is for, as text: its tool, arguments, contraction or declared
-/// bullets, and output, plus the classes of action they ask for.
-struct Purpose<'a> {
-    fields: [Option<&'a str>; 6],
-    classes: ClassSet,
-}
-
-impl<'a> Purpose<'a> {
-    fn of(span: &SpanView<'a>, max: usize) -> Purpose<'a> {
-        let cut = |t: Option<&'a str>| t.map(|t| prefix(t, max));
-        let mut classes = span
-            .tool_name
-            .map(super::checks::tool_classes)
-            .unwrap_or_default();
-        // A write request's path names what it does (`/rollouts`, `/transfers`).
-        let path = span
-            .url
-            .map(url_path)
-            .filter(|_| span.http_method.is_some());
-        if let Some(p) = path.filter(|_| is_http_write(span)) {
-            classes = classes.union(super::checks::tool_classes(p));
-        }
-        // Task texts are imperative: class words count, except the weak ones.
-        // Outputs are prose about data ("the email column", "payment
-        // history"): only advice counts there.
-        for t in [span.contraction, span.declared.objective]
-            .into_iter()
-            .flatten()
-        {
-            classes = classes.union(text_classes(prefix(t, max), true));
-        }
-        if let Some(o) = own_output(span)
-            && text_classes(prefix(o, max), false).contains(ActionClass::Recommend)
-        {
-            classes.insert(ActionClass::Recommend);
-        }
-        Purpose {
-            fields: [
-                span.tool_name,
-                cut(span.tool_arguments),
-                cut(span.contraction),
-                cut(span.declared.objective.or(span.declared.scope)),
-                cut(own_output(span)),
-                path,
-            ],
-            classes,
-        }
-    }
-
-    fn class_evidence(&self, class: ActionClass) -> String {
-        if let Some(tool) = self.fields[0]
-            && super::checks::tool_classes(tool).contains(class)
-        {
-            return format!("tool `{tool}`");
-        }
-        self.fields[1..]
-            .iter()
-            .flatten()
-            .find_map(|t| class_snippet(t, class, true).or_else(|| class_snippet(t, class, false)))
-            .map_or_else(|| class.verb().to_owned(), |s| format!("\"{s}\""))
-    }
-}
-
-/// What the agent itself said: the output of a model or agent span. A tool's
-/// result is what the world answered (a web page, an inbox, rows), not a
-/// choice of the agent, so it is not held against the objective; it is where
-/// injected instructions come from, and those are judged by what the agent
-/// then does.
-fn own_output<'a>(span: &SpanView<'a>) -> Option<&'a str> {
-    match span.kind {
-        ActionKind::Llm | ActionKind::Agent => span.output,
-        _ => None,
-    }
-}
-
-fn is_http_write(span: &SpanView<'_>) -> bool {
-    span.http_method.is_some_and(|m| {
-        ["POST", "PUT", "PATCH", "DELETE"]
-            .iter()
-            .any(|w| m.eq_ignore_ascii_case(w))
-    })
-}
-
-/// The path of a URL, without scheme, host and query.
-fn url_path(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let path = rest.find('/').map_or("", |i| &rest[i..]);
-    path.split(['?', '#']).next().unwrap_or(path)
-}
-
-/// Classes named in a text outside negations. `imperative` also counts the
-/// ambiguous words (`message`, `order`), which in prose are usually nouns.
-fn text_classes(text: &str, imperative: bool) -> ClassSet {
-    let mut set = ClassSet::default();
-    let mut buf = [0u8; MAX_WORD];
-    let mut negated_until = 0usize;
-    for (i, (_, w)) in words(text).enumerate() {
-        let Some(stem) = stem_into(w, &mut buf) else {
-            continue;
-        };
-        match lexicon(stem) {
-            Some(Lex::Negation) => negated_until = i + 4,
-            Some(Lex::Action(c))
-                if i >= negated_until
-                    && !is_ambiguous_action(stem)
-                    && (imperative || c == ActionClass::Recommend) =>
-            {
-                set.insert(c)
-            }
-            _ => {}
-        }
-    }
-    set
-}
-
-/// A short quote around the first non-negated word of `class` in `text`.
-fn class_snippet(text: &str, class: ActionClass, imperative: bool) -> Option<&str> {
-    let mut buf = [0u8; MAX_WORD];
-    let mut negated_until = 0usize;
-    for (i, (at, w)) in words(text).enumerate() {
-        let Some(stem) = stem_into(w, &mut buf) else {
-            continue;
-        };
-        match lexicon(stem) {
-            Some(Lex::Negation) => negated_until = i + 4,
-            Some(Lex::Action(c))
-                if c == class
-                    && i >= negated_until
-                    && (imperative || !is_ambiguous_action(stem)) =>
-            {
-                let start = text[..at]
-                    .rfind(['.', '\n', '"', '!', '?'])
-                    .map_or(0, |p| p + 1);
-                let mut start = start.max(floor_boundary(text, at.saturating_sub(30)));
-                // Start the quote on a word, not in the middle of one.
-                if start > 0 && text.as_bytes()[start - 1].is_ascii_alphanumeric() {
-                    start = text[start..at].find(' ').map_or(at, |p| start + p + 1);
-                }
-                let end = ceil_boundary(text, at + w.len() + 40);
-                let end = text[at..end]
-                    .find(['.', '\n', '"', '!', '?'])
-                    .map_or(end, |p| at + p);
-                return Some(text[start..end].trim());
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// The topic of a span's purpose measured against the vocabulary of some levels.
-struct TopicView<'a> {
-    alignment: f32,
-    known: f32,
-    unknown: u32,
-    /// First few words absent from objective and scope, and matched ones, for explanations.
-    missing: [&'a str; 3],
-    matched: [&'a str; 2],
-}
-
-impl<'a> TopicView<'a> {
-    fn measure(p: &Purpose<'a>, levels: &[&PreparedIntent], t: &Thresholds) -> TopicView<'a> {
-        let mut v = TopicView {
-            alignment: t.neutral_alignment,
-            known: 0.0,
-            unknown: 0,
-            missing: [""; 3],
-            matched: [""; 2],
-        };
-        let (mut n_missing, mut n_matched) = (0, 0);
-        let mut buf = [0u8; MAX_WORD];
-        for (fi, field) in p.fields.iter().enumerate() {
-            let Some(text) = field else { continue };
-            let b = text.as_bytes();
-            for (at, w) in words(text) {
-                // Skip parts of emails, hosts and dotted names: they are addresses, not topics.
-                let end = at + w.len();
-                if fi > 0
-                    && ((at > 0 && matches!(b[at - 1], b'@' | b'.'))
-                        || (end < b.len() && b[end] == b'@')
-                        || (end + 1 < b.len()
-                            && b[end] == b'.'
-                            && b[end + 1].is_ascii_alphanumeric()))
-                {
-                    continue;
-                }
-                if w.len() < 3 || w.bytes().any(|c| c.is_ascii_digit()) {
-                    continue;
-                }
-                for part in ident_parts(w) {
-                    if part.len() < 3 {
-                        continue;
-                    }
-                    let Some(stem) = stem_into(part, &mut buf) else {
-                        continue;
-                    };
-                    if lexicon(stem).is_some() {
-                        continue;
-                    }
-                    let weight = levels
-                        .iter()
-                        .filter_map(|l| l.weight(stem))
-                        .fold(0.0f32, f32::max);
-                    if weight > 0.0 {
-                        v.known += weight;
-                        if n_matched < 2 && !v.matched[..n_matched].contains(&part) {
-                            v.matched[n_matched] = part;
-                            n_matched += 1;
-                        }
-                    } else {
-                        v.unknown += 1;
-                        if n_missing < 3
-                            && !v.missing[..n_missing]
-                                .iter()
-                                .any(|m| m.eq_ignore_ascii_case(part))
-                        {
-                            v.missing[n_missing] = part;
-                            n_missing += 1;
-                        }
-                    }
-                }
-            }
-        }
-        let evidence = v.known + v.unknown as f32;
-        if evidence >= 1.0 {
-            let frac = v.known / evidence;
-            let topical = (0.3 + 1.4 * frac).min(1.0);
-            let confidence = (evidence / 8.0).min(1.0);
-            v.alignment = confidence * topical + (1.0 - confidence) * t.neutral_alignment;
-        }
-        v
-    }
-
-    fn drifts(&self, t: &Thresholds) -> bool {
-        self.known + self.unknown as f32 >= t.min_topic_words as f32
-            && self.alignment < t.drifting_below
-    }
-
-    fn explain(&self) -> String {
-        let mut s = String::from("off-topic: ");
-        for (i, m) in self.missing.iter().filter(|m| !m.is_empty()).enumerate() {
-            if i > 0 {
-                s.push_str(", ");
-            }
-            let _ = write!(s, "`{m}`");
-        }
-        s.push_str(" appear nowhere in objective or scope");
-        let matched: Vec<&str> = self
-            .matched
-            .iter()
-            .copied()
-            .filter(|m| !m.is_empty())
-            .collect();
-        if matched.is_empty() {
-            s.push_str(" and no objective term is used");
-        } else {
-            let _ = write!(s, " (matched only `{}`)", matched.join("`, `"));
-        }
-        s
     }
 }

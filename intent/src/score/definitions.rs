@@ -101,26 +101,36 @@ pub(crate) enum Departure<'a> {
 
 /// Finds the first departure of `text` from `def`.
 pub(crate) fn departure<'a>(def: &TermDefinition, text: &'a str) -> Option<Departure<'a>> {
-    let anchors = std::iter::once(def.term.as_str()).chain(def.columns.iter().map(String::as_str));
-    for anchor in anchors {
+    let check = |at: usize, end: usize, is_term: bool| -> Option<Departure<'a>> {
+        let found = &text[at..end];
+        let (c_start, c_end, or_joined) = clause_around(text, at, end);
+        if let Some(value) = def.value
+            && let Some(raw) = differing_value(value, &text[c_start..c_end])
+        {
+            return Some(Departure::Value {
+                anchor: found,
+                found: raw,
+            });
+        }
+        // Widening only makes sense for a column filter, not for a prose term.
+        (or_joined && !is_term).then_some(Departure::Widened { anchor: found })
+    };
+    if def.term.contains(' ') {
         let mut from = 0;
-        while let Some(at) = find_word_ci(text, anchor, from) {
-            let end = at + anchor.len();
-            from = end;
-            let found = &text[at..end];
-            let (c_start, c_end, or_joined) = clause_around(text, at, end);
-            if let Some(value) = def.value
-                && let Some(raw) = differing_value(value, &text[c_start..c_end])
-            {
-                return Some(Departure::Value {
-                    anchor: found,
-                    found: raw,
-                });
+        while let Some(at) = find_word_ci(text, &def.term, from) {
+            from = at + def.term.len();
+            if let Some(d) = check(at, from, true) {
+                return Some(d);
             }
-            // Widening only makes sense for a column filter, not for a prose term.
-            if or_joined && anchor != def.term {
-                return Some(Departure::Widened { anchor: found });
-            }
+        }
+    }
+    // One pass over the words finds the term and every column.
+    for (at, w) in words(text) {
+        let is_term = w.eq_ignore_ascii_case(&def.term);
+        if (is_term || def.columns.iter().any(|c| w.eq_ignore_ascii_case(c)))
+            && let Some(d) = check(at, at + w.len(), is_term)
+        {
+            return Some(d);
         }
     }
     None

@@ -11,6 +11,7 @@ mod coverage;
 mod default;
 mod definitions;
 mod prepared;
+mod purpose;
 mod quantity;
 mod sql;
 mod targets;

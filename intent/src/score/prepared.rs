@@ -24,6 +24,11 @@ pub struct PreparedIntent {
     pub(crate) tables: Vec<String>,
     /// Prohibitions stated in prose (constraints, read-only scope clauses).
     pub(crate) prohibitions: Vec<Prohibition>,
+    /// Defined terms and their columns, lowercased, single words only: a
+    /// span that names none of them cannot depart from a definition.
+    pub(crate) anchors: Vec<Box<str>>,
+    /// A defined term has several words; then every text is checked.
+    pub(crate) has_multiword_term: bool,
     /// Objective, scope, constraints and guards in one text: where targets of
     /// side effects must be named to count as intended.
     pub(crate) text: String,
@@ -71,7 +76,18 @@ impl PreparedIntent {
             text.push_str(part);
             text.push('\n');
         }
+        let mut anchors: Vec<Box<str>> = Vec::new();
+        for d in &definitions {
+            for a in std::iter::once(&d.term).chain(&d.columns) {
+                if !a.contains(' ') && !anchors.iter().any(|x| **x == **a) {
+                    anchors.push(a.as_str().into());
+                }
+            }
+        }
+        let has_multiword_term = definitions.iter().any(|d| d.term.contains(' '));
         PreparedIntent {
+            anchors,
+            has_multiword_term,
             parsed,
             vocab,
             wanted,
@@ -139,7 +155,7 @@ pub(crate) fn wanted_classes(text: &str) -> ClassSet {
         };
         match lexicon(stem) {
             Some(Lex::Negation) => negated_until = i + 4,
-            Some(Lex::Action(c)) if i >= negated_until => set.insert(c),
+            Some(Lex::Action(c, _)) if i >= negated_until => set.insert(c),
             _ => {}
         }
     }

@@ -179,44 +179,62 @@ fn statement_starts(sql: &str) -> impl Iterator<Item = &str> {
 
 /// Tables named after `FROM`, `JOIN`, `INTO`, `UPDATE` and `TABLE`, without
 /// schema prefix or quotes. Subqueries (`FROM (`) are skipped; their own
-/// `FROM` is found in turn.
-pub(crate) fn tables(sql: &str) -> impl Iterator<Item = &str> {
-    let mut out: Vec<&str> = Vec::new();
-    let mut expect_table = false;
-    let b = sql.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c == b'\'' {
-            i = skip_quoted(b, i);
-            expect_table = false;
-        } else if is_ident_byte(c) || c == b'"' || c == b'`' {
-            let start = i;
-            while i < b.len() && (is_ident_byte(b[i]) || matches!(b[i], b'.' | b'"' | b'`' | b'\\'))
-            {
-                i += 1;
-            }
-            let word = &sql[start..i];
-            if expect_table {
-                let name = word.rsplit('.').next().unwrap_or(word);
-                let name = name.trim_matches(|c| c == '"' || c == '`' || c == '\\');
-                if !name.is_empty() && !is_keyword_after_from(name) {
-                    out.push(name);
-                }
-                expect_table = false;
-            } else {
-                expect_table = ["from", "join", "into", "update", "table"]
-                    .iter()
-                    .any(|k| word.eq_ignore_ascii_case(k));
-            }
-        } else if c == b'(' {
-            expect_table = false;
-            i += 1;
-        } else {
-            i += 1;
-        }
+/// `FROM` is found in turn. Allocation-free.
+pub(crate) fn tables(sql: &str) -> Tables<'_> {
+    Tables {
+        sql,
+        i: 0,
+        expect_table: false,
     }
-    out.into_iter()
+}
+
+/// Iterator over the tables a statement names; see [`tables`].
+pub(crate) struct Tables<'a> {
+    sql: &'a str,
+    i: usize,
+    expect_table: bool,
+}
+
+impl<'a> Iterator for Tables<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let sql = self.sql;
+        let b = sql.as_bytes();
+        while self.i < b.len() {
+            let c = b[self.i];
+            if c == b'\'' {
+                self.i = skip_quoted(b, self.i);
+                self.expect_table = false;
+            } else if is_ident_byte(c) || c == b'"' || c == b'`' {
+                let start = self.i;
+                while self.i < b.len()
+                    && (is_ident_byte(b[self.i]) || matches!(b[self.i], b'.' | b'"' | b'`' | b'\\'))
+                {
+                    self.i += 1;
+                }
+                let word = &sql[start..self.i];
+                if self.expect_table {
+                    self.expect_table = false;
+                    let name = word.rsplit('.').next().unwrap_or(word);
+                    let name = name.trim_matches(|c| c == '"' || c == '`' || c == '\\');
+                    if !name.is_empty() && !is_keyword_after_from(name) {
+                        return Some(name);
+                    }
+                } else {
+                    self.expect_table = ["from", "join", "into", "update", "table"]
+                        .iter()
+                        .any(|k| word.eq_ignore_ascii_case(k));
+                }
+            } else {
+                if c == b'(' {
+                    self.expect_table = false;
+                }
+                self.i += 1;
+            }
+        }
+        None
+    }
 }
 
 fn is_keyword_after_from(w: &str) -> bool {

@@ -136,8 +136,10 @@ pub(crate) enum Lex {
     Neutral,
     /// Negation: the next few words are what must *not* happen.
     Negation,
-    /// A verb or noun that names a class of action.
-    Action(ActionClass),
+    /// A verb or noun that names a class of action. `weak` words ("write",
+    /// "send", "order") only count where words are commands: tool names,
+    /// constraints, what the objective asks for.
+    Action(ActionClass, bool),
 }
 
 const STOP: &[&str] = &[
@@ -348,6 +350,11 @@ const NEUTRAL: &[&str] = &[
     "section",
     "sections",
     "draft",
+    "part",
+    "parts",
+    "finish_reason",
+    "tool_call",
+    "tool_calls",
     "document",
     "file",
     "files",
@@ -558,9 +565,16 @@ static LEXICON: LazyLock<WordMap<Lex>> = LazyLock::new(|| {
             }
         }
     };
+    // Weakness is a property of the stem: "writes" is as weak as "write".
+    let stem_of = |w: &str| {
+        let mut b = [0u8; MAX_WORD];
+        stem_into(w, &mut b).map(str::to_owned)
+    };
+    let weak_stems: Vec<Option<String>> = AMBIGUOUS.iter().map(|a| stem_of(a)).collect();
     for (class, words) in ACTIONS {
         for w in *words {
-            put(w, Lex::Action(*class), true);
+            let weak = weak_stems.contains(&stem_of(w));
+            put(w, Lex::Action(*class, weak), true);
         }
     }
     for w in NEGATION {
@@ -578,14 +592,6 @@ static LEXICON: LazyLock<WordMap<Lex>> = LazyLock::new(|| {
 /// Looks a stem up in the global lexicon.
 pub(crate) fn lexicon(stem: &str) -> Option<Lex> {
     LEXICON.get(stem).copied()
-}
-
-/// Whether an action word should be read as neutral in free prose.
-pub(crate) fn is_ambiguous_action(stem: &str) -> bool {
-    let mut buf = [0u8; MAX_WORD];
-    AMBIGUOUS
-        .iter()
-        .any(|w| stem_into(w, &mut buf).is_some_and(|s| s == stem))
 }
 
 /// A word of text: a maximal run of ASCII letters, digits, `_`, `-` inside a
@@ -821,7 +827,10 @@ mod tests {
     fn lexicon_classes() {
         let mut buf = [0u8; MAX_WORD];
         let s = stem_into("suggestions", &mut buf).unwrap().to_owned();
-        assert_eq!(lexicon(&s), Some(Lex::Action(ActionClass::Recommend)));
+        assert_eq!(
+            lexicon(&s),
+            Some(Lex::Action(ActionClass::Recommend, false))
+        );
         let s = stem_into("the", &mut buf).unwrap().to_owned();
         assert_eq!(lexicon(&s), Some(Lex::Stop));
         let s = stem_into("don't", &mut buf).unwrap().to_owned();
