@@ -311,7 +311,12 @@ fn has_camel(w: &str) -> bool {
         .any(|p| p[0].is_ascii_lowercase() && p[1].is_ascii_uppercase())
 }
 
-/// The weight of a stem against all levels (max) and against the intent in force.
+/// The weight of a stem for root alignment and for local alignment.
+///
+/// Root: the root's own words count fully; words only a contraction
+/// introduced count half: they are the lineage's legitimate vocabulary, but
+/// weaker evidence that the span serves what the root asked. Local: the
+/// intent in force only.
 fn weights(
     stem: &str,
     levels: &[&PreparedIntent],
@@ -319,9 +324,9 @@ fn weights(
 ) -> (f32, f32) {
     let mut root = 0.0f32;
     let mut local = 0.0f32;
-    for l in levels {
+    for (i, l) in levels.iter().enumerate() {
         if let Some(w) = l.weight(stem) {
-            root = root.max(w);
+            root = root.max(if i == 0 { w } else { 0.5 * w });
             if in_force.is_some_and(|f| std::ptr::eq(f, *l)) {
                 local = w;
             }
