@@ -34,25 +34,23 @@ impl Prohibition {
     }
 }
 
-/// Whether `text` has a word starting with `stem` and at most three letters
-/// longer ("event" names "events" and "delete_event", not "eventually").
+/// Whether `text` names `stem`: "event" is named by "events" and
+/// "delete_event", not by "eventually"; "configur" by "update_config".
 fn names_stem(text: &str, stem: &str) -> bool {
-    let b = text.as_bytes();
-    let mut from = 0;
-    while let Some(at) = super::text::find_ci(text, stem, from) {
-        from = at + 1;
-        if at > 0 && b[at - 1].is_ascii_alphanumeric() {
-            continue;
-        }
-        let mut end = at + stem.len();
-        while end < b.len() && b[end].is_ascii_alphabetic() {
-            end += 1;
-        }
-        if end - (at + stem.len()) <= 3 {
-            return true;
-        }
-    }
-    false
+    // Per word part (`update_config` gives `update`, `config`): the part
+    // extends the stem by at most three letters ("events"), or abbreviates it
+    // ("config" for "configuration", at least four letters).
+    super::text::words(text)
+        .flat_map(|(_, w)| ident_parts(w))
+        .any(|part| {
+            let (p, q) = (part.as_bytes(), stem.as_bytes());
+            let extends = p.len() >= q.len()
+                && p.len() - q.len() <= 3
+                && p[..q.len()].eq_ignore_ascii_case(q);
+            let abbreviates =
+                p.len() >= 4 && p.len() < q.len() && q[..p.len()].eq_ignore_ascii_case(p);
+            extends || abbreviates
+        })
 }
 
 /// Classes whose ban is about *what* is acted on: their objects narrow them.
@@ -370,6 +368,9 @@ mod tests {
         assert!(!p[0].applies_to(&[Some(r#"{"branch": "maintenance-x"}"#), Some("git_push")]));
         assert!(p[1].applies_to(&[Some("book_hotel")]));
         assert!(!p[1].applies_to(&[Some("book_flight")]));
+        let p = prohibitions("no configuration changes", false);
+        assert!(p[0].applies_to(&[Some("update_config")]));
+        assert!(!p[0].applies_to(&[Some("update_ticket")]));
         let c = classes("no writes; no recommendations; do not contact customers");
         assert!(c.contains(&ActionClass::Modify));
         assert!(c.contains(&ActionClass::Recommend));

@@ -185,6 +185,9 @@ pub(crate) fn tables(sql: &str) -> Tables<'_> {
         sql,
         i: 0,
         expect_table: false,
+        depth: 0,
+        in_call: 0,
+        last_word: "",
     }
 }
 
@@ -193,7 +196,20 @@ pub(crate) struct Tables<'a> {
     sql: &'a str,
     i: usize,
     expect_table: bool,
+    /// Parenthesis depth (capped at 63 for the bit set below).
+    depth: u32,
+    /// Bit per depth: that parenthesis opened a function call, inside which
+    /// `FROM` is an argument separator (`EXTRACT(year FROM ts)`,
+    /// `SUBSTRING(s FROM 2)`, `TRIM(x FROM y)`), not a table keyword.
+    in_call: u64,
+    last_word: &'a str,
 }
+
+/// Words that can precede `(` without it being a function call.
+const NOT_CALLS: &[&str] = &[
+    "in", "exists", "from", "join", "as", "on", "and", "or", "where", "select", "any", "all",
+    "not", "values", "into", "using", "with", "union", "lateral", "table", "over", "filter",
+];
 
 impl<'a> Iterator for Tables<'a> {
     type Item = &'a str;
@@ -214,6 +230,12 @@ impl<'a> Iterator for Tables<'a> {
                     self.i += 1;
                 }
                 let word = &sql[start..self.i];
+                self.last_word = word;
+                let in_call = self.depth > 0 && self.in_call & (1 << self.depth.min(63)) != 0;
+                if in_call {
+                    self.expect_table = false;
+                    continue;
+                }
                 if self.expect_table {
                     self.expect_table = false;
                     let name = word.rsplit('.').next().unwrap_or(word);
@@ -229,6 +251,22 @@ impl<'a> Iterator for Tables<'a> {
             } else {
                 if c == b'(' {
                     self.expect_table = false;
+                    self.depth += 1;
+                    let bit = 1u64 << self.depth.min(63);
+                    let call = !self.last_word.is_empty()
+                        && !NOT_CALLS
+                            .iter()
+                            .any(|k| self.last_word.eq_ignore_ascii_case(k));
+                    self.in_call = if call {
+                        self.in_call | bit
+                    } else {
+                        self.in_call & !bit
+                    };
+                } else if c == b')' {
+                    self.depth = self.depth.saturating_sub(1);
+                }
+                if !c.is_ascii_whitespace() {
+                    self.last_word = "";
                 }
                 self.i += 1;
             }
@@ -291,5 +329,7 @@ mod tests {
     fn table_names() {
         let t: Vec<_> = tables("SELECT * FROM public.customers c JOIN \"orders\" o ON o.cid = c.id WHERE x IN (SELECT y FROM payments)").collect();
         assert_eq!(t, ["customers", "orders", "payments"]);
+        let t: Vec<_> = tables("SELECT count(*) FILTER (WHERE x) FROM subscriptions WHERE extract(year FROM cancelled_at) = 2024 AND substring(code FROM 2) = 'a'").collect();
+        assert_eq!(t, ["subscriptions"]);
     }
 }

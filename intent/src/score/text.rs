@@ -453,6 +453,7 @@ const ACTIONS: &[(ActionClass, &[&str])] = &[
             "slack",
             "invite",
             "post_message",
+            "post",
             "upload",
             "share",
             "reply",
@@ -509,6 +510,12 @@ const ACTIONS: &[(ActionClass, &[&str])] = &[
             "grant",
             "revoke",
             "migrate",
+            // Operating a running system changes it.
+            "restart",
+            "reboot",
+            "scale",
+            "rollback",
+            "failover",
             // A push changes a shared branch; where it goes matters ("do not
             // push to main"), which the constraint's object narrows.
             "push",
@@ -550,7 +557,8 @@ const ACTIONS: &[(ActionClass, &[&str])] = &[
 /// where words are verbs; in free output they stay neutral.
 const AMBIGUOUS: &[&str] = &[
     "message", "text", "order", "call", "set", "create", "reply", "close", "write", "change",
-    "book", "release", "ship", "drop", "reach", "forward", "send", "push", "publish",
+    "book", "release", "ship", "drop", "reach", "forward", "send", "push", "publish", "post",
+    "scale",
 ];
 
 static LEXICON: LazyLock<WordMap<Lex>> = LazyLock::new(|| {
