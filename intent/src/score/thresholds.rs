@@ -29,7 +29,7 @@ impl Default for Thresholds {
             thin_coverage_below: 0.6,
             min_topic_words: 4,
             neutral_alignment: 0.8,
-            max_text_bytes: 1024,
+            max_text_bytes: 4096,
         }
     }
 }
