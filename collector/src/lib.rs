@@ -16,4 +16,5 @@ pub mod schema;
 pub mod score;
 pub mod service;
 pub mod sink;
+pub mod spool;
 pub mod telemetry;

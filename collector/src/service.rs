@@ -15,19 +15,26 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 use crate::lineage::IntentLookup;
 use crate::pipeline::{Outputs, ProcessingStage};
-use crate::queue::bounded;
+use crate::queue::{Admission, bounded};
 use crate::receive::{ReceiveError, Receivers};
 use crate::schema::{self, SchemaOptions};
 use crate::score::{ScoringStage, thresholds};
 use crate::sink::clickhouse::{ClickHouseIntentLookup, ClickHouseWriter, client};
 use crate::sink::file::FileSink;
 use crate::sink::forward::{ForwardError, ForwardSink};
+use crate::spool::{Spool, SpoolControl, SpoolError, SpoolJournal};
 use crate::telemetry::{ClickHouseState, Telemetry, TelemetryError, TelemetryServer};
 
 /// Requests buffered between the processing stage and each sink. Small on
 /// purpose: a slow sink should push back on the queue (which is bounded in
 /// bytes and tells clients to retry), not hide requests here.
 const SINK_CHANNEL: usize = 64;
+
+/// With the spool on, how long shutdown waits for the sinks to finish what
+/// they hold before stopping them: whatever is unwritten stays in the spool
+/// and is replayed by the next run, so an unreachable ClickHouse cannot hold
+/// shutdown forever.
+const SPOOLED_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Why the collector could not start.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +54,9 @@ pub enum StartError {
     /// The processing thread could not be started.
     #[error("cannot start the processing thread: {0}")]
     Thread(#[from] std::io::Error),
+    /// The spool could not be opened.
+    #[error(transparent)]
+    Spool(#[from] SpoolError),
 }
 
 /// A running collector.
@@ -57,6 +67,7 @@ pub struct Collector {
     processing: std::thread::JoinHandle<()>,
     sinks: Vec<JoinHandle<()>>,
     background: Vec<JoinHandle<()>>,
+    spool: Option<SpoolControl>,
 }
 
 impl Collector {
@@ -65,25 +76,48 @@ impl Collector {
     /// and inserts are retried meanwhile.
     pub async fn start(config: Config) -> Result<Collector, StartError> {
         let telemetry = Telemetry::new();
-        let telemetry_server = TelemetryServer::start(&config.telemetry.listen, telemetry.clone()).await?;
-        let scorer: Arc<dyn Scorer> = Arc::new(DefaultScorer::new(thresholds(&config.scoring.thresholds)?));
+        let telemetry_server =
+            TelemetryServer::start(&config.telemetry.listen, telemetry.clone()).await?;
+        let scorer: Arc<dyn Scorer> =
+            Arc::new(DefaultScorer::new(thresholds(&config.scoring.thresholds)?));
 
         let mut outputs: Outputs = Vec::new();
         let mut sinks = Vec::new();
         let mut background = Vec::new();
         let mut lookup: Option<Arc<dyn IntentLookup>> = None;
         let run_id = run_id();
+        // Opened first: the sinks need its journal, and a spool that cannot
+        // be opened should stop the start before any port is taken.
+        let spool = if config.spool.enabled {
+            Some(Spool::open(
+                &config.spool,
+                config.queue.limits(),
+                telemetry.clone(),
+            )?)
+        } else {
+            None
+        };
+        let journal = spool.as_ref().map(|s| s.journal.clone());
 
         if config.clickhouse.enabled {
             let ch = &config.clickhouse;
             if ch.migrate_on_start {
-                background.push(tokio::spawn(migrate_until_done(config.clone(), telemetry.clone())));
+                background.push(tokio::spawn(migrate_until_done(
+                    config.clone(),
+                    telemetry.clone(),
+                )));
             }
             let (tx, rx) = mpsc::channel(SINK_CHANNEL);
             outputs.push(tx);
-            let writer = ClickHouseWriter::new(ch, run_id.clone(), telemetry.clone());
+            let mut writer = ClickHouseWriter::new(ch, run_id.clone(), telemetry.clone());
+            if let Some(journal) = &journal {
+                writer = writer.with_journal(journal.clone());
+            }
             sinks.push(tokio::spawn(writer.run(rx, None)));
-            lookup = Some(Arc::new(ClickHouseIntentLookup::new(client(ch), ch.timeout)));
+            lookup = Some(Arc::new(ClickHouseIntentLookup::new(
+                client(ch),
+                ch.timeout,
+            )));
         }
         if let Some(path) = &config.file.path {
             let (tx, rx) = mpsc::channel(SINK_CHANNEL);
@@ -96,7 +130,14 @@ impl Collector {
             sinks.push(tokio::spawn(forward.run(rx)));
         }
 
-        let (queue_tx, queue_rx) = bounded(config.queue.limits());
+        if let (Some(journal), false) = (&journal, config.clickhouse.enabled) {
+            // Without ClickHouse nothing deduplicates a replay, so a request
+            // leaves the spool once every sink has been handed it.
+            let (tx, rx) = mpsc::channel(SINK_CHANNEL);
+            outputs.push(tx);
+            sinks.push(tokio::spawn(acknowledge_handed_over(rx, journal.clone())));
+        }
+
         let stage = ProcessingStage::new(
             config.lineage.limits(),
             ScoringStage::new(scorer),
@@ -104,18 +145,37 @@ impl Collector {
             telemetry.clone(),
             0,
         );
+        let (admission, source, spool): (Admission, _, _) = match spool {
+            Some(spool) => (
+                spool.writer.into(),
+                Source::Spool(spool.reader),
+                Some(spool.control),
+            ),
+            None => {
+                let (queue_tx, queue_rx) = bounded(config.queue.limits());
+                (queue_tx.into(), Source::Memory(queue_rx), None)
+            }
+        };
         // Lineage and scoring are CPU work: they get their own thread and
         // runtime so the receivers' I/O threads never wait behind them.
         let processing = std::thread::Builder::new()
             .name("reshimu-processing".into())
             .spawn(move || {
-                match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                    Ok(rt) => rt.block_on(stage.run(queue_rx, outputs)),
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(async move {
+                        match source {
+                            Source::Memory(queue) => stage.run(queue, outputs).await,
+                            Source::Spool(reader) => stage.run_spooled(reader, outputs).await,
+                        }
+                    }),
                     Err(error) => tracing::error!(%error, "cannot start the processing runtime"),
                 }
             })?;
 
-        let receivers = Receivers::start(&config.receivers, queue_tx, telemetry.clone()).await?;
+        let receivers = Receivers::start(&config.receivers, admission, telemetry.clone()).await?;
         tracing::info!(
             grpc = ?receivers.grpc_addr(),
             http = ?receivers.http_addr(),
@@ -130,6 +190,7 @@ impl Collector {
             processing,
             sinks,
             background,
+            spool,
         })
     }
 
@@ -156,17 +217,68 @@ impl Collector {
     /// Stops accepting, drains the queue through lineage and scoring, lets
     /// every sink flush, then stops telemetry. Spans still waiting for their
     /// intent are scored with what is known rather than lost.
+    ///
+    /// With the spool on, what memory holds is processed and the sinks get
+    /// [`SPOOLED_SHUTDOWN_GRACE`] to write it; anything left (the on-disk
+    /// backlog, a batch ClickHouse did not take) stays in the spool for the
+    /// next run.
     pub async fn shutdown(self) {
         self.receivers.shutdown().await;
         let processing = self.processing;
-        let _ = tokio::task::spawn_blocking(move || processing.join()).await;
-        for sink in self.sinks {
-            let _ = sink.await;
+        let mut processing = tokio::task::spawn_blocking(move || processing.join());
+        let mut sinks = self.sinks;
+        match &self.spool {
+            None => {
+                let _ = processing.await;
+                for sink in sinks {
+                    let _ = sink.await;
+                }
+            }
+            Some(spool) => {
+                spool.stop_appends();
+                let drained = tokio::time::timeout(SPOOLED_SHUTDOWN_GRACE, async {
+                    let _ = (&mut processing).await;
+                    for sink in &mut sinks {
+                        let _ = sink.await;
+                    }
+                })
+                .await;
+                if drained.is_err() {
+                    tracing::warn!(
+                        "sinks did not finish in time; what they held stays in the spool for the next run"
+                    );
+                    for sink in &sinks {
+                        sink.abort();
+                    }
+                    // Aborted sinks drop their channels, which unblocks processing.
+                    let _ = processing.await;
+                }
+            }
         }
         for task in self.background {
             task.abort();
         }
+        if let Some(spool) = self.spool {
+            let _ = tokio::task::spawn_blocking(move || spool.close()).await;
+        }
         self.telemetry_server.shutdown().await;
+    }
+}
+
+/// Where the processing stage reads from.
+enum Source {
+    Memory(crate::queue::QueueReceiver),
+    Spool(crate::spool::SpoolReader),
+}
+
+/// Acknowledges every request it is handed: releases spooled requests when
+/// no sink acknowledges its writes itself.
+async fn acknowledge_handed_over(
+    mut rx: mpsc::Receiver<Arc<crate::score::ScoredRequest>>,
+    journal: SpoolJournal,
+) {
+    while let Some(request) = rx.recv().await {
+        journal.acknowledge(&[request.seq]);
     }
 }
 

@@ -12,6 +12,7 @@ use crate::lineage::{
 };
 use crate::queue::{QueueReceiver, Received};
 use crate::score::{ScoredRequest, ScoringStage};
+use crate::spool::SpoolReader;
 use crate::telemetry::Telemetry;
 
 /// Where scored requests go: one bounded channel per sink.
@@ -73,18 +74,29 @@ impl ProcessingStage {
     }
 
     /// Runs until the queue closes and drains, then releases every held span.
-    pub async fn run(mut self, mut queue: QueueReceiver, outputs: Outputs) {
+    pub async fn run(self, queue: QueueReceiver, outputs: Outputs) {
+        self.run_from(Source::Memory(queue), outputs).await;
+    }
+
+    /// Runs on the spool: requests come in the spool's sequence order (and
+    /// with its numbers), a backlog included, until the spool stops taking
+    /// appends; then releases every held span.
+    pub async fn run_spooled(self, spool: SpoolReader, outputs: Outputs) {
+        self.run_from(Source::Spool(Box::new(spool)), outputs).await;
+    }
+
+    async fn run_from(mut self, mut source: Source, outputs: Outputs) {
         loop {
             let next = match self.resolver.next_deadline() {
-                Some(deadline) => tokio::time::timeout_at(deadline.into(), queue.recv()).await,
-                None => Ok(queue.recv().await),
+                Some(deadline) => {
+                    tokio::time::timeout_at(deadline.into(), source.recv(&mut self.next_seq)).await
+                }
+                None => Ok(source.recv(&mut self.next_seq).await),
             };
             let released = match next {
-                Ok(Some(received)) => {
-                    let (requests, bytes) = queue.depth();
+                Ok(Some((seq, received))) => {
+                    let (requests, bytes) = source.depth();
                     self.telemetry.set_queue_depth(requests, bytes);
-                    let seq = self.next_seq;
-                    self.next_seq += 1;
                     self.ingest(seq, received)
                 }
                 Ok(None) => break,
@@ -163,6 +175,37 @@ impl ProcessingStage {
                 .spans_evicted("pending_limit", now.early_releases - before.early_releases);
         }
         self.reported_evictions = now;
+    }
+}
+
+/// Where the processing stage takes requests from.
+enum Source {
+    /// The in-memory queue; the stage numbers requests itself.
+    Memory(QueueReceiver),
+    /// The spool, which numbers them.
+    Spool(Box<SpoolReader>),
+}
+
+impl Source {
+    /// The next request and its sequence number. Cancel-safe: a request is
+    /// only taken out of the source when it is returned.
+    async fn recv(&mut self, next_seq: &mut u64) -> Option<(u64, Received)> {
+        match self {
+            Source::Memory(queue) => {
+                let received = queue.recv().await?;
+                let seq = *next_seq;
+                *next_seq += 1;
+                Some((seq, received))
+            }
+            Source::Spool(spool) => spool.recv().await,
+        }
+    }
+
+    fn depth(&self) -> (usize, usize) {
+        match self {
+            Source::Memory(queue) => queue.depth(),
+            Source::Spool(spool) => spool.depth(),
+        }
     }
 }
 

@@ -14,6 +14,8 @@ use std::time::{Duration, SystemTime};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use tokio::sync::mpsc;
 
+use crate::spool::SpoolWriter;
+
 /// One accepted export request, decoded once at the edge.
 #[derive(Debug)]
 pub struct Received {
@@ -59,6 +61,51 @@ pub enum SubmitError {
     /// The collector is shutting down.
     #[error("collector is shutting down")]
     Closed,
+    /// The spool cannot write (disk error); clients should retry later.
+    #[error("spool unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Where receivers put accepted requests: the in-memory queue, or the spool
+/// in front of it. An accepted request is queued (and, with the spool, on
+/// disk) by the time [`Admission::submit`] returns `Ok`.
+#[derive(Debug, Clone)]
+pub enum Admission {
+    /// The bounded in-memory queue.
+    Memory(QueueSender),
+    /// The disk spool.
+    Spool(SpoolWriter),
+}
+
+impl From<QueueSender> for Admission {
+    fn from(queue: QueueSender) -> Self {
+        Admission::Memory(queue)
+    }
+}
+
+impl From<SpoolWriter> for Admission {
+    fn from(spool: SpoolWriter) -> Self {
+        Admission::Spool(spool)
+    }
+}
+
+impl Admission {
+    /// Queues a request; with the spool, waits until it is durable.
+    pub async fn submit(&self, item: Received) -> Result<(), SubmitError> {
+        match self {
+            Admission::Memory(queue) => queue.submit(item),
+            Admission::Spool(spool) => spool.append(item).await.map(|_seq| ()),
+        }
+    }
+
+    /// Requests and bytes waiting (with the spool: unprocessed requests and
+    /// bytes on disk).
+    pub fn depth(&self) -> (usize, usize) {
+        match self {
+            Admission::Memory(queue) => (queue.queued_requests(), queue.queued_bytes()),
+            Admission::Spool(spool) => spool.depth(),
+        }
+    }
 }
 
 /// Limits of the in-memory queue.

@@ -34,7 +34,7 @@ impl TraceService for GrpcReceiver {
         // tonic does not expose the wire size; the re-computed one is what
         // the queue accounts anyway (decoded size, as for HTTP).
         let len = request.encoded_len();
-        match self.intake.accept(P, request, len) {
+        match self.intake.accept(P, request, len).await {
             Ok(rejected) => Ok(tonic::Response::new(ExportTraceServiceResponse {
                 partial_success: (rejected.count > 0).then(|| ExportTracePartialSuccess {
                     rejected_spans: i64::try_from(rejected.count).unwrap_or(i64::MAX),
@@ -48,6 +48,9 @@ impl TraceService for GrpcReceiver {
             )
             .into_tonic()),
             Err(Refusal::Closing) => Err(tonic::Status::unavailable("collector is shutting down")),
+            Err(Refusal::Unavailable) => Err(tonic::Status::unavailable(
+                "collector cannot store the request; retry later",
+            )),
         }
     }
 }

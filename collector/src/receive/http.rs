@@ -118,7 +118,7 @@ async fn export(State(intake): State<Arc<Intake>>, request: Request) -> Response
         Err(why) => return malformed(&intake, reply, why),
     };
 
-    match intake.accept(P, request, bytes.len()) {
+    match intake.accept(P, request, bytes.len()).await {
         Ok(rejected) => reply.success(&rejected),
         Err(Refusal::Full(retry_after)) => reply.error(
             StatusCode::TOO_MANY_REQUESTS,
@@ -127,6 +127,12 @@ async fn export(State(intake): State<Arc<Intake>>, request: Request) -> Response
             Some(retry_after),
         ),
         Err(Refusal::Closing) => reply.shutting_down(),
+        Err(Refusal::Unavailable) => reply.error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            code::UNAVAILABLE,
+            "collector cannot store the request; retry later",
+            Some(Duration::from_secs(1)),
+        ),
     }
 }
 

@@ -7,13 +7,13 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
 use super::auth::BearerAuth;
 use super::validate::{Rejected, retain_valid};
-use crate::queue::{QueueSender, Received, SubmitError};
+use crate::queue::{Admission, Received, SubmitError};
 use crate::telemetry::{Protocol, RefuseReason, Telemetry};
 
 /// The shared state behind both receivers.
 #[derive(Debug)]
 pub(crate) struct Intake {
-    pub queue: QueueSender,
+    pub queue: Admission,
     pub telemetry: Telemetry,
     pub auth: BearerAuth,
     pub max_request_bytes: usize,
@@ -25,13 +25,15 @@ pub(crate) struct Intake {
 pub(crate) enum Refusal {
     /// Queue at a bound; retry after the delay.
     Full(Duration),
+    /// The spool cannot write; retry later (possibly elsewhere).
+    Unavailable,
     /// Shutting down.
     Closing,
 }
 
 impl Intake {
     pub fn new(
-        queue: QueueSender,
+        queue: Admission,
         telemetry: Telemetry,
         auth: BearerAuth,
         max_request_bytes: usize,
@@ -56,7 +58,8 @@ impl Intake {
 
     /// Queues a decoded request of `encoded_len` bytes, dropping invalid spans
     /// alone; `Ok` carries what was dropped, for the partial-success answer.
-    pub fn accept(
+    /// With the spool on, returns once the request is on disk.
+    pub async fn accept(
         &self,
         protocol: Protocol,
         mut request: ExportTraceServiceRequest,
@@ -79,11 +82,11 @@ impl Intake {
             // Nothing to process; an empty export is a successful no-op.
             return Ok(rejected);
         }
-        match self.queue.submit(Received::new(request, encoded_len)) {
+        match self.queue.submit(Received::new(request, encoded_len)).await {
             Ok(()) => {
                 self.telemetry.spans_accepted(protocol, valid);
-                self.telemetry
-                    .set_queue_depth(self.queue.queued_requests(), self.queue.queued_bytes());
+                let (requests, bytes) = self.queue.depth();
+                self.telemetry.set_queue_depth(requests, bytes);
                 Ok(rejected)
             }
             Err(SubmitError::Full {
@@ -97,6 +100,11 @@ impl Intake {
             Err(SubmitError::Closed) => {
                 self.refuse(protocol, RefuseReason::ShuttingDown, valid);
                 Err(Refusal::Closing)
+            }
+            Err(SubmitError::Unavailable(why)) => {
+                tracing::warn!(%protocol, reason = %why, "spool cannot take the request; asking the client to retry");
+                self.refuse(protocol, RefuseReason::QueueFull, valid);
+                Err(Refusal::Unavailable)
             }
         }
     }

@@ -1,7 +1,8 @@
 //! OTLP receivers: gRPC (default `127.0.0.1:4317`) and HTTP (`127.0.0.1:4318`).
 //!
 //! Both decode a request once, drop invalid spans alone (partial success),
-//! and acknowledge only what [`QueueSender::submit`] accepted. Refusals follow
+//! and acknowledge only what [`Admission::submit`] accepted (queued, or on
+//! disk with the spool). Refusals follow
 //! the OTLP specification: 400/`INVALID_ARGUMENT` for a malformed body,
 //! 401/`UNAUTHENTICATED`, 413/`RESOURCE_EXHAUSTED` for oversize (also after
 //! decompression), 415 for an unknown content type, 429/`RESOURCE_EXHAUSTED`
@@ -26,7 +27,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::ReceiversConfig;
-use crate::queue::QueueSender;
+use crate::queue::Admission;
 use crate::telemetry::Telemetry;
 use auth::BearerAuth;
 use intake::Intake;
@@ -77,11 +78,11 @@ impl Receivers {
     /// marks the collector ready.
     pub async fn start(
         config: &ReceiversConfig,
-        queue: QueueSender,
+        queue: impl Into<Admission>,
         telemetry: Telemetry,
     ) -> Result<Receivers, ReceiveError> {
         let intake = Arc::new(Intake::new(
-            queue,
+            queue.into(),
             telemetry.clone(),
             BearerAuth::new(config.auth.bearer_token.expose()),
             config.max_request_bytes,

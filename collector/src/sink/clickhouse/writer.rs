@@ -6,6 +6,7 @@
 //! timeout whose insert did land — or replayed from the spool after a crash —
 //! is not written twice (the tables keep a deduplication window).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -15,6 +16,7 @@ use super::encode::encode_request;
 use super::rows::{IntentRow, SpanRow};
 use crate::config::ClickHouseConfig;
 use crate::score::ScoredRequest;
+use crate::spool::SpoolJournal;
 use crate::telemetry::{ClickHouseState, Telemetry};
 
 /// Why an insert failed.
@@ -58,6 +60,7 @@ pub struct ClickHouseWriter {
     config: ClickHouseConfig,
     dedup_prefix: String,
     telemetry: Telemetry,
+    journal: Option<SpoolJournal>,
 }
 
 impl ClickHouseWriter {
@@ -74,7 +77,19 @@ impl ClickHouseWriter {
             config: config.clone(),
             dedup_prefix: dedup_prefix.into(),
             telemetry,
+            journal: None,
         }
+    }
+
+    /// Makes the writer work with the spool: each batch is recorded in the
+    /// spool's journal before it is inserted and acknowledged after, tokens
+    /// start with the spool's id instead of the run id, and batches that
+    /// were in flight when the previous run stopped are sent again with
+    /// exactly the same requests (so the same token) once they are replayed.
+    pub fn with_journal(mut self, journal: SpoolJournal) -> Self {
+        self.dedup_prefix = journal.id().to_owned();
+        self.journal = Some(journal);
+        self
     }
 
     /// Consumes scored requests until the channel closes, flushing what is
@@ -85,6 +100,7 @@ impl ClickHouseWriter {
         let mut rows = 0usize;
         let mut bytes = 0usize;
         let mut deadline: Option<Instant> = None;
+        let mut replays = Replays::new(self.journal.as_ref());
         loop {
             let next = match deadline {
                 Some(d) => tokio::time::timeout_at(d.into(), rx.recv()).await,
@@ -92,6 +108,15 @@ impl ClickHouseWriter {
             };
             match next {
                 Ok(Some(request)) => {
+                    let request = match replays.take(request) {
+                        Ok(Some((seqs, requests))) => {
+                            self.write_batch(&seqs, &requests, false, ack.as_ref())
+                                .await;
+                            continue;
+                        }
+                        Ok(None) => continue,
+                        Err(request) => request,
+                    };
                     rows += request.spans.len();
                     bytes += request.received.encoded_len;
                     deadline.get_or_insert_with(|| Instant::now() + batch_cfg.max_delay);
@@ -102,6 +127,14 @@ impl ClickHouseWriter {
                 }
                 Ok(None) => {
                     self.flush(&mut batch, ack.as_ref()).await;
+                    if !replays.is_empty() {
+                        // Their remaining requests stay in the spool; the next
+                        // run sends the batch again with the same token.
+                        tracing::info!(
+                            batches = replays.len(),
+                            "stopping with recovered batches incomplete"
+                        );
+                    }
                     return;
                 }
                 Err(_elapsed) => {}
@@ -118,20 +151,52 @@ impl ClickHouseWriter {
             return;
         }
         let seqs: Vec<u64> = batch.iter().map(|r| r.seq).collect();
-        let token = format!("{}-{}", self.dedup_prefix, seq_ranges(&seqs));
+        self.write_batch(&seqs, batch, true, ack).await;
+        batch.clear();
+    }
+
+    /// Writes `requests` under the token of `seqs`. With the spool, a new
+    /// batch (`begin`) is recorded before the insert so that a crash during
+    /// it replays the very same batch.
+    async fn write_batch(
+        &self,
+        seqs: &[u64],
+        requests: &[Arc<ScoredRequest>],
+        begin: bool,
+        ack: Option<&Acknowledge>,
+    ) {
+        let token = format!("{}-{}", self.dedup_prefix, seq_ranges(seqs));
+        if let (true, Some(journal)) = (begin, &self.journal) {
+            self.begin_with_retries(journal, seqs).await;
+        }
         let updated_at = now_nanos();
         let mut spans = Vec::new();
         let mut intents = Vec::new();
-        for request in batch.iter() {
+        for request in requests {
             encode_request(request, updated_at, &mut spans, &mut intents);
         }
         let span_count = spans.len() as u64;
         self.write_with_retries(&spans, &intents, &token).await;
         self.telemetry.spans_written("clickhouse", span_count);
         if let Some(ack) = ack {
-            ack(&seqs);
+            ack(seqs);
         }
-        batch.clear();
+        if let Some(journal) = &self.journal {
+            journal.acknowledge(seqs);
+        }
+    }
+
+    /// Inserting a batch that the journal does not know of could duplicate
+    /// it after a crash, so a journal that cannot write holds the writer up
+    /// (and, through the bounded channels, the receivers) until it can.
+    async fn begin_with_retries(&self, journal: &SpoolJournal, seqs: &[u64]) {
+        let retry = &self.config.retry;
+        let mut backoff = retry.initial_backoff;
+        while let Err(error) = journal.begin(seqs).await {
+            tracing::error!(%error, retry_in = ?backoff, "cannot record a ClickHouse batch in the spool journal; retrying");
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(retry.max_backoff);
+        }
     }
 
     /// Retries retryable failures with exponential backoff and jitter until
@@ -174,19 +239,21 @@ impl ClickHouseWriter {
         intents: &[IntentRow],
         token: &str,
     ) -> Result<(), SinkError> {
-        insert(
-            &self.client,
-            "spans",
-            spans,
-            &format!("{token}-spans"),
-            self.config.timeout,
-        )
-        .await?;
+        // Intents first: once a span is visible, so is the intent it
+        // references (other collectors look intents up for the spans they hold).
         insert(
             &self.client,
             "intents",
             intents,
             &format!("{token}-intents"),
+            self.config.timeout,
+        )
+        .await?;
+        insert(
+            &self.client,
+            "spans",
+            spans,
+            &format!("{token}-spans"),
             self.config.timeout,
         )
         .await
@@ -220,6 +287,75 @@ where
         insert.write(row).await.map_err(err)?;
     }
     insert.end().await.map_err(err)
+}
+
+/// Batches that were in flight when the previous run stopped, filling up
+/// as their requests are replayed.
+struct Replays {
+    /// Sequence number -> index of the batch waiting for it.
+    waiting: HashMap<u64, usize>,
+    batches: Vec<Option<Replay>>,
+}
+
+struct Replay {
+    seqs: Vec<u64>,
+    missing: usize,
+    requests: Vec<Arc<ScoredRequest>>,
+}
+
+impl Replays {
+    fn new(journal: Option<&SpoolJournal>) -> Self {
+        let mut waiting = HashMap::new();
+        let mut batches = Vec::new();
+        for batch in journal
+            .map(SpoolJournal::recovered_batches)
+            .unwrap_or_default()
+        {
+            let index = batches.len();
+            for &seq in &batch.expect {
+                waiting.insert(seq, index);
+            }
+            batches.push(Some(Replay {
+                seqs: batch.seqs.clone(),
+                missing: batch.expect.len(),
+                requests: Vec::with_capacity(batch.expect.len()),
+            }));
+        }
+        Self { waiting, batches }
+    }
+
+    /// Takes `request` if a recovered batch waits for it: `Ok(Some)` with the
+    /// batch once it is complete, `Ok(None)` while it is not, `Err` (the
+    /// request back) when no batch wants it.
+    #[allow(clippy::type_complexity)]
+    fn take(
+        &mut self,
+        request: Arc<ScoredRequest>,
+    ) -> Result<Option<(Vec<u64>, Vec<Arc<ScoredRequest>>)>, Arc<ScoredRequest>> {
+        let Some(index) = self.waiting.remove(&request.seq) else {
+            return Err(request);
+        };
+        let Some(slot) = self.batches.get_mut(index) else {
+            return Err(request);
+        };
+        let Some(replay) = slot.as_mut() else {
+            return Err(request);
+        };
+        replay.requests.push(request);
+        replay.missing -= 1;
+        if replay.missing > 0 {
+            return Ok(None);
+        }
+        Ok(slot.take().map(|r| (r.seqs, r.requests)))
+    }
+
+    fn is_empty(&self) -> bool {
+        self.waiting.is_empty()
+    }
+
+    fn len(&self) -> usize {
+        self.batches.iter().filter(|b| b.is_some()).count()
+    }
 }
 
 /// A client for the configured server and database.
