@@ -46,10 +46,16 @@ pub fn list(dir: &Path) -> io::Result<Vec<Segment>> {
         else {
             continue;
         };
+        // The spool thread may delete an acknowledged segment meanwhile.
+        let bytes = match entry.metadata() {
+            Ok(meta) => meta.len(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
         segments.push(Segment {
             first,
             path: entry.path(),
-            bytes: entry.metadata()?.len(),
+            bytes,
         });
     }
     segments.sort_by_key(|s| s.first);

@@ -129,7 +129,6 @@ impl Store {
         let mut begun = Vec::new();
         let mut acked = false;
         let mut keep_running = true;
-        let mut stop_appends = false;
         for msg in group {
             match msg {
                 Msg::Append {
@@ -138,7 +137,7 @@ impl Store {
                     reserved,
                     reply,
                 } => {
-                    let result = if stop_appends || self.written.is_none() {
+                    let result = if self.written.is_none() {
                         Err(AppendError::Closed)
                     } else if self.shared.poisoned.load(Ordering::Acquire) {
                         Err(AppendError::Failed(
@@ -185,7 +184,13 @@ impl Store {
                     }
                     self.acks.ack(&seqs);
                 }
-                Msg::StopAppends => stop_appends = true,
+                Msg::StopAppends => {
+                    // Appends before the stop still reach the reader; the
+                    // reader ends after them, and later appends are refused.
+                    self.finish_appends(std::mem::take(&mut appended));
+                    self.prefetch = None;
+                    self.written = None;
+                }
                 Msg::Close => keep_running = false,
             }
         }
@@ -198,11 +203,6 @@ impl Store {
         }
         if acked && let Err(error) = self.collect_garbage() {
             tracing::warn!(%error, "cannot delete acknowledged spool segments");
-        }
-        if stop_appends {
-            // The reader ends once it has taken what is already prefetched.
-            self.prefetch = None;
-            self.written = None;
         }
         keep_running
     }
