@@ -7,6 +7,7 @@
 //! this crate follow that order.
 
 pub mod config;
+pub mod demo;
 pub mod lineage;
 pub mod offline;
 pub mod pipeline;

@@ -62,7 +62,7 @@ pub enum StartError {
 /// A running collector.
 pub struct Collector {
     receivers: Receivers,
-    telemetry_server: TelemetryServer,
+    telemetry_server: Option<TelemetryServer>,
     telemetry: Telemetry,
     processing: std::thread::JoinHandle<()>,
     sinks: Vec<JoinHandle<()>>,
@@ -76,8 +76,11 @@ impl Collector {
     /// and inserts are retried meanwhile.
     pub async fn start(config: Config) -> Result<Collector, StartError> {
         let telemetry = Telemetry::new();
-        let telemetry_server =
-            TelemetryServer::start(&config.telemetry.listen, telemetry.clone()).await?;
+        // An empty `telemetry.listen` turns the endpoint off.
+        let telemetry_server = match config.telemetry.listen.trim() {
+            "" => None,
+            listen => Some(TelemetryServer::start(listen, telemetry.clone()).await?),
+        };
         let scorer: Arc<dyn Scorer> =
             Arc::new(DefaultScorer::new(thresholds(&config.scoring.thresholds)?));
 
@@ -179,7 +182,7 @@ impl Collector {
         tracing::info!(
             grpc = ?receivers.grpc_addr(),
             http = ?receivers.http_addr(),
-            telemetry = %telemetry_server.local_addr(),
+            telemetry = ?telemetry_server.as_ref().map(TelemetryServer::local_addr),
             run_id,
             "collector started"
         );
@@ -205,8 +208,10 @@ impl Collector {
     }
 
     /// The bound `/metrics`, `/healthz`, `/readyz` address.
-    pub fn telemetry_addr(&self) -> SocketAddr {
-        self.telemetry_server.local_addr()
+    pub fn telemetry_addr(&self) -> Option<SocketAddr> {
+        self.telemetry_server
+            .as_ref()
+            .map(TelemetryServer::local_addr)
     }
 
     /// The metrics and health handle.
@@ -261,7 +266,9 @@ impl Collector {
         if let Some(spool) = self.spool {
             let _ = tokio::task::spawn_blocking(move || spool.close()).await;
         }
-        self.telemetry_server.shutdown().await;
+        if let Some(server) = self.telemetry_server {
+            server.shutdown().await;
+        }
     }
 }
 

@@ -220,7 +220,10 @@ fn spooled_config(url: &str, db: &str, spool: &Path) -> Config {
 
 async fn metric(client: &reqwest::Client, collector: &Collector, line_prefix: &str) -> u64 {
     let text = client
-        .get(format!("http://{}/metrics", collector.telemetry_addr()))
+        .get(format!(
+            "http://{}/metrics",
+            collector.telemetry_addr().unwrap()
+        ))
         .send()
         .await
         .unwrap()

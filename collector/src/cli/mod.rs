@@ -1,6 +1,7 @@
 //! Subcommands, one file each.
 
 mod clickhouse;
+mod demo;
 mod migrate;
 mod run;
 mod score;
@@ -35,15 +36,22 @@ enum Command {
     /// terminal) or one JSON object per span (`--format jsonl`, the default in
     /// a pipe).
     Score(score::ScoreArgs),
+    /// Send the reference multi-agent session, clean and drifted, to a
+    /// running collector and print the verdicts it stored in ClickHouse.
+    Demo(demo::DemoArgs),
 }
 
 impl Cli {
     /// Runs the chosen subcommand.
     pub fn run(self) -> anyhow::Result<()> {
-        match self.command.unwrap_or(Command::Run(run::RunArgs::default())) {
+        match self
+            .command
+            .unwrap_or(Command::Run(run::RunArgs::default()))
+        {
             Command::Run(args) => run::run(args),
             Command::Migrate(args) => migrate::run(args),
             Command::Score(args) => score::run(args),
+            Command::Demo(args) => demo::run(args),
         }
     }
 }

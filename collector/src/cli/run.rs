@@ -26,12 +26,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async {
-        let collector = Collector::start(config).await.context("starting the collector")?;
+        let collector = Collector::start(config)
+            .await
+            .context("starting the collector")?;
         eprintln!(
-            "reshimu-collector listening: OTLP/gRPC {}, OTLP/HTTP {}, metrics http://{}/metrics",
+            "reshimu-collector listening: OTLP/gRPC {}, OTLP/HTTP {}, metrics {}",
             show(collector.grpc_addr()),
             show(collector.http_addr()),
-            collector.telemetry_addr()
+            collector
+                .telemetry_addr()
+                .map_or_else(|| "disabled".to_owned(), |a| format!("http://{a}/metrics"))
         );
         shutdown_signal().await;
         eprintln!("reshimu-collector: shutting down, draining the pipeline");

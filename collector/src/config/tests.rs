@@ -82,10 +82,7 @@ fn partial_sections_keep_other_defaults() {
     assert!(!c.receivers.grpc.enabled);
     assert_eq!(c.receivers.grpc.endpoint, "127.0.0.1:4317");
     assert_eq!(c.lineage.wait, Duration::from_millis(250));
-    assert_eq!(
-        c.lineage.max_intents,
-        LineageConfig::default().max_intents
-    );
+    assert_eq!(c.lineage.max_intents, LineageConfig::default().max_intents);
 }
 
 #[test]

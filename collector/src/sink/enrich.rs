@@ -34,7 +34,10 @@ pub fn enrich_span(span: &mut Span, s: &ScoredSpan) {
     };
     if let Some(n) = node {
         set(attr::INTENT_ID, Value::StringValue(n.id.to_string()));
-        set(attr::INTENT_ROOT_ID, Value::StringValue(n.root_id.to_string()));
+        set(
+            attr::INTENT_ROOT_ID,
+            Value::StringValue(n.root_id.to_string()),
+        );
         set(attr::DELEGATION_DEPTH, Value::IntValue(i64::from(n.depth)));
         set(
             attr::INTENT_LINEAGE,
@@ -42,20 +45,35 @@ pub fn enrich_span(span: &mut Span, s: &ScoredSpan) {
         );
     }
     if !s.lineage.session_id.is_empty() {
-        set(attr::SESSION_ID, Value::StringValue(s.lineage.session_id.to_string()));
+        set(
+            attr::SESSION_ID,
+            Value::StringValue(s.lineage.session_id.to_string()),
+        );
     }
     let score = &s.score;
-    set(attr::SCORE_ALIGNMENT, Value::DoubleValue(f64::from(score.alignment)));
-    set(attr::SCORE_LOCAL_ALIGNMENT, Value::DoubleValue(f64::from(score.local_alignment)));
+    set(
+        attr::SCORE_ALIGNMENT,
+        Value::DoubleValue(f64::from(score.alignment)),
+    );
+    set(
+        attr::SCORE_LOCAL_ALIGNMENT,
+        Value::DoubleValue(f64::from(score.local_alignment)),
+    );
     if let Some(c) = score.coverage {
         set(attr::SCORE_COVERAGE, Value::DoubleValue(f64::from(c)));
     }
-    set(attr::VERDICT, Value::StringValue(score.verdict.as_str().to_owned()));
+    set(
+        attr::VERDICT,
+        Value::StringValue(score.verdict.as_str().to_owned()),
+    );
     if !score.violations.is_empty() {
         set(attr::VIOLATIONS, strings(score.violations.iter().cloned()));
     }
     if !score.explanation.is_empty() {
-        set(attr::EXPLANATION, Value::StringValue(score.explanation.clone()));
+        set(
+            attr::EXPLANATION,
+            Value::StringValue(score.explanation.clone()),
+        );
     }
     set(attr::SCORER, Value::StringValue(score.scorer.to_owned()));
 

@@ -58,8 +58,12 @@ impl FileSink {
                 file.flush().await
             };
             match written.await {
-                Ok(()) => self.telemetry.spans_written("file", request.spans.len() as u64),
-                Err(error) => tracing::error!(%error, path = %self.path.display(), "file sink write failed"),
+                Ok(()) => self
+                    .telemetry
+                    .spans_written("file", request.spans.len() as u64),
+                Err(error) => {
+                    tracing::error!(%error, path = %self.path.display(), "file sink write failed")
+                }
             }
         }
     }

@@ -77,7 +77,9 @@ impl ForwardSink {
                         self.telemetry.spans_written("forward", spans);
                         break;
                     }
-                    Err(ForwardError::Export { retryable: true, .. }) if started.elapsed() < MAX_RETRY_TIME => {
+                    Err(ForwardError::Export {
+                        retryable: true, ..
+                    }) if started.elapsed() < MAX_RETRY_TIME => {
                         self.telemetry.batch_retried("forward");
                         tokio::time::sleep(backoff).await;
                         backoff = (backoff * 2).min(Duration::from_secs(5));
