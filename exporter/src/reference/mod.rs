@@ -28,7 +28,7 @@ use thiserror::Error;
 
 pub use agents::{QUERY_AGENT, SUMMARIZER};
 pub use genai::MODEL;
-pub use server::{Role, serve};
+pub use server::{Role, run_role, serve};
 
 use crate::{Config, Contraction, Handoff, Mode, Session, propagation};
 

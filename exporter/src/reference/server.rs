@@ -108,3 +108,35 @@ fn work(
     session.end();
     Ok(response)
 }
+
+/// Runs `role` as its own process: exports to `endpoint` (OTLP/HTTP base
+/// URL) as service `reshimu-reference-<agent>`, binds `listen`, prints
+/// `listening on <addr>` on stdout, and serves until stdin closes (the
+/// parent's way to stop it), then flushes its spans.
+pub async fn run_role(role: Role, endpoint: &str, listen: &str) -> Result<(), ReferenceError> {
+    let provider = crate::init(
+        crate::Config::default()
+            .service_name(format!("reshimu-reference-{}", role.agent()))
+            .protocol(crate::Protocol::HttpProtobuf)
+            .endpoint(endpoint),
+    )?;
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    println!("listening on {}", listener.local_addr()?);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        // Any read result (EOF, error) means the parent is gone or done.
+        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new());
+        let _ = tx.send(());
+    });
+    let served = serve(role, listener, provider.clone(), async {
+        let _ = rx.await;
+    })
+    .await;
+    let p = provider.clone();
+    match tokio::task::spawn_blocking(move || p.shutdown()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "flushing spans failed"),
+        Err(e) => tracing::warn!(error = %e, "flushing spans failed"),
+    }
+    served
+}
