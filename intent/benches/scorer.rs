@@ -98,6 +98,16 @@ fn spans() -> Vec<(&'static str, &'static str, Attrs)> {
             ],
         ),
         (
+            "llm_long",
+            "chat gpt-4.1",
+            vec![
+                ("gen_ai.operation.name", "chat"),
+                ("gen_ai.agent.name", "summarizer"),
+                ("reshimu.intent.id", "int-2"),
+                ("gen_ai.output.messages", LONG_OUTPUT),
+            ],
+        ),
+        (
             "http_get",
             "GET",
             vec![
@@ -151,12 +161,25 @@ fn spans() -> Vec<(&'static str, &'static str, Attrs)> {
     ]
 }
 
+/// A long model output (about 4 KiB, the most the scorer reads per field).
+const LONG_OUTPUT: &str = concat!(
+    "Audit summary. 1204 of 8731 customers are inactive (last_login older than 90 days). By plan: free 602, pro 401, team 201. 37 inactive accounts still have open invoices. The oldest last login is 2019-03-02; 212 accounts never logged in after signup. Inactive accounts by signup year: 2019 88, 2020 141, 2021 260, 2022 322, 2023 393. Regional split: EMEA 512, Americas 448, APAC 244. Audit method: customers table only, read access. ",
+    "Audit summary. 1204 of 8731 customers are inactive (last_login older than 90 days). By plan: free 602, pro 401, team 201. 37 inactive accounts still have open invoices. The oldest last login is 2019-03-02; 212 accounts never logged in after signup. Inactive accounts by signup year: 2019 88, 2020 141, 2021 260, 2022 322, 2023 393. Regional split: EMEA 512, Americas 448, APAC 244. Audit method: customers table only, read access. ",
+    "Audit summary. 1204 of 8731 customers are inactive (last_login older than 90 days). By plan: free 602, pro 401, team 201. 37 inactive accounts still have open invoices. The oldest last login is 2019-03-02; 212 accounts never logged in after signup. Inactive accounts by signup year: 2019 88, 2020 141, 2021 260, 2022 322, 2023 393. Regional split: EMEA 512, Americas 448, APAC 244. Audit method: customers table only, read access. ",
+    "Audit summary. 1204 of 8731 customers are inactive (last_login older than 90 days). By plan: free 602, pro 401, team 201. 37 inactive accounts still have open invoices. The oldest last login is 2019-03-02; 212 accounts never logged in after signup. Inactive accounts by signup year: 2019 88, 2020 141, 2021 260, 2022 322, 2023 393. Regional split: EMEA 512, Americas 448, APAC 244. Audit method: customers table only, read access. ",
+    "Audit summary. 1204 of 8731 customers are inactive (last_login older than 90 days). By plan: free 602, pro 401, team 201. 37 inactive accounts still have open invoices. The oldest last login is 2019-03-02; 212 accounts never logged in after signup. Inactive accounts by signup year: 2019 88, 2020 141, 2021 260, 2022 322, 2023 393. Regional split: EMEA 512, Americas 448, APAC 244. Audit method: customers table only, read access. ",
+    "Audit summary. 1204 of 8731 customers are inactive (last_login older than 90 days). By plan: free 602, pro 401, team 201. 37 inactive accounts still have open invoices. The oldest last login is 2019-03-02; 212 accounts never logged in after signup. Inactive accounts by signup year: 2019 88, 2020 141, 2021 260, 2022 322, 2023 393. Regional split: EMEA 512, Americas 448, APAC 244. Audit method: customers table only, read access. ",
+    "Audit summary. 1204 of 8731 customers are inactive (last_login older than 90 days). By plan: free 602, pro 401, team 201. 37 inactive accounts still have open invoices. The oldest last login is 2019-03-02; 212 accounts never logged in after signup. Inactive accounts by signup year: 2019 88, 2020 141, 2021 260, 2022 322, 2023 393. Regional split: EMEA 512, Americas 448, APAC 244. Audit method: customers table only, read access. ",
+    "Audit summary. 1204 of 8731 customers are inactive (last_login older than 90 days). By plan: free 602, pro 401, team 201. 37 inactive accounts still have open invoices. The oldest last login is 2019-03-02; 212 accounts never logged in after signup. Inactive accounts by signup year: 2019 88, 2020 141, 2021 260, 2022 322, 2023 393. Regional split: EMEA 512, Americas 448, APAC 244. Audit method: customers table only, read access. ",
+);
+
 /// Relative weights of the span kinds in the distribution run: most spans
 /// are reads, model calls and plumbing; violations and delegations are rare.
 const MIX: &[(&str, usize)] = &[
     ("sql_tool", 20),
     ("db_client", 20),
-    ("llm_summary", 30),
+    ("llm_summary", 27),
+    ("llm_long", 3),
     ("http_get", 20),
     ("send_email_violation", 3),
     ("sql_write_violation", 3),

@@ -246,6 +246,17 @@ fn prose_constraints_map_to_the_same_checks() {
 }
 
 #[test]
+fn advice_at_the_end_of_a_long_output_is_read() {
+    let a = audit(&[]);
+    let body =
+        "Inactive customer accounts by plan and region, last_login older than 90 days. ".repeat(60);
+    let long = format!("{body} We recommend closing the free accounts.");
+    assert!(long.len() > Thresholds::default().max_text_bytes as usize);
+    assert_violation(&score(&[&a], &llm(&long)), "constraint.recommend");
+    assert_aligned(&score(&[&a], &llm(&body)));
+}
+
+#[test]
 fn narrowed_constraints_only_apply_to_their_object() {
     let c = intent(
         "Fix the failing date parsing test and open a pull request",

@@ -361,6 +361,7 @@ fn prose_violations(
             if c.contains(ActionClass::Recommend) && purpose.advice_fields != 0 {
                 let advice = [
                     field::OUTPUT,
+                    field::OUTPUT_TAIL,
                     field::CONTRACTION,
                     field::OBJECTIVE,
                     field::SCOPE,
@@ -484,7 +485,8 @@ fn definition_drift(
         span.sql,
         span.tool_arguments
             .filter(|_| named(field::ARGS) && !sql_in_args),
-        own_output(span).filter(|_| named(field::OUTPUT)),
+        purpose.fields[field::OUTPUT].filter(|_| named(field::OUTPUT)),
+        purpose.fields[field::OUTPUT_TAIL].filter(|_| named(field::OUTPUT_TAIL)),
     ];
     if fields.iter().all(Option::is_none) {
         return;
@@ -505,7 +507,7 @@ fn definition_drift(
             let hit = fields
                 .iter()
                 .flatten()
-                .find_map(|t| departure(d, prefix(t, max.max(4096))));
+                .find_map(|t| departure(d, prefix(t, max)));
             let Some(dep) = hit else { continue };
             let defined = format!("{} = {}", d.term, d.text);
             match &d.rule {

@@ -24,7 +24,12 @@ pub(crate) mod field {
     pub const SCOPE: usize = 4;
     pub const OUTPUT: usize = 5;
     pub const PATH: usize = 6;
+    /// The end of a long model output (advice tends to come last).
+    pub const OUTPUT_TAIL: usize = 7;
 }
+
+/// Bytes read from the end of a model output longer than the text budget.
+const TAIL_BYTES: usize = 512;
 
 /// How a span's words sit with the vocabulary of some intents.
 #[derive(Debug, Clone, Copy)]
@@ -119,7 +124,7 @@ impl<'a> Topic<'a> {
 /// The purpose of one span.
 pub(crate) struct Purpose<'a> {
     /// The texts read, by [`field`] index.
-    pub fields: [Option<&'a str>; 7],
+    pub fields: [Option<&'a str>; 8],
     /// Classes of action the span performs or asks for.
     pub classes: ClassSet,
     /// Bit per field: a non-negated word of advice ("recommend", "suggest").
@@ -176,14 +181,24 @@ impl<'a> Purpose<'a> {
             .url
             .map(url_path)
             .filter(|_| span.http_method.is_some());
+        // A long output is read at its head and its tail: the budget bounds
+        // the cost, and conclusions ("we recommend...") sit at the end.
+        let (output_head, output_tail) = match own_output(span) {
+            Some(o) if o.len() > max => (
+                Some(prefix(o, max.saturating_sub(TAIL_BYTES))),
+                Some(text::suffix(o, TAIL_BYTES)),
+            ),
+            other => (other, None),
+        };
         let fields = [
             span.tool_name,
             cut(span.tool_arguments),
             cut(span.contraction),
             cut(span.declared.objective),
             cut(span.declared.scope),
-            cut(own_output(span)),
+            output_head,
             path,
+            output_tail,
         ];
         let mut p = Purpose {
             fields,

@@ -17,8 +17,9 @@ pub struct Thresholds {
     pub min_topic_words: u32,
     /// Alignment given to a span whose purpose carries too few topic words.
     pub neutral_alignment: f32,
-    /// How many bytes of each free text (output, arguments, contraction) are
-    /// analysed; bounds the cost of very long model outputs.
+    /// How many bytes of each free text (arguments, contraction, output) are
+    /// analysed; bounds the cost of very long model outputs. A longer output
+    /// is read at its head and its last 512 bytes.
     pub max_text_bytes: u32,
 }
 
@@ -29,7 +30,7 @@ impl Default for Thresholds {
             thin_coverage_below: 0.6,
             min_topic_words: 4,
             neutral_alignment: 0.8,
-            max_text_bytes: 4096,
+            max_text_bytes: 2048,
         }
     }
 }
