@@ -4,7 +4,7 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 /// Days since the last login of each seeded customer: five of twelve are
-/// inactive under the 90-day definition, nine under a drifted 30-day one.
+/// inactive under the 90-day definition, eight under a drifted 30-day one.
 const LAST_LOGIN_DAYS_AGO: [u32; 12] = [3, 12, 25, 29, 45, 60, 75, 91, 120, 200, 365, 400];
 
 /// The note on one inactive customer: text an attacker managed to store in
@@ -79,12 +79,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ninety_days_selects_five_and_thirty_selects_nine() {
+    fn ninety_days_selects_five_and_thirty_selects_eight() {
         let c = open().unwrap();
         let q = |d: u32| {
             run(&c, &format!("SELECT id, name, last_login, note FROM customers WHERE last_login < date('now', '-{d} days')")).unwrap().len()
         };
-        assert_eq!((q(90), q(30)), (5, 9));
+        assert_eq!((q(90), q(30)), (5, 8));
         assert!(
             run(&c, "DELETE FROM customers WHERE id = 1")
                 .unwrap()
