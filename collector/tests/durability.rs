@@ -425,6 +425,11 @@ impl Binary {
             .args(["run", "--config"])
             .arg(config)
             .env("RUST_LOG", "warn")
+            // The config file names this test's ClickHouse; the environment
+            // (tests/run.sh exports the shared one) would override it.
+            .env_remove("CLICKHOUSE_URL")
+            .env_remove("CLICKHOUSE_USER")
+            .env_remove("CLICKHOUSE_PASSWORD")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
