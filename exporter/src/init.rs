@@ -1,6 +1,7 @@
 //! Setup: a tracer provider with the OTLP exporter and the Reshimu span processor.
 
 use opentelemetry::KeyValue;
+use opentelemetry_otlp::WithHttpConfig as _;
 use opentelemetry_otlp::{ExporterBuildError, WithExportConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::SdkTracerProvider;
@@ -41,6 +42,9 @@ pub enum InitError {
     /// The OTLP exporter could not be built (bad endpoint, headers, protocol).
     #[error("cannot build the OTLP exporter: {0}")]
     Exporter(#[from] ExporterBuildError),
+    /// The blocking HTTP client could not be built.
+    #[error("cannot build the OTLP/HTTP client: {0}")]
+    HttpClient(String),
 }
 
 /// What [`init`] builds. Every field has a default; the endpoint, headers,
@@ -99,6 +103,7 @@ pub fn init(config: Config) -> Result<SdkTracerProvider, InitError> {
         Protocol::HttpProtobuf => {
             let mut b = opentelemetry_otlp::SpanExporter::builder()
                 .with_http()
+                .with_http_client(blocking_http_client()?)
                 .with_protocol(opentelemetry_otlp::Protocol::HttpBinary);
             if let Some(e) = &config.endpoint {
                 b = b.with_endpoint(http_traces_endpoint(e));
@@ -118,6 +123,20 @@ pub fn init(config: Config) -> Result<SdkTracerProvider, InitError> {
         .with_span_processor(ReshimuSpanProcessor::new())
         .with_batch_exporter(exporter)
         .build())
+}
+
+/// The batch processor exports from its own thread, outside any Tokio
+/// runtime, so the OTLP/HTTP client must be the blocking one. It is chosen
+/// here rather than left to opentelemetry-otlp, which prefers the async client
+/// whenever both reqwest features end up enabled (as in a workspace that also
+/// uses the async one) and then panics for want of a runtime.
+fn blocking_http_client() -> Result<reqwest::blocking::Client, InitError> {
+    // reqwest's blocking client owns a runtime, which must not be created or
+    // dropped inside an async context: build it on a plain thread.
+    std::thread::spawn(|| reqwest::blocking::Client::builder().build())
+        .join()
+        .map_err(|_| InitError::HttpClient("the client builder panicked".into()))?
+        .map_err(|e| InitError::HttpClient(e.to_string()))
 }
 
 /// `base` with `/v1/traces` appended, as `OTEL_EXPORTER_OTLP_ENDPOINT` is read.
