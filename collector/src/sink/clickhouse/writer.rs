@@ -360,7 +360,7 @@ impl Replays {
 
 /// A client for the configured server and database.
 pub fn client(config: &ClickHouseConfig) -> clickhouse::Client {
-    clickhouse::Client::default()
+    super::http::clickhouse_client()
         .with_url(&config.url)
         .with_user(&config.user)
         .with_password(config.password.expose())
