@@ -266,7 +266,7 @@ fn bench(c: &mut Criterion) {
         .build()
         .unwrap();
     let url = rt.block_on(discard_server());
-    let client = reshimu_collector::sink::clickhouse::http::clickhouse_client()
+    let client = clickhouse::Client::default()
         .with_url(url)
         .with_validation(false);
     let mut st = stage();

@@ -299,7 +299,7 @@ async fn migrate_until_done(config: Config, telemetry: Telemetry) {
         cluster: ch.cluster.clone(),
     };
     // The database may not exist yet, so this client names none.
-    let client = crate::sink::clickhouse::http::clickhouse_client()
+    let client = clickhouse::Client::default()
         .with_url(&ch.url)
         .with_user(&ch.user)
         .with_password(ch.password.expose());

@@ -1,7 +1,6 @@
 //! The ClickHouse sink: rows of the tables of `schemas/clickhouse/`.
 
 pub mod encode;
-pub mod http;
 pub mod lookup;
 pub mod rows;
 pub mod writer;

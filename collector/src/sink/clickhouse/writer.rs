@@ -360,7 +360,7 @@ impl Replays {
 
 /// A client for the configured server and database.
 pub fn client(config: &ClickHouseConfig) -> clickhouse::Client {
-    super::http::clickhouse_client()
+    clickhouse::Client::default()
         .with_url(&config.url)
         .with_user(&config.user)
         .with_password(config.password.expose())
