@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
 
 use super::encode::encode_request;
 use super::rows::{IntentRow, SpanRow};
@@ -81,6 +82,14 @@ impl ClickHouseWriter {
         }
     }
 
+    /// Skips the client's schema check before inserts (for servers that are
+    /// not ClickHouse, in tests and benchmarks; the schema tests check the
+    /// row types against the real tables).
+    pub fn without_validation(mut self) -> Self {
+        self.client = self.client.with_validation(false);
+        self
+    }
+
     /// Makes the writer work with the spool: each batch is recorded in the
     /// spool's journal before it is inserted and acknowledged after, tokens
     /// start with the spool's id instead of the run id, and batches that
@@ -93,14 +102,18 @@ impl ClickHouseWriter {
     }
 
     /// Consumes scored requests until the channel closes, flushing what is
-    /// left before returning.
+    /// left and waiting for every insert before returning. Up to
+    /// `max_in_flight` batches are inserted at once, so a slow insert does
+    /// not stop the next batch from filling and going out.
     pub async fn run(self, mut rx: mpsc::Receiver<Arc<ScoredRequest>>, ack: Option<Acknowledge>) {
-        let batch_cfg = self.config.batch.clone();
+        let this = Arc::new(self);
+        let batch_cfg = this.config.batch.clone();
+        let mut inflight = InFlight::new(this.config.max_in_flight);
         let mut batch: Vec<Arc<ScoredRequest>> = Vec::new();
         let mut rows = 0usize;
         let mut bytes = 0usize;
         let mut deadline: Option<Instant> = None;
-        let mut replays = Replays::new(self.journal.as_ref());
+        let mut replays = Replays::new(this.journal.as_ref());
         loop {
             let next = match deadline {
                 Some(d) => tokio::time::timeout_at(d.into(), rx.recv()).await,
@@ -110,8 +123,8 @@ impl ClickHouseWriter {
                 Ok(Some(request)) => {
                     let request = match replays.take(request) {
                         Ok(Some((seqs, requests))) => {
-                            self.write_batch(&seqs, &requests, false, ack.as_ref())
-                                .await;
+                            // Already in the journal: sent again as it was.
+                            inflight.spawn(&this, seqs, requests, ack.clone()).await;
                             continue;
                         }
                         Ok(None) => continue,
@@ -126,7 +139,8 @@ impl ClickHouseWriter {
                     }
                 }
                 Ok(None) => {
-                    self.flush(&mut batch, ack.as_ref()).await;
+                    this.flush(&mut batch, &ack, &mut inflight).await;
+                    inflight.wait_all().await;
                     if !replays.is_empty() {
                         // Their remaining requests stay in the spool; the next
                         // run sends the batch again with the same token.
@@ -139,36 +153,41 @@ impl ClickHouseWriter {
                 }
                 Err(_elapsed) => {}
             }
-            self.flush(&mut batch, ack.as_ref()).await;
+            this.flush(&mut batch, &ack, &mut inflight).await;
             rows = 0;
             bytes = 0;
             deadline = None;
         }
     }
 
-    async fn flush(&self, batch: &mut Vec<Arc<ScoredRequest>>, ack: Option<&Acknowledge>) {
+    async fn flush(
+        self: &Arc<Self>,
+        batch: &mut Vec<Arc<ScoredRequest>>,
+        ack: &Option<Acknowledge>,
+        inflight: &mut InFlight,
+    ) {
         if batch.is_empty() {
             return;
         }
         let seqs: Vec<u64> = batch.iter().map(|r| r.seq).collect();
-        self.write_batch(&seqs, batch, true, ack).await;
-        batch.clear();
+        // With the spool, the batch is recorded before its insert starts, so
+        // that a crash during it replays the very same batch (same token).
+        if let Some(journal) = &self.journal {
+            self.begin_with_retries(journal, &seqs).await;
+        }
+        inflight
+            .spawn(self, seqs, std::mem::take(batch), ack.clone())
+            .await;
     }
 
-    /// Writes `requests` under the token of `seqs`. With the spool, a new
-    /// batch (`begin`) is recorded before the insert so that a crash during
-    /// it replays the very same batch.
+    /// Writes `requests` under the token of `seqs`, then acknowledges them.
     async fn write_batch(
         &self,
         seqs: &[u64],
         requests: &[Arc<ScoredRequest>],
-        begin: bool,
         ack: Option<&Acknowledge>,
     ) {
         let token = format!("{}-{}", self.dedup_prefix, seq_ranges(seqs));
-        if let (true, Some(journal)) = (begin, &self.journal) {
-            self.begin_with_retries(journal, seqs).await;
-        }
         let updated_at = now_nanos();
         let mut spans = Vec::new();
         let mut intents = Vec::new();
@@ -287,6 +306,48 @@ where
         insert.write(row).await.map_err(err)?;
     }
     insert.end().await.map_err(err)
+}
+
+/// The inserts under way, at most `max` at once.
+struct InFlight {
+    permits: Arc<Semaphore>,
+    tasks: JoinSet<()>,
+}
+
+impl InFlight {
+    fn new(max: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(max.max(1))),
+            tasks: JoinSet::new(),
+        }
+    }
+
+    /// Starts writing a batch once fewer than `max` are under way.
+    async fn spawn(
+        &mut self,
+        writer: &Arc<ClickHouseWriter>,
+        seqs: Vec<u64>,
+        requests: Vec<Arc<ScoredRequest>>,
+        ack: Option<Acknowledge>,
+    ) {
+        // The semaphore is never closed, so acquiring cannot fail; if it
+        // somehow did, writing without a permit still loses nothing.
+        let permit = Arc::clone(&self.permits).acquire_owned().await.ok();
+        while self.tasks.try_join_next().is_some() {}
+        let writer = Arc::clone(writer);
+        self.tasks.spawn(async move {
+            writer.write_batch(&seqs, &requests, ack.as_ref()).await;
+            drop(permit);
+        });
+    }
+
+    async fn wait_all(&mut self) {
+        while let Some(result) = self.tasks.join_next().await {
+            if let Err(error) = result {
+                tracing::error!(%error, "a ClickHouse insert task failed");
+            }
+        }
+    }
 }
 
 /// Batches that were in flight when the previous run stopped, filling up
