@@ -68,9 +68,11 @@ async fn holding_server(overlap: Arc<Overlap>) -> String {
 
 async fn max_overlap(max_in_flight: usize) -> usize {
     let overlap = Arc::new(Overlap::default());
-    let mut config = ClickHouseConfig::default();
-    config.url = holding_server(Arc::clone(&overlap)).await;
-    config.max_in_flight = max_in_flight;
+    let mut config = ClickHouseConfig {
+        url: holding_server(Arc::clone(&overlap)).await,
+        max_in_flight,
+        ..ClickHouseConfig::default()
+    };
     config.batch.max_rows = 1; // every request is a batch of its own
     let writer = ClickHouseWriter::new(&config, "test", Telemetry::new()).without_validation();
     let (tx, rx) = tokio::sync::mpsc::channel(8);
