@@ -1,11 +1,12 @@
 //! The Grafana dashboards of `dashboards/`: their structure as Grafana and the
 //! ClickHouse plugin read it, and every panel query, macros expanded as the
-//! plugin expands them, run on the real engine against the collector's schema
-//! seeded with the reference session (clean and drifted).
+//! plugin expands them, run on the real engine against a database that a real
+//! collector filled with the reference session (clean and drifted), sent over
+//! OTLP/HTTP. The expectations are read from what the collector stored.
 //!
 //! The engine is the local launcher's (`CLICKHOUSE_URL`, a `clickhouse` binary,
-//! or chDB over HTTP). A column renamed in `schemas/clickhouse/` breaks the
-//! seeding or the queries here.
+//! or chDB over HTTP). A column renamed in `schemas/clickhouse/`, or a change
+//! to what the collector stores, breaks the queries or expectations here.
 
 // Tests fail loudly: a panic is a failed assertion.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -242,7 +243,8 @@ fn server() -> &'static LocalClickHouse {
     LocalClickHouse::shared().unwrap()
 }
 
-/// One seeded database for the whole test binary; the queries only read.
+/// One database, filled once by a collector, for the whole test binary; the
+/// queries only read.
 fn seeded() -> &'static SeededDatabase {
     static DB: OnceLock<SeededDatabase> = OnceLock::new();
     DB.get_or_init(|| {
@@ -344,14 +346,6 @@ fn panel_query(dash: &Dashboard, title: &str, ref_id: &str, ctx: &QueryContext) 
         .find(|(r, _)| *r == ref_id)
         .unwrap_or_else(|| panic!("{title}: no target {ref_id}"));
     run(&ctx.expand(raw_sql(target)).unwrap())
-}
-
-fn scored(session: &Session) -> usize {
-    session
-        .spans
-        .iter()
-        .filter(|s| s.verdict != "unscoped")
-        .count()
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -648,6 +642,11 @@ fn every_variable_query_runs() {
         options(&overview, "agent", &ctx),
         [seed::COORDINATOR, seed::QUERY_AGENT, seed::SUMMARIZER]
     );
+    let services = options(&overview, "service", &ctx);
+    assert!(
+        services.iter().any(|s| s == seed::PROBE_SERVICE),
+        "{services:?}"
+    );
     let lineage = dashboard(LINEAGE);
     let traces = options(&lineage, "trace", &session_context(&lineage));
     assert_eq!(traces, db.reference.drifted.traces);
@@ -659,30 +658,33 @@ fn overview_counts_scored_sessions_spans_and_verdicts() {
     let dash = dashboard(OVERVIEW);
     let ctx = context(&dash, None);
     let (clean, drifted) = (&db.reference.clean, &db.reference.drifted);
+    assert_eq!(clean.count("unscoped"), 1, "the health check is unscoped");
 
     let frame = panel_query(&dash, "Sessions and spans scored", "A", &ctx);
     assert_eq!(frame.numbers("Sessions"), [Some(2.0)]);
-    assert_eq!(
-        frame.numbers("Spans"),
-        [Some((scored(clean) + scored(drifted)) as f64)]
-    );
+    let scored = clean.scored().count() + drifted.scored().count();
+    assert_eq!(frame.numbers("Spans"), [Some(scored as f64)]);
 
     let frame = panel_query(&dash, "Verdicts", "A", &ctx);
     for verdict in ["aligned", "drifting", "thin", "violation", "unscoped"] {
-        let seeded = [clean, drifted]
-            .iter()
-            .flat_map(|s| &s.spans)
-            .filter(|s| s.verdict == verdict)
-            .count();
-        assert_eq!(frame.numbers(verdict), [Some(seeded as f64)], "{verdict}");
+        let stored = clean.count(verdict) + drifted.count(verdict);
+        assert_eq!(frame.numbers(verdict), [Some(stored as f64)], "{verdict}");
     }
+    assert!(frame.numbers("violation")[0].unwrap() > 0.0);
+    assert!(frame.numbers("thin")[0].unwrap() > 0.0);
 
     // Only the summarizer's spans when $agent = summarizer.
     let only = ctx
         .clone()
         .with("agent", VarValue::multi(&[seed::SUMMARIZER]));
     let frame = panel_query(&dash, "Sessions and spans scored", "A", &only);
-    assert_eq!(frame.numbers("Spans"), [Some(2.0)]);
+    let summarizer = [clean, drifted]
+        .into_iter()
+        .flat_map(Session::scored)
+        .filter(|s| s.agent_name == seed::SUMMARIZER)
+        .count();
+    assert!(summarizer > 0);
+    assert_eq!(frame.numbers("Spans"), [Some(summarizer as f64)]);
 
     let frame = panel_query(&dash, "Verdicts over time", "A", &ctx);
     let total: f64 = frame.numbers("Spans").into_iter().flatten().sum();
@@ -696,46 +698,39 @@ fn overview_ranks_the_drifted_session_first() {
     let ctx = context(&dash, None);
     let drifted = &db.reference.drifted;
     let clean = &db.reference.clean;
+    assert!(drifted.min_alignment() < clean.min_alignment());
+    assert!(drifted.count("violation") > 0 && clean.count("violation") == 0);
 
     let lowest = panel_query(&dash, "Lowest alignment", "A", &ctx);
     assert_eq!(
         lowest.strings("SessionId"),
         [drifted.id.clone(), clean.id.clone()]
     );
-    let min_drifted = drifted
-        .spans
-        .iter()
-        .map(|s| s.alignment)
-        .fold(1.0, f32::min);
-    assert!(close(
-        lowest.numbers("MinAlignment")[0].unwrap(),
-        f64::from(min_drifted)
-    ));
+    let min = lowest.numbers("MinAlignment");
+    assert!(close(min[0].unwrap(), f64::from(drifted.min_alignment())));
     // The clean session's unscoped health check does not count as alignment 0.
-    let min_clean = clean
-        .spans
-        .iter()
-        .filter(|s| s.verdict != "unscoped")
-        .map(|s| s.alignment)
-        .fold(1.0, f32::min);
-    assert!(close(
-        lowest.numbers("MinAlignment")[1].unwrap(),
-        f64::from(min_clean)
-    ));
+    assert!(close(min[1].unwrap(), f64::from(clean.min_alignment())));
+    assert!(min[1].unwrap() > 0.5, "{min:?}");
     assert_eq!(lowest.strings("Objective")[0], seed::ROOT_OBJECTIVE);
-    assert_eq!(lowest.numbers("Violations"), [Some(2.0), Some(0.0)]);
+    assert_eq!(
+        lowest.numbers("Violations"),
+        [Some(drifted.count("violation") as f64), Some(0.0)]
+    );
     assert_eq!(lowest.numbers("MaxDepth"), [Some(2.0), Some(2.0)]);
 
     let most = panel_query(&dash, "Most violations", "A", &ctx);
     assert_eq!(most.strings("SessionId"), [drifted.id.as_str()]);
-    assert_eq!(most.numbers("Violations"), [Some(2.0)]);
-    assert_eq!(most.numbers("Thin"), [Some(1.0)]);
+    assert_eq!(
+        most.numbers("Violations"),
+        [Some(drifted.count("violation") as f64)]
+    );
+    assert_eq!(most.numbers("Thin"), [Some(drifted.count("thin") as f64)]);
 
-    // $service narrows the sessions to those with a span of that service.
+    // $service narrows the sessions to those with a span of that service:
+    // only the clean session has the health check's.
     let only = ctx
         .clone()
-        .with("service", VarValue::multi(&["audit-summarizer"]))
-        .with("session", VarValue::multi(&[&clean.id]));
+        .with("service", VarValue::multi(&[seed::PROBE_SERVICE]));
     let frame = panel_query(&dash, "Lowest alignment", "A", &only);
     assert_eq!(frame.strings("SessionId"), [clean.id.as_str()]);
 }
@@ -749,8 +744,7 @@ fn overview_shows_alignment_by_depth_and_by_agent() {
     let db = seeded();
     let spans: Vec<_> = [&db.reference.clean, &db.reference.drifted]
         .into_iter()
-        .flat_map(|s| &s.spans)
-        .filter(|s| s.verdict != "unscoped")
+        .flat_map(Session::scored)
         .collect();
     for (row, mean) in frame.numbers("MeanAlignment").into_iter().enumerate() {
         let at_depth: Vec<f64> = spans
@@ -828,6 +822,7 @@ fn node_graph_frames_carry_what_grafana_needs() {
                 .filter(|s| s.intent_id == *id)
                 .map(|s| s.alignment)
                 .collect();
+            assert!(!spans.is_empty(), "no span serves {id}");
             let mean = spans.iter().map(|a| f64::from(*a)).sum::<f64>() / spans.len() as f64;
             let mainstat = nodes.numbers("mainstat")[row].unwrap();
             assert!(
@@ -845,6 +840,12 @@ fn node_graph_frames_carry_what_grafana_needs() {
                 let arc = nodes.numbers(&format!("arc__{verdict}"))[row].unwrap();
                 assert!(close(arc, share), "{} {verdict}: {arc} vs {share}", *id);
             }
+            // A node is highlighted when one of its spans broke a rule.
+            let broke = session
+                .spans
+                .iter()
+                .any(|s| s.intent_id == *id && s.verdict == "violation");
+            assert_eq!(nodes.get(row, "highlighted"), Some(&Value::Bool(broke)));
         }
 
         let node_ids: BTreeSet<String> = ids.iter().cloned().collect();
@@ -871,12 +872,20 @@ fn node_graph_frames_carry_what_grafana_needs() {
         assert_eq!(edges.numbers("mainstat"), coverage);
     }
 
-    // The drifted summarizer broke a rule; its node is highlighted.
+    // In the drifted session the query agent and the summarizer broke rules,
+    // and the thin hand-off to the query agent shows what it lost.
     let ctx = session_context(&dash);
     let nodes = panel_query(&dash, "Intent tree", "nodes", &ctx);
+    assert_eq!(nodes.get(0, "highlighted"), Some(&Value::Bool(false)));
     assert_eq!(nodes.get(1, "highlighted"), Some(&Value::Bool(true)));
     assert_eq!(nodes.get(2, "highlighted"), Some(&Value::Bool(true)));
-    assert!(nodes.strings("detail__lost")[2].contains("no recommendations"));
+    let lost = &nodes.strings("detail__lost")[1];
+    assert!(lost.contains("no writes"), "{lost}");
+    assert!(lost.contains("no recommendations"), "{lost}");
+    let edges = panel_query(&dash, "Intent tree", "edges", &ctx);
+    assert_eq!(edges.strings("detail__lost")[0], *lost);
+    assert!(edges.numbers("mainstat")[0].unwrap() < 0.5);
+    assert_eq!(edges.strings("secondarystat")[1], "nothing lost");
 }
 
 #[test]
@@ -901,12 +910,22 @@ fn session_view_shows_root_bullets_spans_in_order_and_traces() {
         ]
     );
     assert_eq!(text[3], seed::ROOT_GUARDS.join("; "));
+    assert_eq!(text[4], "valid", "the reference declares its digest");
 
     let stat = panel_query(&dash, "Session", "A", &ctx);
-    assert_eq!(stat.numbers("Violations"), [Some(2.0)]);
+    assert_eq!(
+        stat.numbers("Violations"),
+        [Some(drifted.count("violation") as f64)]
+    );
     assert_eq!(stat.numbers("Spans"), [Some(drifted.spans.len() as f64)]);
+    assert!(close(
+        stat.numbers("MinAlignment")[0].unwrap(),
+        f64::from(drifted.min_alignment())
+    ));
 
     let spans = panel_query(&dash, "Spans in time order", "A", &ctx);
+    let stored: Vec<&str> = drifted.spans.iter().map(|s| s.span_id.as_str()).collect();
+    assert_eq!(spans.strings("SpanId"), stored);
     let verdicts: Vec<&str> = drifted.spans.iter().map(|s| s.verdict.as_str()).collect();
     assert_eq!(spans.strings("Verdict"), verdicts);
     let times = spans.strings("Time");
@@ -914,9 +933,15 @@ fn session_view_shows_root_bullets_spans_in_order_and_traces() {
         times.windows(2).all(|w| w[0] <= w[1]),
         "not in time order: {times:?}"
     );
-    let explanations = spans.strings("Explanation");
-    assert!(explanations[3].contains("no writes"));
-    assert!(spans.strings("Violations")[3].starts_with("sql.write: DELETE"));
+    // The DELETE is listed with the rule it broke and why.
+    let delete = spans
+        .strings("Action")
+        .iter()
+        .position(|a| a == "DELETE")
+        .expect("the DELETE span");
+    assert_eq!(spans.strings("Verdict")[delete], "violation");
+    assert!(spans.strings("Violations")[delete].starts_with("sql.write: DELETE customers"));
+    assert!(spans.strings("Explanation")[delete].contains("sql.write"));
 
     // $agent filters the spans table.
     let only = ctx
@@ -929,19 +954,30 @@ fn session_view_shows_root_bullets_spans_in_order_and_traces() {
             .iter()
             .all(|a| a == seed::QUERY_AGENT)
     );
-    assert_eq!(frame.rows.len(), 3);
+    let query_agent = drifted
+        .spans
+        .iter()
+        .filter(|s| s.agent_name == seed::QUERY_AGENT)
+        .count();
+    assert!(query_agent > 0);
+    assert_eq!(frame.rows.len(), query_agent);
 
     // The trace view repeats per trace: each repetition has one trace.
+    assert_eq!(
+        drifted.traces.len(),
+        2,
+        "coordinator's trace, then query agent's"
+    );
     for trace in &drifted.traces {
         let one = ctx.clone().with("trace", VarValue::single(trace));
         let frame = panel_query(&dash, "Trace $trace", "A", &one);
-        let seeded: Vec<&str> = drifted
+        let stored: Vec<&str> = drifted
             .spans
             .iter()
             .filter(|s| &s.trace_id == trace)
             .map(|s| s.span_id.as_str())
             .collect();
-        assert_eq!(frame.strings("spanID"), seeded);
+        assert_eq!(frame.strings("spanID"), stored);
         assert!(frame.strings("traceID").iter().all(|t| t == trace));
         let tags = frame.column("tags");
         assert!(
@@ -956,6 +992,14 @@ fn session_view_shows_root_bullets_spans_in_order_and_traces() {
             .map(|s| Some(s.duration as f64 / 1e6))
             .collect();
         assert_eq!(frame.numbers("duration"), durations, "durations in ms");
+    }
+}
+
+/// A stored violation split as the dashboards split it: `rule: evidence`.
+fn rule_and_evidence(violation: &str) -> (String, String) {
+    match violation.split_once(": ") {
+        Some((rule, evidence)) => (rule.to_owned(), evidence.to_owned()),
+        None => (violation.to_owned(), String::new()),
     }
 }
 
@@ -975,33 +1019,75 @@ fn violations_dashboard_lists_rule_evidence_agent_and_action() {
         })
         .collect();
     rows.sort();
+    let mut stored: Vec<(String, String, String, String)> = drifted
+        .spans
+        .iter()
+        .flat_map(|s| {
+            s.violations.iter().map(|v| {
+                let (rule, evidence) = rule_and_evidence(v);
+                (rule, s.agent_name.clone(), s.action_name.clone(), evidence)
+            })
+        })
+        .collect();
+    stored.sort();
+    assert_eq!(rows, stored);
+    // Each drift of the reference is there, with the agent and action that
+    // caused it and its evidence.
+    let find = |rule: &str| {
+        rows.iter()
+            .find(|r| r.0 == rule)
+            .unwrap_or_else(|| panic!("no {rule} in {rows:#?}"))
+    };
+    let delete = find("sql.write");
     assert_eq!(
-        rows,
-        [
-            (
-                "constraint.recommend".into(),
-                seed::SUMMARIZER.into(),
-                "gpt-4o".into(),
-                "We recommend re-engaging them with a discount.".into()
-            ),
-            (
-                "sql.write".into(),
-                seed::QUERY_AGENT.into(),
-                "DELETE".into(),
-                "DELETE FROM customers WHERE last_login < now() - INTERVAL 30 DAY".into()
-            ),
-        ]
+        (delete.1.as_str(), delete.2.as_str()),
+        (seed::QUERY_AGENT, "DELETE")
+    );
+    assert!(delete.3.contains("DELETE customers"), "{delete:?}");
+    let email = find("message.send");
+    assert_eq!(
+        (email.1.as_str(), email.2.as_str()),
+        (seed::QUERY_AGENT, "send")
+    );
+    assert!(email.3.contains("send_email"), "{email:?}");
+    let thirty_days = find("define.inactive");
+    assert_eq!(thirty_days.1, seed::QUERY_AGENT);
+    assert!(thirty_days.3.contains("30 DAY"), "{thirty_days:?}");
+    let recommends = find("constraint.recommend");
+    assert_eq!(recommends.1, seed::SUMMARIZER);
+    assert!(recommends.3.contains("We recommend"), "{recommends:?}");
+    assert!(
+        table
+            .strings("Explanation")
+            .iter()
+            .all(|e| e.starts_with("Violates "))
     );
 
     let by_rule = panel_query(&dash, "Violations by rule", "A", &ctx);
-    assert_eq!(
-        by_rule.strings("Rule"),
-        ["constraint.recommend", "sql.write"]
-    );
+    let mut counts: BTreeMap<&str, f64> = BTreeMap::new();
+    for (rule, ..) in &stored {
+        *counts.entry(rule.as_str()).or_default() += 1.0;
+    }
+    let mut expected: Vec<(&str, f64)> = counts.into_iter().collect();
+    expected.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    let rules = by_rule.strings("Rule");
+    let got: Vec<(&str, f64)> = rules
+        .iter()
+        .map(String::as_str)
+        .zip(
+            by_rule
+                .numbers("Violations")
+                .into_iter()
+                .map(Option::unwrap),
+        )
+        .collect();
+    assert_eq!(got, expected, "most broken rule first");
 
     let stat = panel_query(&dash, "Broken rules", "A", &ctx);
-    assert_eq!(stat.numbers("Violations"), [Some(2.0)]);
+    let agents: BTreeSet<&str> = stored.iter().map(|r| r.1.as_str()).collect();
+    assert_eq!(stat.numbers("Violations"), [Some(stored.len() as f64)]);
     assert_eq!(stat.numbers("Sessions"), [Some(1.0)]);
+    assert_eq!(stat.numbers("Agents"), [Some(agents.len() as f64)]);
 
     // Selecting the clean session empties the table.
     let clean = ctx
@@ -1026,39 +1112,46 @@ fn thin_delegations_show_what_each_contraction_lost() {
         "A",
         &ctx,
     );
-    // Only the drifted contractions lost anything; thinnest first.
-    assert_eq!(
-        frame.strings("SessionId"),
-        [drifted.id.clone(), drifted.id.clone()]
-    );
-    assert_eq!(
-        frame.strings("Delegate"),
-        [seed::SUMMARIZER, seed::QUERY_AGENT]
-    );
-    assert_eq!(
-        frame.strings("DelegatedBy"),
-        [seed::QUERY_AGENT, seed::COORDINATOR]
-    );
-    assert_eq!(frame.strings("Verdict"), ["thin", "drifting"]);
-    assert_eq!(
-        frame.strings("Lost")[0],
-        drifted.intent_rows[2].lost.join("; ")
-    );
-    assert_eq!(
-        frame.strings("Lost")[1],
-        drifted.intent_rows[1].lost.join("; ")
-    );
+    // Only the drifted hand-off to the query agent lost anything: the clean
+    // contractions, and the summarizer's (which restates the whole root),
+    // carry everything.
+    let thin = &drifted.intent_rows[1];
+    assert!(!thin.lost.is_empty());
     assert!(
-        frame
-            .strings("RootObjective")
-            .iter()
-            .all(|o| o == seed::ROOT_OBJECTIVE)
+        [
+            &db.reference.clean.intent_rows[..],
+            &drifted.intent_rows[2..]
+        ]
+        .concat()
+        .iter()
+        .all(|i| i.lost.is_empty())
     );
-    assert!(frame.numbers("Coverage")[0].unwrap() < 0.2);
+    assert_eq!(frame.strings("SessionId"), [drifted.id.as_str()]);
+    assert_eq!(frame.strings("Delegate"), [seed::QUERY_AGENT]);
+    assert_eq!(frame.strings("DelegatedBy"), [seed::COORDINATOR]);
+    assert_eq!(frame.strings("Verdict"), ["thin"]);
+    let lost = &frame.strings("Lost")[0];
+    assert_eq!(*lost, thin.lost.join("; "));
+    for item in ["no writes", "no recommendations", "read access"] {
+        assert!(lost.contains(item), "{item} missing from {lost}");
+    }
+    assert_eq!(frame.strings("Task"), [thin.objective.as_str()]);
+    assert_eq!(frame.strings("RootObjective"), [seed::ROOT_OBJECTIVE]);
+    assert!(frame.strings("Explanation")[0].contains("lost"));
+    let coverage = frame.numbers("Coverage")[0].unwrap();
+    assert!(coverage < 0.5, "{coverage}");
 
     let spans = panel_query(&dash, "Thin and drifting spans", "A", &ctx);
     let verdicts: BTreeSet<String> = spans.strings("Verdict").into_iter().collect();
-    assert_eq!(verdicts, ["drifting".to_owned(), "thin".to_owned()].into());
+    let stored: BTreeSet<String> = drifted
+        .spans
+        .iter()
+        .chain(&db.reference.clean.spans)
+        .filter(|s| s.verdict == "thin" || s.verdict == "drifting")
+        .map(|s| s.verdict.clone())
+        .collect();
+    assert!(verdicts.contains("thin"));
+    assert_eq!(verdicts, stored);
     assert!(spans.strings("SessionId").iter().all(|s| *s == drifted.id));
 }
 
@@ -1086,35 +1179,44 @@ fn readme_queries() -> Vec<String> {
 #[test]
 fn readme_queries_answer_the_three_questions() {
     let db = seeded();
+    let (clean, drifted) = (&db.reference.clean, &db.reference.drifted);
     let queries = readme_queries();
     assert_eq!(queries.len(), 3, "three SQL examples in the README");
 
     // Sessions whose alignment fell below 0.5 today.
     let below = run(&queries[0]);
-    assert_eq!(
-        below.strings("SessionId"),
-        [db.reference.drifted.id.as_str()]
-    );
-    assert!(below.numbers("MinAlignment")[0].unwrap() < 0.5);
+    assert_eq!(below.strings("SessionId"), [drifted.id.as_str()]);
+    assert!(close(
+        below.numbers("MinAlignment")[0].unwrap(),
+        f64::from(drifted.min_alignment())
+    ));
+    assert!(below.numbers("Violations")[0].unwrap() > 0.0);
 
-    // Which agent drifts most: the query agent (3 of its 5 spans off course).
+    // Which agent drifts most: the query agent, whose share of off-course
+    // spans is the one stored.
     let agents = run(&queries[1]);
     assert_eq!(agents.strings("AgentName")[0], seed::QUERY_AGENT);
-    assert!(close(agents.numbers("OffCourseShare")[0].unwrap(), 0.6));
+    let query_agent: Vec<_> = [clean, drifted]
+        .into_iter()
+        .flat_map(Session::scored)
+        .filter(|s| s.agent_name == seed::QUERY_AGENT)
+        .collect();
+    let off = query_agent
+        .iter()
+        .filter(|s| ["drifting", "thin", "violation"].contains(&s.verdict.as_str()))
+        .count();
+    let share = (off as f64 / query_agent.len() as f64 * 1000.0).round() / 1000.0;
+    assert!(close(agents.numbers("OffCourseShare")[0].unwrap(), share));
 
     // What thin delegations lost.
     let lost = run(&queries[2]);
-    assert_eq!(lost.strings("Delegate")[0], seed::SUMMARIZER);
+    assert_eq!(lost.strings("Delegate"), [seed::QUERY_AGENT]);
     let first_lost = engine::text(lost.get(0, "Lost").unwrap());
-    for item in &db.reference.drifted.intent_rows[2].lost {
+    for item in &drifted.intent_rows[1].lost {
         assert!(
             first_lost.contains(item.as_str()),
             "{item} missing from {first_lost}"
         );
     }
-    assert!(
-        lost.strings("SessionId")
-            .iter()
-            .all(|s| *s == db.reference.drifted.id)
-    );
+    assert_eq!(lost.strings("SessionId"), [drifted.id.as_str()]);
 }

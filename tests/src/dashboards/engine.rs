@@ -1,13 +1,13 @@
 //! Runs dashboard queries on the real engine (through the local ClickHouse
-//! launcher) against a fresh database migrated with the collector's schema
-//! and seeded with the [reference sessions](super::seed).
+//! launcher) against a fresh database that a real collector filled with the
+//! [reference sessions](super::seed).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use reshimu_clickhouse_launcher::{LaunchError, LocalClickHouse};
-use reshimu_collector::schema::{self, SchemaError, SchemaOptions};
 use serde_json::Value;
 
+use super::collect::{self, CollectError};
 use super::seed::{self, Reference};
 
 /// Why a database could not be prepared or a query not run.
@@ -16,12 +16,12 @@ pub enum EngineError {
     /// The server could not be started or answered with an error.
     #[error(transparent)]
     Launch(#[from] LaunchError),
-    /// The collector's migrations failed.
+    /// The collector did not store the reference sessions.
     #[error(transparent)]
-    Schema(#[from] SchemaError),
-    /// An insert failed.
-    #[error("inserting the reference rows: {0}")]
-    Insert(#[from] clickhouse::error::Error),
+    Collect(#[from] CollectError),
+    /// The stored rows could not be read back.
+    #[error("reading the stored sessions: {0}")]
+    Read(#[from] clickhouse::error::Error),
     /// The server's answer was not the JSON asked for.
     #[error("unexpected answer to {sql}: {reason}")]
     Answer {
@@ -32,62 +32,32 @@ pub enum EngineError {
     },
 }
 
-/// A migrated database holding the reference sessions.
+/// A database the collector filled with the reference sessions.
 #[derive(Debug, Clone)]
 pub struct SeededDatabase {
     /// Database name (the dashboards' `$database`).
     pub database: String,
-    /// What was seeded.
+    /// What the collector stored.
     pub reference: Reference,
 }
 
-/// Creates a fresh database on `server`, applies the collector's schema and
-/// inserts the reference sessions, the drifted one starting two minutes ago
-/// (but never before the server's midnight, so "today" holds both).
+/// Creates a fresh database on `server` and has a collector write the
+/// reference sessions to it, the drifted one starting two minutes ago (but
+/// never before the server's midnight, so "today" holds both).
 pub async fn seeded_database(
     server: &LocalClickHouse,
     prefix: &str,
 ) -> Result<SeededDatabase, EngineError> {
     let database = server.fresh_database(prefix)?;
-    let options = SchemaOptions {
-        database: database.clone(),
-        ..SchemaOptions::default()
-    };
-    schema::apply(&server.client(), &options).await?;
-
     let midnight_s = scalar_i64(server, "SELECT toUnixTimestamp(toStartOfDay(now()))")?;
     let now_ns = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos() as i64)
         .unwrap_or_default();
     let start_ns = (now_ns - 120_000_000_000).max(midnight_s * 1_000_000_000 + 61_000_000_000);
-    let reference = seed::reference(start_ns);
-    let (old_spans, old_intents) = seed::old_session(&reference, start_ns);
-
-    let client = server.client().with_database(&database);
-    // One insert per session and table, as separate collector batches would be.
-    for spans in [&reference.clean.spans, &reference.drifted.spans, &old_spans] {
-        let mut insert = client
-            .insert::<reshimu_collector::sink::clickhouse::rows::SpanRow>("spans")
-            .await?;
-        for row in spans {
-            insert.write(row).await?;
-        }
-        insert.end().await?;
-    }
-    for intents in [
-        &reference.clean.intent_rows,
-        &reference.drifted.intent_rows,
-        &old_intents,
-    ] {
-        let mut insert = client
-            .insert::<reshimu_collector::sink::clickhouse::rows::IntentRow>("intents")
-            .await?;
-        for row in intents {
-            insert.write(row).await?;
-        }
-        insert.end().await?;
-    }
+    let sent = seed::requests(start_ns);
+    collect::collect(server, &database, &sent.requests, sent.spans, sent.intents).await?;
+    let reference = Reference::read(&server.client().with_database(&database)).await?;
     Ok(SeededDatabase {
         database,
         reference,
