@@ -1,6 +1,7 @@
 //! `reshimu-collector demo`: sends the reference session, clean and drifted,
 //! to a running collector and prints what it found in ClickHouse.
 
+pub mod load;
 pub mod reference;
 
 use std::fmt::Write;
