@@ -28,7 +28,7 @@ use crate::telemetry::{ClickHouseState, Telemetry, TelemetryError, TelemetryServ
 /// Requests buffered between the processing stage and each sink. Small on
 /// purpose: a slow sink should push back on the queue (which is bounded in
 /// bytes and tells clients to retry), not hide requests here.
-const SINK_CHANNEL: usize = 64;
+const SINK_CHANNEL: usize = 16;
 
 /// With the spool on, how long shutdown waits for the sinks to finish what
 /// they hold before stopping them: whatever is unwritten stays in the spool

@@ -74,8 +74,10 @@ pub struct BatchConfig {
 impl Default for BatchConfig {
     fn default() -> Self {
         Self {
-            max_rows: 100_000,
-            max_bytes: 32 * 1024 * 1024,
+            max_rows: 20_000,
+            // Wire bytes; with `max_in_flight` batches also held while they
+            // are inserted, this is what keeps the collector under 256 MB.
+            max_bytes: 4 * 1024 * 1024,
             max_delay: Duration::from_secs(1),
         }
     }

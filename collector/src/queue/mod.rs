@@ -123,7 +123,9 @@ impl Default for QueueLimits {
     fn default() -> Self {
         Self {
             max_requests: 1024,
-            max_bytes: 64 * 1024 * 1024,
+            // Counted in wire bytes; decoded requests take about four times
+            // that in memory, which the 256 MB budget has to hold.
+            max_bytes: 8 * 1024 * 1024,
             retry_after: Duration::from_secs(1),
         }
     }

@@ -189,13 +189,21 @@ impl ClickHouseWriter {
     ) {
         let token = format!("{}-{}", self.dedup_prefix, seq_ranges(seqs));
         let updated_at = now_nanos();
-        let mut spans = Vec::new();
+        // Intent rows are few (declaring spans only) and go first; span rows
+        // are encoded request by request while the insert streams, so a batch
+        // never exists twice in memory.
         let mut intents = Vec::new();
-        for request in requests {
-            encode_request(request, updated_at, &mut spans, &mut intents);
+        let mut scratch = Vec::new();
+        for request in requests
+            .iter()
+            .filter(|r| r.spans.iter().any(|s| s.lineage.declares))
+        {
+            encode_request(request, updated_at, &mut scratch, &mut intents);
+            scratch.clear();
         }
-        let span_count = spans.len() as u64;
-        self.write_with_retries(&spans, &intents, &token).await;
+        let span_count = requests.iter().map(|r| r.spans.len() as u64).sum();
+        self.write_with_retries(requests, &intents, &token, updated_at)
+            .await;
         self.telemetry.spans_written("clickhouse", span_count);
         if let Some(ack) = ack {
             ack(seqs);
@@ -221,12 +229,19 @@ impl ClickHouseWriter {
     /// Retries retryable failures with exponential backoff and jitter until
     /// they succeed; the bounded channel in front of the writer turns a long
     /// outage into backpressure on the receivers rather than into loss.
-    async fn write_with_retries(&self, spans: &[SpanRow], intents: &[IntentRow], token: &str) {
+    async fn write_with_retries(
+        &self,
+        requests: &[Arc<ScoredRequest>],
+        intents: &[IntentRow],
+        token: &str,
+        updated_at: i64,
+    ) {
         let retry = &self.config.retry;
         let mut backoff = retry.initial_backoff;
+        let rows: usize = requests.iter().map(|r| r.spans.len()).sum();
         loop {
             let started = Instant::now();
-            match self.write_once(spans, intents, token).await {
+            match self.write_once(requests, intents, token, updated_at).await {
                 Ok(()) => {
                     self.telemetry.observe_insert_latency(started.elapsed());
                     self.telemetry.health().set_clickhouse(ClickHouseState::Up);
@@ -238,14 +253,14 @@ impl ClickHouseWriter {
                         .set_clickhouse(ClickHouseState::Down);
                     self.telemetry.batch_retried("clickhouse");
                     let wait = jitter(backoff);
-                    tracing::warn!(error = %e, retry_in = ?wait, rows = spans.len(), "ClickHouse insert failed; retrying");
+                    tracing::warn!(error = %e, retry_in = ?wait, rows, "ClickHouse insert failed; retrying");
                     tokio::time::sleep(wait).await;
                     backoff = (backoff * 2).min(retry.max_backoff);
                 }
                 Err(e) => {
                     // Rows that cannot be serialized for this schema will never
                     // go in; say so loudly rather than block every later batch.
-                    tracing::error!(error = %e, rows = spans.len(), token, "ClickHouse rejected a batch that cannot succeed; it is dropped");
+                    tracing::error!(error = %e, rows, token, "ClickHouse rejected a batch that cannot succeed; it is dropped");
                     return;
                 }
             }
@@ -254,58 +269,57 @@ impl ClickHouseWriter {
 
     async fn write_once(
         &self,
-        spans: &[SpanRow],
+        requests: &[Arc<ScoredRequest>],
         intents: &[IntentRow],
         token: &str,
+        updated_at: i64,
     ) -> Result<(), SinkError> {
         // Intents first: once a span is visible, so is the intent it
         // references (other collectors look intents up for the spans they hold).
-        insert(
-            &self.client,
-            "intents",
-            intents,
-            &format!("{token}-intents"),
-            self.config.timeout,
-        )
-        .await?;
-        insert(
-            &self.client,
-            "spans",
-            spans,
-            &format!("{token}-spans"),
-            self.config.timeout,
-        )
-        .await
+        if !intents.is_empty() {
+            let mut insert = self.start_insert::<IntentRow>("intents", token).await?;
+            for row in intents {
+                insert.write(row).await.map_err(insert_error("intents"))?;
+            }
+            insert.end().await.map_err(insert_error("intents"))?;
+        }
+        if requests.iter().all(|r| r.spans.is_empty()) {
+            return Ok(());
+        }
+        let mut insert = self.start_insert::<SpanRow>("spans", token).await?;
+        let (mut rows, mut unused_intents) = (Vec::new(), Vec::new());
+        for request in requests {
+            encode_request(request, updated_at, &mut rows, &mut unused_intents);
+            for row in &rows {
+                insert.write(row).await.map_err(insert_error("spans"))?;
+            }
+            rows.clear();
+            unused_intents.clear();
+        }
+        insert.end().await.map_err(insert_error("spans"))
+    }
+
+    async fn start_insert<T: clickhouse::RowOwned + clickhouse::RowWrite>(
+        &self,
+        table: &'static str,
+        token: &str,
+    ) -> Result<clickhouse::insert::Insert<T>, SinkError> {
+        let timeout = self.config.timeout;
+        Ok(self
+            .client
+            .insert::<T>(table)
+            .await
+            .map_err(insert_error(table))?
+            .with_timeouts(Some(timeout), Some(timeout))
+            .with_setting("insert_deduplication_token", format!("{token}-{table}"))
+            // Without this the lookup tables and `sessions` would count a
+            // replayed batch twice even though `spans` drops it.
+            .with_setting("deduplicate_blocks_in_dependent_materialized_views", "1"))
     }
 }
 
-async fn insert<T>(
-    client: &clickhouse::Client,
-    table: &'static str,
-    rows: &[T],
-    token: &str,
-    timeout: Duration,
-) -> Result<(), SinkError>
-where
-    T: clickhouse::RowOwned + clickhouse::RowWrite,
-{
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let err = |source| SinkError::Insert { table, source };
-    let mut insert = client
-        .insert::<T>(table)
-        .await
-        .map_err(err)?
-        .with_timeouts(Some(timeout), Some(timeout))
-        .with_setting("insert_deduplication_token", token)
-        // Without this the lookup tables and `sessions` would count a
-        // replayed batch twice even though `spans` drops it.
-        .with_setting("deduplicate_blocks_in_dependent_materialized_views", "1");
-    for row in rows {
-        insert.write(row).await.map_err(err)?;
-    }
-    insert.end().await.map_err(err)
+fn insert_error(table: &'static str) -> impl Fn(clickhouse::error::Error) -> SinkError {
+    move |source| SinkError::Insert { table, source }
 }
 
 /// The inserts under way, at most `max` at once.
