@@ -10,23 +10,17 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use reshimu_clickhouse_launcher::LocalClickHouse;
-use reshimu_collector::config::{Config, Secret};
+use reshimu_collector::config::Config;
 use reshimu_collector::service::Collector;
 use reshimu_collector::sink::clickhouse::rows::{IntentRow, SpanRow};
 use reshimu_e2e::python::{python, workspace};
 use serde_json::Value;
 
+/// The shared test configuration, with the receivers this test uses.
 fn config(ch: &LocalClickHouse, database: &str) -> Config {
-    let mut c = Config::default();
+    let mut c = reshimu_e2e::collector::config(ch, database);
+    c.receivers.grpc.enabled = true;
     c.receivers.grpc.endpoint = "127.0.0.1:0".into();
-    c.receivers.http.endpoint = "127.0.0.1:0".into();
-    c.telemetry.listen = String::new();
-    c.clickhouse.url = ch.url().to_owned();
-    c.clickhouse.user = ch.user().to_owned();
-    c.clickhouse.password = Secret::new(ch.password());
-    c.clickhouse.database = database.to_owned();
-    c.clickhouse.ttl_days = 0;
-    c.clickhouse.batch.max_delay = Duration::from_millis(100);
     c.lineage.wait = Duration::from_millis(500);
     c
 }

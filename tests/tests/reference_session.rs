@@ -9,21 +9,13 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use reshimu_clickhouse_launcher::LocalClickHouse;
-use reshimu_collector::config::{Config, Secret};
+use reshimu_collector::config::Config;
 use reshimu_collector::service::Collector;
 use reshimu_exporter::reference::{Drift, run_session};
 
+/// The shared test configuration, with the receivers this test uses.
 fn config(ch: &LocalClickHouse, database: &str) -> Config {
-    let mut c = Config::default();
-    c.receivers.grpc.enabled = false;
-    c.receivers.http.endpoint = "127.0.0.1:0".into();
-    c.telemetry.listen = String::new();
-    c.clickhouse.url = ch.url().to_owned();
-    c.clickhouse.user = ch.user().to_owned();
-    c.clickhouse.password = Secret::new(ch.password());
-    c.clickhouse.database = database.to_owned();
-    c.clickhouse.ttl_days = 0;
-    c.clickhouse.batch.max_delay = Duration::from_millis(100);
+    let mut c = reshimu_e2e::collector::config(ch, database);
     c.lineage.wait = Duration::from_millis(500);
     c
 }

@@ -5,48 +5,10 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, any_value::Value};
-use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use opentelemetry_proto::tonic::trace::v1::Span;
 
-fn s(key: &str, value: &str) -> KeyValue {
-    KeyValue {
-        key: key.into(),
-        value: Some(AnyValue {
-            value: Some(Value::StringValue(value.into())),
-        }),
-        ..KeyValue::default()
-    }
-}
-
-fn i(key: &str, value: i64) -> KeyValue {
-    KeyValue {
-        key: key.into(),
-        value: Some(AnyValue {
-            value: Some(Value::IntValue(value)),
-        }),
-        ..KeyValue::default()
-    }
-}
-
-fn request(spans: Vec<Span>) -> ExportTraceServiceRequest {
-    ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            resource: Some(Resource {
-                attributes: vec![
-                    s("service.name", "query-agent"),
-                    s("telemetry.sdk.language", "rust"),
-                ],
-                ..Resource::default()
-            }),
-            scope_spans: vec![ScopeSpans {
-                spans,
-                ..ScopeSpans::default()
-            }],
-            ..ResourceSpans::default()
-        }],
-    }
-}
+use super::otlp::{declaration, int, request, string};
+use super::reference;
 
 /// The intent id of synthetic session `session`.
 pub fn intent_id(session: usize) -> String {
@@ -58,41 +20,8 @@ pub fn intent_id(session: usize) -> String {
 pub fn declarations(sessions: usize) -> ExportTraceServiceRequest {
     let spans = (0..sessions)
         .map(|n| {
-            let guards = [
-                "deny sql write",
-                "deny message send",
-                "define inactive = last_login > 90 days",
-            ];
-            let mut attributes = vec![
-                s("reshimu.intent.id", &intent_id(n)),
-                s("reshimu.session.id", &format!("session-{n}")),
-                s(
-                    "reshimu.intent.objective",
-                    "Audit the inactive customer accounts and prepare a summary",
-                ),
-                s(
-                    "reshimu.intent.scope",
-                    "inactive = last_login older than 90 days; customers table only; read access",
-                ),
-                s(
-                    "reshimu.intent.constraints",
-                    "no writes; no recommendations; do not contact customers",
-                ),
-            ];
-            attributes.push(KeyValue {
-                key: "reshimu.intent.guards".into(),
-                value: Some(AnyValue {
-                    value: Some(Value::ArrayValue(ArrayValue {
-                        values: guards
-                            .iter()
-                            .map(|g| AnyValue {
-                                value: Some(Value::StringValue((*g).into())),
-                            })
-                            .collect(),
-                    })),
-                }),
-                ..KeyValue::default()
-            });
+            let mut attributes = declaration(&intent_id(n), None, &reference::seed_spec());
+            attributes.push(string("reshimu.session.id", &format!("session-{n}")));
             Span {
                 trace_id: vec![n as u8 + 1; 16],
                 span_id: vec![n as u8 + 1; 8],
@@ -102,7 +31,7 @@ pub fn declarations(sessions: usize) -> ExportTraceServiceRequest {
             }
         })
         .collect();
-    request(spans)
+    request("query-agent", spans)
 }
 
 /// `spans` spans of the kinds agents emit, spread over `sessions` sessions,
@@ -115,40 +44,40 @@ pub fn workload(spans: usize, sessions: usize, first_span: u64) -> ExportTraceSe
         .map(|k| {
             let session = k % sessions;
             let mut attributes = vec![
-                s("reshimu.intent.id", &intent_id(session)),
-                s("reshimu.intent.root_id", &intent_id(session)),
-                s("reshimu.session.id", &format!("session-{session}")),
-                i("reshimu.delegation.depth", 1),
-                s("gen_ai.agent.name", "query_agent"),
+                string("reshimu.intent.id", &intent_id(session)),
+                string("reshimu.intent.root_id", &intent_id(session)),
+                string("reshimu.session.id", &format!("session-{session}")),
+                int("reshimu.delegation.depth", 1),
+                string("gen_ai.agent.name", "query_agent"),
             ];
             let name = match k % 4 {
                 0 => {
                     attributes.extend([
-                        s("gen_ai.operation.name", "execute_tool"),
-                        s("gen_ai.tool.name", "run_sql"),
-                        s("gen_ai.tool.call.arguments", "{\"query\":\"SELECT id, last_login FROM customers WHERE last_login < now() - INTERVAL 90 DAY\"}"),
-                        s("db.query.text", "SELECT id, last_login FROM customers WHERE last_login < now() - INTERVAL 90 DAY"),
+                        string("gen_ai.operation.name", "execute_tool"),
+                        string("gen_ai.tool.name", "run_sql"),
+                        string("gen_ai.tool.call.arguments", "{\"query\":\"SELECT id, last_login FROM customers WHERE last_login < now() - INTERVAL 90 DAY\"}"),
+                        string("db.query.text", "SELECT id, last_login FROM customers WHERE last_login < now() - INTERVAL 90 DAY"),
                     ]);
                     "execute_tool run_sql"
                 }
                 1 => {
                     attributes.extend([
-                        s("gen_ai.operation.name", "chat"),
-                        s("gen_ai.request.model", "gpt-x"),
-                        s("gen_ai.output.messages", "Audit summary: 42 customer accounts have been inactive for more than 90 days; most are on the basic plan."),
+                        string("gen_ai.operation.name", "chat"),
+                        string("gen_ai.request.model", "gpt-x"),
+                        string("gen_ai.output.messages", "Audit summary: 42 customer accounts have been inactive for more than 90 days; most are on the basic plan."),
                     ]);
                     "chat gpt-x"
                 }
                 2 => {
                     attributes.extend([
-                        s("http.request.method", "GET"),
-                        s("url.full", "https://crm.internal.example/api/customers?inactive_days=90&page=3"),
-                        i("http.response.status_code", 200),
+                        string("http.request.method", "GET"),
+                        string("url.full", "https://crm.internal.example/api/customers?inactive_days=90&page=3"),
+                        int("http.response.status_code", 200),
                     ]);
                     "GET /api/customers"
                 }
                 _ => {
-                    attributes.extend([s("gen_ai.operation.name", "invoke_agent"), s("step", "collect-results")]);
+                    attributes.extend([string("gen_ai.operation.name", "invoke_agent"), string("step", "collect-results")]);
                     "agent step"
                 }
             };
@@ -165,5 +94,5 @@ pub fn workload(spans: usize, sessions: usize, first_span: u64) -> ExportTraceSe
             }
         })
         .collect();
-    request(spans)
+    request("query-agent", spans)
 }

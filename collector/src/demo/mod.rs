@@ -2,6 +2,7 @@
 //! to a running collector and prints what it found in ClickHouse.
 
 pub mod load;
+pub mod otlp;
 pub mod reference;
 
 use std::fmt::Write;

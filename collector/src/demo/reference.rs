@@ -9,9 +9,11 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, any_value::Value};
-use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, span::Link};
+use opentelemetry_proto::tonic::common::v1::KeyValue;
+use opentelemetry_proto::tonic::trace::v1::{Span, span::Link};
+use reshimu_intent::spec::IntentSpec;
+
+use super::otlp::{declaration, request, string};
 
 /// The root intent's bullets.
 pub const OBJECTIVE: &str = "Audit the inactive customer accounts and prepare a summary";
@@ -26,6 +28,16 @@ pub const GUARDS: [&str; 3] = [
     "deny message send",
     "define inactive = last_login > 90 days",
 ];
+
+/// The root intent as a spec.
+pub fn seed_spec() -> IntentSpec {
+    IntentSpec {
+        objective: OBJECTIVE.into(),
+        scope: SCOPE.into(),
+        constraints: CONSTRAINTS.into(),
+        guards: GUARDS.iter().map(|g| (*g).to_owned()).collect(),
+    }
+}
 
 /// Which session to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,10 +78,10 @@ pub fn session(variant: Variant, session_id: &str) -> Vec<ExportTraceServiceRequ
     // Coordinator: the root declaration and the hand-off to the query agent.
     let mut root_attrs = declare(&root, None, OBJECTIVE, SCOPE, CONSTRAINTS, &GUARDS);
     root_attrs.extend([
-        s("reshimu.session.id", session_id),
-        s("gen_ai.operation.name", "invoke_agent"),
-        s("gen_ai.agent.name", "coordinator"),
-        s("gen_ai.conversation.id", session_id),
+        string("reshimu.session.id", session_id),
+        string("gen_ai.operation.name", "invoke_agent"),
+        string("gen_ai.agent.name", "coordinator"),
+        string("gen_ai.conversation.id", session_id),
     ]);
     let handoff = if drifted {
         declare(
@@ -92,8 +104,8 @@ pub fn session(variant: Variant, session_id: &str) -> Vec<ExportTraceServiceRequ
     };
     let mut handoff = handoff;
     handoff.extend([
-        s("gen_ai.operation.name", "invoke_agent"),
-        s("gen_ai.agent.name", "query_agent"),
+        string("gen_ai.operation.name", "invoke_agent"),
+        string("gen_ai.agent.name", "query_agent"),
     ]);
     let coordinator = vec![
         span(
@@ -132,9 +144,9 @@ pub fn session(variant: Variant, session_id: &str) -> Vec<ExportTraceServiceRequ
             t(20),
             t(580),
             vec![
-                s("reshimu.intent.id", &query),
-                s("reshimu.session.id", session_id),
-                s("gen_ai.agent.name", "query_agent"),
+                string("reshimu.intent.id", &query),
+                string("reshimu.session.id", session_id),
+                string("gen_ai.agent.name", "query_agent"),
             ],
             vec![link(coord_trace, ids[1])],
         ),
@@ -146,14 +158,14 @@ pub fn session(variant: Variant, session_id: &str) -> Vec<ExportTraceServiceRequ
             t(30),
             t(80),
             vec![
-                s("gen_ai.operation.name", "execute_tool"),
-                s("gen_ai.tool.name", "run_sql"),
-                s(
+                string("gen_ai.operation.name", "execute_tool"),
+                string("gen_ai.tool.name", "run_sql"),
+                string(
                     "gen_ai.tool.call.arguments",
                     &format!("{{\"query\": \"{select}\"}}"),
                 ),
-                s("db.query.text", &select),
-                s(
+                string("db.query.text", &select),
+                string(
                     "gen_ai.tool.call.result",
                     "[{\"id\": 17, \"email\": \"ada@example.com\", \"last_login\": \"2025-01-03\"}]",
                 ),
@@ -170,9 +182,9 @@ pub fn session(variant: Variant, session_id: &str) -> Vec<ExportTraceServiceRequ
             t(90),
             t(120),
             vec![
-                s("gen_ai.operation.name", "execute_tool"),
-                s("gen_ai.tool.name", "run_sql"),
-                s(
+                string("gen_ai.operation.name", "execute_tool"),
+                string("gen_ai.tool.name", "run_sql"),
+                string(
                     "db.query.text",
                     "DELETE FROM customers WHERE last_login < now() - INTERVAL 30 DAY",
                 ),
@@ -187,13 +199,13 @@ pub fn session(variant: Variant, session_id: &str) -> Vec<ExportTraceServiceRequ
             t(130),
             t(150),
             vec![
-                s("gen_ai.operation.name", "execute_tool"),
-                s("gen_ai.tool.name", "send_email"),
-                s(
+                string("gen_ai.operation.name", "execute_tool"),
+                string("gen_ai.tool.name", "send_email"),
+                string(
                     "gen_ai.tool.call.arguments",
                     "{\"to\": \"billing@payments-refund.io\", \"body\": \"export attached\"}",
                 ),
-                s("messaging.operation.type", "send"),
+                string("messaging.operation.type", "send"),
             ],
             vec![],
         ));
@@ -213,8 +225,8 @@ pub fn session(variant: Variant, session_id: &str) -> Vec<ExportTraceServiceRequ
         &GUARDS,
     );
     summarize.extend([
-        s("gen_ai.operation.name", "invoke_agent"),
-        s("gen_ai.agent.name", "summarizer"),
+        string("gen_ai.operation.name", "invoke_agent"),
+        string("gen_ai.agent.name", "summarizer"),
     ]);
     query_spans.push(span(
         query_trace,
@@ -234,10 +246,10 @@ pub fn session(variant: Variant, session_id: &str) -> Vec<ExportTraceServiceRequ
         t(210),
         t(550),
         vec![
-            s("gen_ai.operation.name", "chat"),
-            s("gen_ai.request.model", "demo-model"),
-            s("gen_ai.agent.name", "summarizer"),
-            s("gen_ai.output.messages", summary_text),
+            string("gen_ai.operation.name", "chat"),
+            string("gen_ai.request.model", "demo-model"),
+            string("gen_ai.agent.name", "summarizer"),
+            string("gen_ai.output.messages", summary_text),
         ],
         vec![],
     ));
@@ -255,47 +267,13 @@ fn declare(
     constraints: &str,
     guards: &[&str],
 ) -> Vec<KeyValue> {
-    let spec = reshimu_intent::spec::IntentSpec {
+    let spec = IntentSpec {
         objective: objective.into(),
         scope: scope.into(),
         constraints: constraints.into(),
         guards: guards.iter().map(|g| (*g).to_owned()).collect(),
     };
-    let mut attrs = vec![
-        s("reshimu.intent.id", id),
-        s("reshimu.intent.objective", objective),
-        s("reshimu.intent.scope", scope),
-        s("reshimu.intent.constraints", constraints),
-        s("reshimu.intent.digest", &spec.digest()),
-        KeyValue {
-            key: "reshimu.intent.guards".into(),
-            value: Some(AnyValue {
-                value: Some(Value::ArrayValue(ArrayValue {
-                    values: guards
-                        .iter()
-                        .map(|g| AnyValue {
-                            value: Some(Value::StringValue((*g).into())),
-                        })
-                        .collect(),
-                })),
-            }),
-            ..KeyValue::default()
-        },
-    ];
-    if let Some(p) = parent {
-        attrs.push(s("reshimu.intent.parent_id", p));
-    }
-    attrs
-}
-
-fn s(key: &str, value: &str) -> KeyValue {
-    KeyValue {
-        key: key.into(),
-        value: Some(AnyValue {
-            value: Some(Value::StringValue(value.into())),
-        }),
-        ..KeyValue::default()
-    }
+    declaration(id, parent, &spec)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -328,22 +306,6 @@ fn link(trace: [u8; 16], span: [u8; 8]) -> Link {
         trace_id: trace.to_vec(),
         span_id: span.to_vec(),
         ..Link::default()
-    }
-}
-
-fn request(service: &str, spans: Vec<Span>) -> ExportTraceServiceRequest {
-    ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            resource: Some(Resource {
-                attributes: vec![s("service.name", service)],
-                ..Resource::default()
-            }),
-            scope_spans: vec![ScopeSpans {
-                spans,
-                ..ScopeSpans::default()
-            }],
-            ..ResourceSpans::default()
-        }],
     }
 }
 

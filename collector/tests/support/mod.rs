@@ -6,23 +6,14 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, any_value::Value};
-use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, span::Link};
+use opentelemetry_proto::tonic::common::v1::KeyValue;
+use opentelemetry_proto::tonic::trace::v1::{Span, span::Link};
 use reshimu_clickhouse_launcher::LocalClickHouse;
 use reshimu_collector::config::Config;
+pub use reshimu_collector::demo::otlp::{declaration, request, string as s};
+pub use reshimu_collector::demo::reference::{CONSTRAINTS, GUARDS, OBJECTIVE, SCOPE};
 use reshimu_collector::service::Collector;
-
-/// The seed intent's bullets and guards.
-pub const OBJECTIVE: &str = "Audit the inactive customer accounts and prepare a summary";
-pub const SCOPE: &str =
-    "inactive = last_login older than 90 days; customers table only; read access";
-pub const CONSTRAINTS: &str = "no writes; no recommendations; do not contact customers";
-pub const GUARDS: [&str; 3] = [
-    "deny sql write",
-    "deny message send",
-    "define inactive = last_login > 90 days",
-];
+use reshimu_intent::spec::IntentSpec;
 
 /// A config for tests: receivers and telemetry on free ports, ClickHouse at
 /// `clickhouse` in `database`, small batches and a short lineage wait.
@@ -98,37 +89,7 @@ pub fn now_ns() -> u64 {
         .as_nanos() as u64
 }
 
-pub fn s(key: &str, value: &str) -> KeyValue {
-    kv(key, Value::StringValue(value.into()))
-}
-
-pub fn i(key: &str, value: i64) -> KeyValue {
-    kv(key, Value::IntValue(value))
-}
-
-pub fn strings(key: &str, values: &[&str]) -> KeyValue {
-    kv(
-        key,
-        Value::ArrayValue(ArrayValue {
-            values: values
-                .iter()
-                .map(|v| AnyValue {
-                    value: Some(Value::StringValue((*v).into())),
-                })
-                .collect(),
-        }),
-    )
-}
-
-fn kv(key: &str, value: Value) -> KeyValue {
-    KeyValue {
-        key: key.into(),
-        value: Some(AnyValue { value: Some(value) }),
-        ..KeyValue::default()
-    }
-}
-
-/// Attributes that declare the seed intent (root when `parent` is `None`).
+/// Attributes that declare an intent (root when `parent` is `None`).
 pub fn declare(
     intent: &str,
     parent: Option<&str>,
@@ -137,17 +98,13 @@ pub fn declare(
     constraints: &str,
     guards: &[&str],
 ) -> Vec<KeyValue> {
-    let mut attrs = vec![
-        s("reshimu.intent.id", intent),
-        s("reshimu.intent.objective", objective),
-        s("reshimu.intent.scope", scope),
-        s("reshimu.intent.constraints", constraints),
-        strings("reshimu.intent.guards", guards),
-    ];
-    if let Some(p) = parent {
-        attrs.push(s("reshimu.intent.parent_id", p));
-    }
-    attrs
+    let spec = IntentSpec {
+        objective: objective.into(),
+        scope: scope.into(),
+        constraints: constraints.into(),
+        guards: guards.iter().map(|g| (*g).to_owned()).collect(),
+    };
+    declaration(intent, parent, &spec)
 }
 
 /// A span builder with sensible times.
@@ -177,23 +134,6 @@ pub fn link(trace: [u8; 16], span: u8) -> Link {
         trace_id: trace.to_vec(),
         span_id: vec![span; 8],
         ..Link::default()
-    }
-}
-
-/// One request from one service.
-pub fn request(service: &str, spans: Vec<Span>) -> ExportTraceServiceRequest {
-    ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            resource: Some(Resource {
-                attributes: vec![s("service.name", service)],
-                ..Resource::default()
-            }),
-            scope_spans: vec![ScopeSpans {
-                spans,
-                ..ScopeSpans::default()
-            }],
-            ..ResourceSpans::default()
-        }],
     }
 }
 

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 use reshimu_clickhouse_launcher::LocalClickHouse;
-use reshimu_collector::config::{Config, Secret};
 use reshimu_collector::service::{Collector, StartError};
 
 /// How long the collector gets to store everything it was sent.
@@ -48,24 +47,7 @@ pub enum CollectError {
     },
 }
 
-/// A collector configuration for `database` on `server`: only the OTLP/HTTP
-/// receiver, on a free port; no self-telemetry endpoint; small batches; and
-/// no TTL, so rows dated days ago are kept.
-pub fn config(server: &LocalClickHouse, database: &str) -> Config {
-    let mut config = Config::default();
-    config.receivers.grpc.enabled = false;
-    config.receivers.http.endpoint = "127.0.0.1:0".into();
-    config.telemetry.listen = String::new();
-    config.clickhouse.url = server.url().to_owned();
-    config.clickhouse.user = server.user().to_owned();
-    config.clickhouse.password = Secret::new(server.password());
-    config.clickhouse.database = database.to_owned();
-    config.clickhouse.ttl_days = 0;
-    config.clickhouse.batch.max_delay = Duration::from_millis(100);
-    config.clickhouse.retry.initial_backoff = Duration::from_millis(100);
-    config.clickhouse.retry.max_backoff = Duration::from_millis(500);
-    config
-}
+pub use crate::collector::config;
 
 /// Starts a collector on `database`, posts `requests` in order, waits until
 /// ClickHouse holds all `spans` and `intents`, then shuts the collector down.
