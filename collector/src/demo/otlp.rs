@@ -63,6 +63,24 @@ pub fn declaration(id: &str, parent: Option<&str>, spec: &IntentSpec) -> Vec<Key
     attrs
 }
 
+/// [`declaration`] from the bullets and guards.
+pub fn declare(
+    id: &str,
+    parent: Option<&str>,
+    objective: &str,
+    scope: &str,
+    constraints: &str,
+    guards: &[&str],
+) -> Vec<KeyValue> {
+    let spec = IntentSpec {
+        objective: objective.into(),
+        scope: scope.into(),
+        constraints: constraints.into(),
+        guards: guards.iter().map(|g| (*g).to_owned()).collect(),
+    };
+    declaration(id, parent, &spec)
+}
+
 /// One request holding `spans` from one service and scope.
 pub fn request(service: &str, spans: Vec<Span>) -> ExportTraceServiceRequest {
     ExportTraceServiceRequest {

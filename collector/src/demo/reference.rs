@@ -13,7 +13,7 @@ use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::trace::v1::{Span, span::Link};
 use reshimu_intent::spec::IntentSpec;
 
-use super::otlp::{declaration, request, string};
+use super::otlp::{declare, request, string};
 
 /// The root intent's bullets.
 pub const OBJECTIVE: &str = "Audit the inactive customer accounts and prepare a summary";
@@ -257,23 +257,6 @@ pub fn session(variant: Variant, session_id: &str) -> Vec<ExportTraceServiceRequ
         request("query-agent", query_spans),
         request("coordinator", coordinator),
     ]
-}
-
-fn declare(
-    id: &str,
-    parent: Option<&str>,
-    objective: &str,
-    scope: &str,
-    constraints: &str,
-    guards: &[&str],
-) -> Vec<KeyValue> {
-    let spec = IntentSpec {
-        objective: objective.into(),
-        scope: scope.into(),
-        constraints: constraints.into(),
-        guards: guards.iter().map(|g| (*g).to_owned()).collect(),
-    };
-    declaration(id, parent, &spec)
 }
 
 #[allow(clippy::too_many_arguments)]

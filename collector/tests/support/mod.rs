@@ -10,10 +10,9 @@ use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::trace::v1::{Span, span::Link};
 use reshimu_clickhouse_launcher::LocalClickHouse;
 use reshimu_collector::config::Config;
-pub use reshimu_collector::demo::otlp::{declaration, request, string as s};
+pub use reshimu_collector::demo::otlp::{declare, request, string as s};
 pub use reshimu_collector::demo::reference::{CONSTRAINTS, GUARDS, OBJECTIVE, SCOPE};
 use reshimu_collector::service::Collector;
-use reshimu_intent::spec::IntentSpec;
 
 /// A config for tests: receivers and telemetry on free ports, ClickHouse at
 /// `clickhouse` in `database`, small batches and a short lineage wait.
@@ -87,24 +86,6 @@ pub fn now_ns() -> u64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_nanos() as u64
-}
-
-/// Attributes that declare an intent (root when `parent` is `None`).
-pub fn declare(
-    intent: &str,
-    parent: Option<&str>,
-    objective: &str,
-    scope: &str,
-    constraints: &str,
-    guards: &[&str],
-) -> Vec<KeyValue> {
-    let spec = IntentSpec {
-        objective: objective.into(),
-        scope: scope.into(),
-        constraints: constraints.into(),
-        guards: guards.iter().map(|g| (*g).to_owned()).collect(),
-    };
-    declaration(intent, parent, &spec)
 }
 
 /// A span builder with sensible times.
