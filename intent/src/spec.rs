@@ -129,6 +129,28 @@ pub enum SpecError {
 }
 
 impl IntentSpec {
+    /// The reference intent of the design (a coordinator auditing inactive
+    /// customer accounts), used by demos, examples and tests across the
+    /// workspace so that they all judge against the same words.
+    ///
+    /// ```
+    /// let spec = reshimu_intent::spec::IntentSpec::reference();
+    /// assert!(spec.validate().is_ok());
+    /// ```
+    pub fn reference() -> IntentSpec {
+        IntentSpec {
+            objective: "Audit the inactive customer accounts and prepare a summary".into(),
+            scope: "inactive = last_login older than 90 days; customers table only; read access"
+                .into(),
+            constraints: "no writes; no recommendations; do not contact customers".into(),
+            guards: vec![
+                "deny sql write".into(),
+                "deny message send".into(),
+                "define inactive = last_login > 90 days".into(),
+            ],
+        }
+    }
+
     /// The bullets with their field names, in declaration order.
     pub fn bullets(&self) -> [(Field, &str); 3] {
         [

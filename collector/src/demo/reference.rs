@@ -15,7 +15,7 @@ use reshimu_intent::spec::IntentSpec;
 
 use super::otlp::{declare, request, string};
 
-/// The root intent's bullets.
+/// The root intent's bullets: [`IntentSpec::reference`].
 pub const OBJECTIVE: &str = "Audit the inactive customer accounts and prepare a summary";
 /// Scope of the root intent.
 pub const SCOPE: &str =
@@ -31,12 +31,7 @@ pub const GUARDS: [&str; 3] = [
 
 /// The root intent as a spec.
 pub fn seed_spec() -> IntentSpec {
-    IntentSpec {
-        objective: OBJECTIVE.into(),
-        scope: SCOPE.into(),
-        constraints: CONSTRAINTS.into(),
-        guards: GUARDS.iter().map(|g| (*g).to_owned()).collect(),
-    }
+    IntentSpec::reference()
 }
 
 /// Which session to build.
@@ -362,5 +357,22 @@ mod tests {
                 .any(|(agent, _, verdict)| agent == "summarizer" && verdict != "aligned"),
             "{v:#?}"
         );
+    }
+}
+
+#[cfg(test)]
+mod constants_tests {
+    use super::*;
+
+    #[test]
+    fn the_constants_are_the_reference_intent() {
+        let guards: Vec<String> = GUARDS.iter().map(|g| (*g).to_owned()).collect();
+        let spec = IntentSpec {
+            objective: OBJECTIVE.into(),
+            scope: SCOPE.into(),
+            constraints: CONSTRAINTS.into(),
+            guards,
+        };
+        assert_eq!(spec, IntentSpec::reference());
     }
 }

@@ -130,16 +130,7 @@ pub enum ReferenceError {
 
 /// The seed intent of the reference session.
 pub fn seed_spec() -> IntentSpec {
-    IntentSpec {
-        objective: "Audit the inactive customer accounts and prepare a summary".into(),
-        scope: "inactive = last_login older than 90 days; customers table only; read access".into(),
-        constraints: "no writes; no recommendations; do not contact customers".into(),
-        guards: vec![
-            "deny sql write".into(),
-            "deny message send".into(),
-            "define inactive = last_login > 90 days".into(),
-        ],
-    }
+    IntentSpec::reference()
 }
 
 /// The contraction the coordinator hands the query agent.
