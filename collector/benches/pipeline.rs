@@ -134,6 +134,44 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    // Agents that follow no recipe declare the intent on the session's root
+    // span, which ends (and is exported) last: every request waits for it.
+    let held_requests = 100;
+    let bodies: Vec<Vec<u8>> = (0..held_requests)
+        .map(|n| workload(SPANS, SESSIONS, n * SPANS as u64).encode_to_vec())
+        .collect();
+    let mut group = c.benchmark_group(format!(
+        "lineage/{held_requests}_requests_held_until_declared"
+    ));
+    group.throughput(Throughput::Elements(held_requests * SPANS as u64));
+    group.sample_size(20);
+    group.bench_function("decode_lineage_score", |b| {
+        b.iter(|| {
+            let mut st = ProcessingStage::new(
+                LineageLimits::default(),
+                ScoringStage::new(Arc::new(DefaultScorer::default())),
+                None,
+                Telemetry::new(),
+                0,
+            );
+            let mut released = Vec::new();
+            for (seq, body) in bodies.iter().enumerate() {
+                let request = ExportTraceServiceRequest::decode(body.as_slice()).unwrap();
+                released.extend(st.ingest(seq as u64, Received::new(request, body.len())));
+            }
+            assert!(
+                released.is_empty(),
+                "nothing resolves before the declarations"
+            );
+            let decl = declarations(SESSIONS);
+            let len = decl.encoded_len();
+            released.extend(st.ingest(held_requests, Received::new(decl, len)));
+            assert_eq!(released.len() as u64, held_requests + 1);
+            st.score(released)
+        })
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench);

@@ -81,11 +81,24 @@ pub struct EvictionCounts {
 }
 
 struct Held<P> {
+    /// Stable id, for the waiter index.
+    id: u64,
+    /// What its unresolved spans wait for, as registered in `waiters`.
+    waits: Vec<WaitKey>,
     payload: P,
     facts: Vec<SpanFacts>,
     resolved: Vec<Option<SpanLineage>>,
     unresolved: usize,
     deadline: Instant,
+}
+
+/// What an unresolved span waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum WaitKey {
+    /// An intent to be declared (or its chain to complete).
+    Intent(Arc<str>),
+    /// A parent or linked span to be seen.
+    Span(SpanKey),
 }
 
 /// Resolves the lineage of spans, request by request. See the module docs.
@@ -100,6 +113,13 @@ pub struct Resolver<P> {
     span_order: VecDeque<SpanKey>,
     held: VecDeque<Held<P>>,
     held_spans: usize,
+    next_held_id: u64,
+    /// Held requests by what they wait for, so that learning an intent or a
+    /// span revisits only the requests it can unblock: a held request is not
+    /// re-resolved on every ingest (that would cost held x spans each time).
+    waiters: HashMap<WaitKey, Vec<u64>>,
+    /// Held requests that something they wait for has arrived for.
+    woken: HashSet<u64>,
     evicted: EvictionCounts,
     /// The time of the latest call, stamped on intents as they are learnt.
     now: Instant,
@@ -117,6 +137,9 @@ impl<P> Resolver<P> {
             span_order: VecDeque::new(),
             held: VecDeque::new(),
             held_spans: 0,
+            next_held_id: 0,
+            waiters: HashMap::new(),
+            woken: HashSet::new(),
             evicted: EvictionCounts::default(),
             now: Instant::now(),
         }
@@ -137,7 +160,12 @@ impl<P> Resolver<P> {
         }
         let n = facts.len();
         self.held_spans += n;
+        let id = self.next_held_id;
+        self.next_held_id += 1;
+        self.woken.insert(id);
         self.held.push_back(Held {
+            id,
+            waits: Vec::new(),
             payload,
             facts,
             resolved: vec![None; n],
@@ -146,7 +174,7 @@ impl<P> Resolver<P> {
         });
         let mut released = self.release_resolved();
         while self.held_spans > self.limits.max_pending_spans && !self.held.is_empty() {
-            if let Some(oldest) = self.held.pop_front() {
+            if let Some(oldest) = self.pop_front_held() {
                 self.evicted.early_releases += 1;
                 released.push(self.finish_as_orphans(oldest));
             }
@@ -232,7 +260,7 @@ impl<P> Resolver<P> {
     pub fn release_expired(&mut self, now: Instant) -> Vec<Released<P>> {
         let mut released = self.release_resolved();
         while self.held.front().is_some_and(|h| h.deadline <= now) {
-            if let Some(held) = self.held.pop_front() {
+            if let Some(held) = self.pop_front_held() {
                 released.push(self.finish_as_orphans(held));
             }
         }
@@ -242,7 +270,7 @@ impl<P> Resolver<P> {
     /// Releases everything held, as at shutdown or at the end of offline input.
     pub fn release_all(&mut self) -> Vec<Released<P>> {
         let mut released = self.release_resolved();
-        while let Some(held) = self.held.pop_front() {
+        while let Some(held) = self.pop_front_held() {
             released.push(self.finish_as_orphans(held));
         }
         released
@@ -308,6 +336,7 @@ impl<P> Resolver<P> {
                     work.push(IntentNode::declared(child, Some(Arc::clone(&node)), false));
                 }
             }
+            self.wake(&WaitKey::Intent(Arc::clone(&id)));
             if self.nodes.insert(Arc::clone(&id), node).is_none() {
                 self.node_order.push_back((id, self.now));
             }
@@ -335,6 +364,7 @@ impl<P> Resolver<P> {
     fn index_span(&mut self, key: SpanKey, intent: Option<Arc<str>>) {
         if self.span_intents.insert(key, intent).is_none() {
             self.span_order.push_back(key);
+            self.wake(&WaitKey::Span(key));
         }
         while self.span_intents.len() > self.limits.max_indexed_spans {
             let Some(oldest) = self.span_order.pop_front() else {
@@ -345,13 +375,31 @@ impl<P> Resolver<P> {
         }
     }
 
-    /// Resolves what can be resolved in every held request and releases
+    /// Resolves what can be resolved in the held requests that something
+    /// arrived for (and the new one), until nothing more wakes, and releases
     /// the complete ones, oldest first.
     fn release_resolved(&mut self) -> Vec<Released<P>> {
         let mut held = std::mem::take(&mut self.held);
-        for h in held.iter_mut() {
-            self.resolve_held(h);
+        loop {
+            let woken = std::mem::take(&mut self.woken);
+            let mut any = false;
+            for h in held
+                .iter_mut()
+                .filter(|h| h.unresolved > 0 && woken.contains(&h.id))
+            {
+                any = true;
+                self.unregister(h);
+                self.resolve_held(h);
+                if h.unresolved > 0 {
+                    self.register(h);
+                }
+            }
+            if !any {
+                break;
+            }
         }
+        // Ids of requests already gone are of no further use.
+        self.woken.clear();
         let mut released = Vec::new();
         for h in held {
             if h.unresolved == 0 {
@@ -365,6 +413,65 @@ impl<P> Resolver<P> {
             }
         }
         released
+    }
+
+    /// Marks the requests waiting for `key` as woken.
+    fn wake(&mut self, key: &WaitKey) {
+        if let Some(ids) = self.waiters.remove(key) {
+            self.woken.extend(ids);
+        }
+    }
+
+    /// Records what the unresolved spans of `h` wait for.
+    fn register(&mut self, h: &mut Held<P>) {
+        let mut keys = HashSet::new();
+        for (f, r) in h.facts.iter().zip(&h.resolved) {
+            if r.is_none() {
+                self.waits_of(f, &mut keys);
+            }
+        }
+        for key in &keys {
+            self.waiters.entry(key.clone()).or_default().push(h.id);
+        }
+        h.waits = keys.into_iter().collect();
+    }
+
+    fn unregister(&mut self, h: &mut Held<P>) {
+        for key in h.waits.drain(..) {
+            if let Some(ids) = self.waiters.get_mut(&key) {
+                ids.retain(|id| *id != h.id);
+                if ids.is_empty() {
+                    self.waiters.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// What an unresolved span waits for: its intent's declaration, or the
+    /// parent and linked spans it would inherit from.
+    fn waits_of(&self, f: &SpanFacts, keys: &mut HashSet<WaitKey>) {
+        let id = match &f.intent_id {
+            Some(id) => Some(Arc::clone(id)),
+            None => self.inherited_intent(f).flatten(),
+        };
+        match id {
+            Some(id) => {
+                keys.insert(WaitKey::Intent(id));
+            }
+            None => {
+                for key in f.parent.iter().chain(&f.links) {
+                    if !self.span_intents.contains_key(key) {
+                        keys.insert(WaitKey::Span(*key));
+                    }
+                }
+            }
+        }
+    }
+
+    fn pop_front_held(&mut self) -> Option<Held<P>> {
+        let mut h = self.held.pop_front()?;
+        self.unregister(&mut h);
+        Some(h)
     }
 
     /// Resolves spans of one request until nothing more resolves (children may

@@ -354,3 +354,30 @@ fn spans_seen_by_another_collector_are_asked_for_and_supplied() {
     assert_eq!(intent_of(&out[0].spans[0]), Some("child"));
     assert_eq!(intent_of(&out[0].spans[1]), Some("child"));
 }
+
+#[test]
+fn a_parent_span_arriving_later_releases_its_held_children_in_the_same_call() {
+    let mut r = resolver();
+    let now = Instant::now();
+    assert!(
+        r.ingest("child", vec![plain(1, 3, Some(2))], now)
+            .is_empty()
+    );
+    assert!(
+        r.ingest("other", vec![plain(7, 1, Some(9))], now)
+            .is_empty()
+    );
+    let out = r.ingest(
+        "parent",
+        vec![referencing(1, 2, "root"), declaring(1, 1, "root", None)],
+        now,
+    );
+    let order: Vec<_> = out.iter().map(|o| o.payload).collect();
+    assert_eq!(
+        order,
+        vec!["child", "parent"],
+        "the unrelated request stays held"
+    );
+    assert_eq!(intent_of(&out[0].spans[0]), Some("root"));
+    assert_eq!(r.held_spans(), 1);
+}
