@@ -17,17 +17,7 @@ use reshimu_intent::score::{Context, DefaultScorer, IntentChain, PreparedIntent,
 use reshimu_intent::span::SpanView;
 
 fn root() -> PreparedIntent {
-    PreparedIntent::new(IntentSpec {
-        objective: "Audit the inactive customer accounts and prepare a summary".into(),
-        scope: "inactive = last_login older than 90 days; customers table only; read access".into(),
-        constraints: "no writes; no recommendations; do not contact customers".into(),
-        guards: vec![
-            "deny sql write".into(),
-            "deny message send".into(),
-            "define inactive = last_login > 90 days".into(),
-        ],
-    })
-    .unwrap()
+    PreparedIntent::new(IntentSpec::reference()).unwrap()
 }
 
 fn query_agent() -> PreparedIntent {

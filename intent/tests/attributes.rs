@@ -6,16 +6,7 @@ use reshimu_intent::attr;
 use reshimu_intent::attributes::{AttrError, AttrValue, AttrValueRef, DeclaredIntent, DigestCheck};
 
 fn seed() -> IntentSpec {
-    IntentSpec {
-        objective: "Audit the inactive customer accounts and prepare a summary".into(),
-        scope: "inactive = last_login older than 90 days; customers table only; read access".into(),
-        constraints: "no writes; no recommendations; do not contact customers".into(),
-        guards: vec![
-            "deny sql write".into(),
-            "deny message send".into(),
-            "define inactive = last_login > 90 days".into(),
-        ],
-    }
+    IntentSpec::reference()
 }
 
 fn read<'a>(attrs: &'a [(&'a str, AttrValueRef<'a>)]) -> Result<Option<DeclaredIntent>, AttrError> {

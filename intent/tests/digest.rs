@@ -6,16 +6,7 @@
 use reshimu_intent::IntentSpec;
 
 fn seed() -> IntentSpec {
-    IntentSpec {
-        objective: "Audit the inactive customer accounts and prepare a summary".into(),
-        scope: "inactive = last_login older than 90 days; customers table only; read access".into(),
-        constraints: "no writes; no recommendations; do not contact customers".into(),
-        guards: vec![
-            "deny sql write".into(),
-            "deny message send".into(),
-            "define inactive = last_login > 90 days".into(),
-        ],
-    }
+    IntentSpec::reference()
 }
 
 const SEED_CANONICAL: &str = r#"{"constraints":"no writes; no recommendations; do not contact customers","guards":["deny sql write","deny message send","define inactive = last_login > 90 days"],"objective":"Audit the inactive customer accounts and prepare a summary","scope":"inactive = last_login older than 90 days; customers table only; read access"}"#;

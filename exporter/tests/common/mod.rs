@@ -10,16 +10,7 @@ use reshimu_intent::IntentSpec;
 
 /// The seed intent of the design.
 pub fn seed() -> IntentSpec {
-    IntentSpec {
-        objective: "Audit the inactive customer accounts and prepare a summary".into(),
-        scope: "inactive = last_login older than 90 days; customers table only; read access".into(),
-        constraints: "no writes; no recommendations; do not contact customers".into(),
-        guards: vec![
-            "deny sql write".into(),
-            "deny message send".into(),
-            "define inactive = last_login > 90 days".into(),
-        ],
-    }
+    IntentSpec::reference()
 }
 
 /// A provider with the Reshimu processor and an in-memory exporter.

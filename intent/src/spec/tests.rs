@@ -2,16 +2,7 @@ use super::*;
 use crate::guard::GuardSetError;
 
 fn seed() -> IntentSpec {
-    IntentSpec {
-        objective: "Audit the inactive customer accounts and prepare a summary".into(),
-        scope: "inactive = last_login older than 90 days; customers table only; read access".into(),
-        constraints: "no writes; no recommendations; do not contact customers".into(),
-        guards: vec![
-            "deny sql write".into(),
-            "deny message send".into(),
-            "define inactive = last_login > 90 days".into(),
-        ],
-    }
+    IntentSpec::reference()
 }
 
 #[test]
