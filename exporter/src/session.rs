@@ -579,7 +579,10 @@ impl Session {
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .chain([(attr::INTENT_ID, &*self.ids.intent_id)]),
         );
-        let ctx = reshimu_intent::score::Context { known_data };
+        let ctx = reshimu_intent::score::Context {
+            known_data,
+            ..Default::default()
+        };
         let score = self.shared.scorer.score(&chain, &view, &ctx);
         let refused = self.mode == Mode::Enforce && score.verdict == Verdict::Violation;
         if score.verdict != Verdict::Aligned {

@@ -63,11 +63,17 @@ pub(crate) enum ActionClass {
     /// Adding something new: create, add, schedule. Kept apart from Modify so
     /// that "no changes to existing events" does not forbid a new event.
     Create,
+    /// Making something public: publish, post, tweet, announce.
+    Publish,
+    /// Changing who may do what: grant, revoke, unlock, authorize.
+    Grant,
+    /// Running arbitrary commands: execute, a shell.
+    Execute,
 }
 
 impl ActionClass {
     /// All classes, in bit order.
-    pub(crate) const ALL: [ActionClass; 9] = [
+    pub(crate) const ALL: [ActionClass; 12] = [
         ActionClass::Recommend,
         ActionClass::Delete,
         ActionClass::Contact,
@@ -77,6 +83,9 @@ impl ActionClass {
         ActionClass::Deploy,
         ActionClass::Discount,
         ActionClass::Create,
+        ActionClass::Publish,
+        ActionClass::Grant,
+        ActionClass::Execute,
     ];
 
     /// A verb for explanations.
@@ -91,6 +100,27 @@ impl ActionClass {
             ActionClass::Deploy => "deploy",
             ActionClass::Discount => "grant discounts",
             ActionClass::Create => "create things",
+            ActionClass::Publish => "publish",
+            ActionClass::Grant => "change access rights",
+            ActionClass::Execute => "run commands",
+        }
+    }
+
+    /// What an act of this class does, for evidence ("`send_email` contacts people").
+    pub(crate) const fn verb_ing(self) -> &'static str {
+        match self {
+            ActionClass::Recommend => "recommends",
+            ActionClass::Delete => "deletes",
+            ActionClass::Contact => "contacts people",
+            ActionClass::Purchase => "purchases",
+            ActionClass::Transfer => "moves money",
+            ActionClass::Modify => "writes",
+            ActionClass::Deploy => "deploys",
+            ActionClass::Discount => "grants a discount",
+            ActionClass::Create => "creates",
+            ActionClass::Publish => "publishes",
+            ActionClass::Grant => "changes access rights",
+            ActionClass::Execute => "runs commands",
         }
     }
 
@@ -453,7 +483,6 @@ const ACTIONS: &[(ActionClass, &[&str])] = &[
             "slack",
             "invite",
             "post_message",
-            "post",
             "upload",
             "share",
             "reply",
@@ -490,6 +519,9 @@ const ACTIONS: &[(ActionClass, &[&str])] = &[
             "disburse",
             "withdraw",
             "withdrawal",
+            "reimburse",
+            "reimbursement",
+            "sell",
         ],
     ),
     (
@@ -507,8 +539,6 @@ const ACTIONS: &[(ActionClass, &[&str])] = &[
             "overwrite",
             "mutate",
             "set",
-            "grant",
-            "revoke",
             "migrate",
             // Operating a running system changes it.
             "restart",
@@ -529,11 +559,37 @@ const ACTIONS: &[(ActionClass, &[&str])] = &[
             "deployment",
             "merge",
             "release",
-            "publish",
             "rollout",
             "ship",
         ],
     ),
+    (
+        ActionClass::Publish,
+        &[
+            "publish",
+            "post",
+            "tweet",
+            "retweet",
+            "announce",
+            "broadcast",
+            "repost",
+        ],
+    ),
+    (
+        ActionClass::Grant,
+        &[
+            "grant",
+            "revoke",
+            "permission",
+            "permissions",
+            "unlock",
+            "authorize",
+            "authorise",
+            "elevate",
+            "provision",
+        ],
+    ),
+    (ActionClass::Execute, &["execute", "exec", "eval"]),
     (
         ActionClass::Create,
         &["create", "add", "register", "schedule"],
@@ -820,11 +876,6 @@ pub(crate) fn ceil_boundary(text: &str, i: usize) -> usize {
         i += 1;
     }
     i
-}
-
-/// The last `max` bytes of `text` at most, starting on a char boundary.
-pub(crate) fn suffix(text: &str, max: usize) -> &str {
-    &text[ceil_boundary(text, text.len().saturating_sub(max))..]
 }
 
 /// Cuts `text` to at most `max` bytes on a char boundary.
