@@ -834,7 +834,15 @@ impl<P> Resolver<P> {
                 inherited_agent: inherited.agent,
                 delegation_hop: false,
             };
-            let node = self.node_for(&h.facts[i], intent_id, true);
+            // A span whose parent never came may well serve a declared
+            // intent: it is not given the trace's inferred one.
+            let parent_missing = h.facts[i]
+                .parent
+                .is_some_and(|p| !self.span_intents.contains_key(&p));
+            let node = match intent_id {
+                None if parent_missing => None,
+                id => self.node_for(&h.facts[i], id, true),
+            };
             h.resolved[i] = Some(self.settle(&h.facts[i], node, &resolution));
             h.unresolved -= 1;
         }
