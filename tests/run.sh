@@ -15,7 +15,7 @@ if [[ -z "${CLICKHOUSE_URL:-}" ]]; then
     mkdir -p "$state_dir"
     rm -rf "$state_dir/data"
     trap './target/debug/reshimu-clickhouse stop --pid-file "$pid_file" || true' EXIT
-    started="$(./target/debug/reshimu-clickhouse start --data "$state_dir/data" --pid-file "$pid_file")"
+    started="$(./target/debug/reshimu-clickhouse start --port 0 --data "$state_dir/data" --pid-file "$pid_file")"
     echo "$started"
     export "${started?}"
 fi
