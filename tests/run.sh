@@ -21,6 +21,11 @@ if [[ -z "${CLICKHOUSE_URL:-}" ]]; then
 fi
 echo "tests/run.sh: using ClickHouse at $CLICKHOUSE_URL"
 
+# The dashboards against Grafana's published types (Node and npm; the pinned
+# packages are installed into target/dashboard-typecheck on first use).
+echo "tests/run.sh: dashboard type check"
+dashboards/typecheck/check.sh
+
 # Libraries, binaries, integration tests, examples and doctests of every crate.
 status=0
 cargo test --workspace --no-fail-fast "$@" || status=$?
