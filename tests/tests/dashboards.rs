@@ -1286,7 +1286,11 @@ fn session_view_shows_root_bullets_spans_in_order_and_traces() {
                 "{span_id} links"
             );
             for (reference, linked) in references.iter().zip(&span.links_trace_id) {
-                assert_eq!(reference["traceID"], Value::String(linked.clone()), "{reference}");
+                assert_eq!(
+                    reference["traceID"],
+                    Value::String(linked.clone()),
+                    "{reference}"
+                );
             }
         }
     }
