@@ -74,6 +74,10 @@ fn run_logs_plain_text_off_a_terminal_and_names_the_clickhouse_url() {
         .args(["run", "--config"])
         .arg(&config)
         .env_remove("RUST_LOG")
+        // The environment would override the unreachable URL under test.
+        .env_remove("CLICKHOUSE_URL")
+        .env_remove("CLICKHOUSE_USER")
+        .env_remove("CLICKHOUSE_PASSWORD")
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
