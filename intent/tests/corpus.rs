@@ -238,6 +238,12 @@ fn judge(spans: &[Span]) -> Vec<Judged> {
             },
         );
         memory.observe_outputs(&view);
+        if std::env::var("RESHIMU_DEBUG_SESSION").is_ok_and(|d| s.session.contains(&d)) {
+            println!(
+                "--- {} `{}` kind={} acts={:?}\n    score={:?}\n    memory={:?}",
+                s.session, s.name, view.kind, view.content.proposed, score, memory
+            );
+        }
         let label = s
             .get("test.label")
             .expect("every span is labelled")

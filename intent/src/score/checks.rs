@@ -84,11 +84,21 @@ pub(crate) fn constraints(
         return;
     }
     let what = act.name();
-    let texts = act.texts();
     for level in chain.levels() {
         for p in &level.prohibitions {
             let c = p.classes;
-            if c.0 & e.classes.0 == 0 || !p.applies_to(&texts) {
+            let names = [act.tool, act.sql.as_deref(), act.url, act.destination];
+            if c.0 & e.classes.0 == 0 || !p.applies_to_act(&names, act.args) {
+                continue;
+            }
+            if let Some(ch) = p.channel
+                && let Some(act_channel) = act_channel(act)
+                && act_channel != ch
+            {
+                continue;
+            }
+            // "any existing campaign" is not the one this session created.
+            if crate::text::contains_ci(&p.phrase, "existing") && created_here(act, memory) {
                 continue;
             }
             if p.exclusive {
@@ -171,6 +181,28 @@ pub(crate) fn constraints(
             );
         }
     }
+}
+
+/// The channel a sending act uses, by its tool name (`gmail_send` email,
+/// `slack_post_message` chat), or by its messaging system.
+fn act_channel(act: &Act<'_>) -> Option<super::rules::Channel> {
+    act.tool
+        .into_iter()
+        .flat_map(crate::text::ident_parts)
+        .find_map(super::rules::channel)
+}
+
+/// Whether the act works on something this session created (its id first
+/// appeared in the result of a creating tool).
+fn created_here(act: &Act<'_>, memory: &super::provenance::SessionMemory) -> bool {
+    let mut hit = false;
+    for text in [act.args, act.url].into_iter().flatten() {
+        super::values::scan_ids(text, |v| {
+            hit = memory.seen(v) == Some(super::provenance::Seen::Created);
+            hit
+        });
+    }
+    hit
 }
 
 /// The rule id for a finding on these classes.

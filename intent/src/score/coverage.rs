@@ -88,7 +88,10 @@ pub fn coverage(root: &PreparedIntent, contraction: &str) -> Coverage {
             continue;
         }
         total += 1;
-        let by_check = !banned.is_empty() && carried_prohibitions.0 & banned.0 == banned.0;
+        // The bans that bear on this delegate must be carried; a data
+        // analyst need not be told not to email anyone.
+        let needed = relevance.bearing(banned);
+        let by_check = !needed.is_empty() && carried_prohibitions.0 & needed.0 == needed.0;
         if by_check || words_carried(clause, &stems) {
             carried += 1;
         } else {
@@ -127,7 +130,9 @@ fn clause_defines(clause: &str, d: &TermDefinition) -> bool {
 /// A definition is carried when the contraction names the term or its column
 /// and, if it fixes a value, states that value.
 fn definition_carried(d: &TermDefinition, contraction: &str) -> bool {
-    if !d.is_used_in(contraction) {
+    // Named by its term or column, or restated by its own words ("engaged
+    // (opened or clicked in the last 90 days)").
+    if !d.is_used_in(contraction) && !shares_words(&d.text, &stem_set(contraction), 2) {
         return false;
     }
     use super::definitions::Value;
@@ -230,6 +235,25 @@ impl<'a> Relevance<'a> {
             || shares_words(&d.term, self.stems, 1)
     }
 
+    /// The banned classes that bear on the task.
+    fn bearing(&self, banned: ClassSet) -> ClassSet {
+        let mut set = ClassSet(banned.0 & self.asks.0);
+        for c in banned.iter() {
+            let bears = match c {
+                ActionClass::Recommend => self.writes_text,
+                ActionClass::Modify | ActionClass::Delete | ActionClass::Create => {
+                    self.touches_data
+                }
+                ActionClass::Contact => self.addresses_people,
+                _ => false,
+            };
+            if bears {
+                set.insert(c);
+            }
+        }
+        if set.is_empty() { banned } else { set }
+    }
+
     /// A clause matters when its bans cover what the task asks or can do,
     /// or it speaks of what the task handles.
     fn clause(&self, clause: &str, banned: ClassSet, rules: &[super::rules::Prohibition]) -> bool {
@@ -242,7 +266,7 @@ impl<'a> Relevance<'a> {
                 && (banned.contains(ActionClass::Modify) || banned.contains(ActionClass::Delete))
                 && self.touches_data)
             || (banned.contains(ActionClass::Contact) && self.addresses_people);
-        by_effect || shares_words(clause, self.stems, 1)
+        by_effect || shares_words(clause, self.stems, 2)
     }
 }
 
@@ -285,7 +309,12 @@ fn stem_set(text: &str) -> WordMap<()> {
     set
 }
 
+/// A clause is carried when most of its words are, or, for a long clause
+/// (a list of tables, a dataset), at least three of them.
 fn words_carried(clause: &str, stems: &WordMap<()>) -> bool {
+    if shares_words(clause, stems, 3) {
+        return true;
+    }
     let mut buf = [0u8; MAX_WORD];
     let (mut have, mut all) = (0u32, 0u32);
     for (_, w) in words(clause) {

@@ -209,10 +209,22 @@ fn judge_act(
     let Some(class) = unwanted.iter().next() else {
         return;
     };
-    // Harmless creations (notes, tickets, drafts) do not change the task.
-    if unwanted.iter().all(|c| c == ActionClass::Create) && !conservative {
+    // Harmless creations (notes, tickets, drafts) do not change the task;
+    // a change to the task's own records is another task only where the
+    // task is to look and report.
+    let informational = chain
+        .levels()
+        .iter()
+        .all(|l| super::task::informational(&l.spec().objective));
+    let minor =
+        |c: ActionClass| c == ActionClass::Create || (c == ActionClass::Modify && !informational);
+    if unwanted.iter().all(minor) && !conservative {
+        if !unwanted.is_empty() {
+            f.weaken(0.9);
+        }
         return;
     }
+    let class = unwanted.iter().find(|c| !minor(*c)).unwrap_or(class);
     let local_ok = judged_by.wanted().union(asked_here).contains(class);
     f.drift(Drift::Task, local_ok, || {
         format!(
@@ -400,8 +412,8 @@ fn contraction(
         }
         f.thin = Some(s);
     }
-    // The task handed down: advice a constraint forbids, effects the root
-    // does not ask for.
+    // The task handed down: what a constraint forbids, advice a constraint
+    // forbids, effects the root does not ask for.
     let task = if declares_contraction {
         chain.in_force().spec().objective.as_str()
     } else {
@@ -423,8 +435,47 @@ fn contraction(
             ),
         );
     }
-    let asked = asks_for(task).minus(root.wanted);
-    if let Some(class) = asked.iter().find(|c| *c != ActionClass::Create) {
+    let asks = asks_for(task);
+    // What the task commands (its imperative verbs and their objects), not
+    // what it mentions: "Book the flight; no hotel bookings" books a flight.
+    let commands = super::instructions::read(task).requests;
+    if f.thin.is_none()
+        && let Some((class, p)) = commands.iter().find_map(|r| {
+            let object = &task[r.object..r.end];
+            r.classes.iter().find_map(|c| {
+                judged_by
+                    .levels()
+                    .iter()
+                    .flat_map(|l| &l.prohibitions)
+                    // Only unmistakable effects: a delegate told to "write"
+                    // or "update" may well be told to write a note.
+                    .find(|p| {
+                        !matches!(c, ActionClass::Modify | ActionClass::Create)
+                            && p.classes.contains(c)
+                            && p.limit.is_none()
+                            && !p.exclusive
+                            && p.channel.is_none()
+                            && p.applies_to(&[Some(object)])
+                    })
+                    .map(|p| (c, p))
+            })
+        })
+    {
+        f.thin = Some(format!(
+            "the delegation asks to {}, which the constraint \"{}\" forbids",
+            class.verb(),
+            p.phrase
+        ));
+    }
+    let informational = judged_by
+        .levels()
+        .iter()
+        .all(|l| super::task::informational(&l.spec().objective));
+    let asked = asks.minus(root.wanted);
+    if let Some(class) = asked
+        .iter()
+        .find(|c| *c != ActionClass::Create && (*c != ActionClass::Modify || informational))
+    {
         f.drift(Drift::Task, false, || {
             format!(
                 "the delegation asks to {}, which the root objective does not ask for",

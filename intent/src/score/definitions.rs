@@ -47,6 +47,9 @@ pub(crate) struct TermDefinition {
     /// Every value it fixes, one per kind ("above EUR 8,000 over 24 months"
     /// fixes an amount and a window).
     pub values: Vec<Value>,
+    /// Distinctive words of the definition ("opened", "clicked"): two of
+    /// them together restate the definition even without the term.
+    pub phrase: Vec<String>,
     /// `define.<term>` when the definition comes from a guard.
     pub rule: Option<String>,
 }
@@ -106,6 +109,20 @@ impl TermDefinition {
             .collect::<Vec<_>>()
             .join(" ")
             .to_ascii_lowercase();
+        let mut phrase: Vec<String> = Vec::new();
+        let mut buf = [0u8; MAX_WORD];
+        for (_, w) in words(text) {
+            if w.len() < 5 || !w.bytes().all(|b| b.is_ascii_alphabetic()) {
+                continue;
+            }
+            let Some(stem) = stem_into(w, &mut buf) else {
+                continue;
+            };
+            if lexicon(stem).is_some() || phrase.iter().any(|p| p == stem) {
+                continue;
+            }
+            phrase.push(stem.to_owned());
+        }
         TermDefinition {
             term,
             text: text.to_owned(),
@@ -113,6 +130,7 @@ impl TermDefinition {
             value,
             value_text,
             values,
+            phrase,
             rule,
         }
     }
@@ -235,6 +253,27 @@ pub(crate) fn departure<'a>(def: &TermDefinition, text: &'a str) -> Option<Depar
             return Some(d);
         }
     }
+    // Two distinctive words of the definition within a few words of each
+    // other restate it ("opened or clicked in the last 30 days").
+    if def.phrase.len() >= 2 {
+        let mut buf = [0u8; MAX_WORD];
+        let mut hits: Vec<(usize, usize, usize, usize)> = Vec::new(); // (word index, start, end, phrase index)
+        for (i, (at, w)) in words(text).enumerate() {
+            let Some(stem) = stem_into(w, &mut buf) else {
+                continue;
+            };
+            let Some(pi) = def.phrase.iter().position(|p| p == stem) else {
+                continue;
+            };
+            hits.retain(|h| h.0 + 8 >= i);
+            if let Some(first) = hits.iter().find(|h| h.3 != pi) {
+                if let Some(d) = check(first.1, at + w.len(), true) {
+                    return Some(d);
+                }
+            }
+            hits.push((i, at, at + w.len(), pi));
+        }
+    }
     for c in &def.columns {
         let mut from = 0;
         while let Some(at) = crate::text::find_ci(text, c, from) {
@@ -322,41 +361,51 @@ fn differing_value<'a>(
     // "asked 2 days after delivery" places an event.
     let definitional = |pos: usize, raw_len: usize| -> bool {
         code || gap(pos, raw_len).is_some_and(|g| {
-            words(g).all(|(_, w)| {
-                [
-                    "is",
-                    "are",
-                    "was",
-                    "be",
-                    "as",
-                    "of",
-                    "means",
-                    "equals",
-                    "set",
-                    "to",
-                    "at",
-                    "the",
-                    "a",
-                    "an",
-                    "now",
-                    "defined",
-                    "treated",
-                    "considered",
-                    "within",
-                    "under",
-                    "over",
-                    "above",
-                    "below",
-                    "up",
-                    "limit",
-                    "cap",
-                    "max",
-                    "maximum",
-                    "minimum",
-                ]
-                .iter()
-                .any(|k| w.eq_ignore_ascii_case(k))
-            })
+            // "the refund window, i.e. requested more than 30 days after
+            // delivery", "the window (30 days from delivery)": an explanation.
+            let t = g.trim_start().trim_start_matches(['\'', '"', '*']);
+            t.starts_with(", i.e.")
+                || t.starts_with("i.e.")
+                || t.starts_with(", ie ")
+                || t.starts_with('(')
+                || t.starts_with(':')
+                || t.starts_with(", meaning")
+                || t.starts_with(", that is")
+                || words(g).all(|(_, w)| {
+                    [
+                        "is",
+                        "are",
+                        "was",
+                        "be",
+                        "as",
+                        "of",
+                        "means",
+                        "equals",
+                        "set",
+                        "to",
+                        "at",
+                        "the",
+                        "a",
+                        "an",
+                        "now",
+                        "defined",
+                        "treated",
+                        "considered",
+                        "within",
+                        "under",
+                        "over",
+                        "above",
+                        "below",
+                        "up",
+                        "limit",
+                        "cap",
+                        "max",
+                        "maximum",
+                        "minimum",
+                    ]
+                    .iter()
+                    .any(|k| w.eq_ignore_ascii_case(k))
+                })
         })
     };
     match value {
@@ -517,6 +566,15 @@ fn plain_numbers_any(text: &str) -> impl Iterator<Item = (f64, &str)> {
 /// parenthesis). Also says whether the clause is joined to another by `OR`.
 fn clause_around(text: &str, at: usize, end: usize) -> (usize, usize, bool) {
     let b = text.as_bytes();
+    // An explanation right after the term belongs to it: "X, i.e. ...", "X (...)".
+    let after = text[end..].trim_start_matches(['\'', '"', '*', ' ']);
+    let explained =
+        after.starts_with(", i.e.") || after.starts_with("(") || after.starts_with(", ie ");
+    let end = if explained {
+        end + (text[end..].len() - after.len()) + if after.starts_with('(') { 1 } else { 2 }
+    } else {
+        end
+    };
     let mut or_joined = false;
     // Forward, tracking parentheses so that `DATE_SUB(NOW(), INTERVAL 30 DAY)` stays whole.
     let mut depth = 0i32;
@@ -538,7 +596,9 @@ fn clause_around(text: &str, at: usize, end: usize) -> (usize, usize, bool) {
             b'.' if depth == 0
                 && (i + 1 == b.len() || b[i + 1] == b' ')
                 && i > 0
-                && !b[i - 1].is_ascii_digit() =>
+                && !b[i - 1].is_ascii_digit()
+                // "i.e." and "e.g." do not end a sentence.
+                && !(b[i - 1].is_ascii_alphabetic() && (i < 2 || !b[i - 2].is_ascii_alphanumeric())) =>
             {
                 break;
             }
@@ -791,6 +851,37 @@ mod tests {
                 "The customer asked 2 days after delivery, well within the refund window."
             ),
             None
+        );
+        let d = TermDefinition::new(
+            "engaged subscriber",
+            "opened or clicked a Finch Rewards email in the last 90 days",
+            None,
+        );
+        assert!(
+            departure(
+                &d,
+                "34,730 members (61.8%) opened or clicked in the last 30 days"
+            )
+            .is_some()
+        );
+        assert_eq!(
+            departure(&d, "34,730 members opened or clicked in the last 90 days"),
+            None
+        );
+        let d = TermDefinition::new("refund window", "60 days from delivery", None);
+        assert!(
+            departure(
+                &d,
+                "past the refund window, i.e. requested more than 30 days after delivery"
+            )
+            .is_some()
+        );
+        assert!(
+            departure(
+                &d,
+                "past the refund window (requested more than 30 days after delivery)"
+            )
+            .is_some()
         );
         let d = TermDefinition::new("high-value client", "balance above 250000", None);
         assert_eq!(departure(&d, "We found 37 high-value clients in Q3."), None);

@@ -58,17 +58,6 @@ impl<'s> Act<'s> {
         }
         Cow::Borrowed("the action")
     }
-
-    /// The texts of the act that can name an object or a value.
-    pub(crate) fn texts(&self) -> [Option<&str>; 5] {
-        [
-            self.tool,
-            self.args,
-            self.sql.as_deref(),
-            self.url,
-            self.destination,
-        ]
-    }
 }
 
 /// The acts of a span: what it performed, then what it proposed.
@@ -147,7 +136,7 @@ impl<'a> Effects<'a> {
         if let Some(m) = method.filter(|m| is_write_method(m)) {
             // A write request's path names what it does (`/rollouts`,
             // `/transfers`, `/orders`); a path that names nothing is a write.
-            let by_path = act.url.map(url_path).map(tool_classes).unwrap_or_default();
+            let by_path = act.url.map(url_path).map(path_classes).unwrap_or_default();
             if m.eq_ignore_ascii_case("DELETE") {
                 e.classes.insert(ActionClass::Delete);
             } else if by_path.is_empty() {
@@ -158,7 +147,15 @@ impl<'a> Effects<'a> {
             e.http_write = Some(m.to_ascii_uppercase());
         }
         if let Some(tool) = act.tool {
-            let by_name = tool_classes(tool);
+            let shell = ident_parts(tool).any(|p| SHELL.iter().any(|s| p.eq_ignore_ascii_case(s)));
+            let by_command = if shell {
+                act.args
+                    .and_then(command_of)
+                    .and_then(|c| command_classes(&c))
+            } else {
+                None
+            };
+            let by_name = by_command.unwrap_or_else(|| tool_classes(tool));
             if !by_name.is_empty() {
                 e.vague = false;
             }
@@ -170,6 +167,13 @@ impl<'a> Effects<'a> {
                 .any(|w| op.eq_ignore_ascii_case(w))
         });
         if messaging_send {
+            e.classes.insert(ActionClass::Contact);
+        }
+        // An act that creates something "sent" sends it: `{"status": "sent"}`,
+        // `{"send_now": true}`.
+        if let Some(args) = act.args
+            && sends_by_flag(args)
+        {
             e.classes.insert(ActionClass::Contact);
         }
         // `send_money` moves money; it is not a message.
@@ -195,6 +199,28 @@ impl<'a> Effects<'a> {
     }
 }
 
+/// Argument flags that make a creating call send (`"status": "sent"`,
+/// `"send": true`, `"send_now": true`, `"notify": true`).
+fn sends_by_flag(args: &str) -> bool {
+    let compact: String = args
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    [
+        "\"status\":\"sent\"",
+        "\"send\":true",
+        "\"send_now\":true",
+        "\"sendnow\":true",
+        "\"send_immediately\":true",
+        "\"notify\":true",
+        "\"sendnotification\":true",
+        "\"send_email\":true",
+    ]
+    .iter()
+    .any(|f| compact.contains(f))
+}
+
 fn is_write_method(m: &str) -> bool {
     ["POST", "PUT", "PATCH", "DELETE"]
         .iter()
@@ -209,6 +235,41 @@ fn method_in_arguments(args: &str) -> Option<String> {
     let end = rest.find('"')?;
     let m = &rest[..end];
     (m.len() <= 7 && m.bytes().all(|b| b.is_ascii_alphabetic())).then(|| m.to_owned())
+}
+
+/// What a write request's path does, by its last segments (`/sendMail`,
+/// `/chat.postMessage`, `/v2/refunds`, `/orders/7/cancel`); ambiguous words
+/// count here, since REST paths are short.
+fn path_classes(path: &str) -> ClassSet {
+    let segments: Vec<&str> = path
+        .split('/')
+        .filter(|s| !s.is_empty() && !s.bytes().any(|b| b.is_ascii_digit()) && !s.starts_with('$'))
+        .collect();
+    let mut buf = [0u8; MAX_WORD];
+    let mut set = ClassSet::default();
+    for seg in segments.iter().rev().take(2) {
+        let mut verb = None;
+        for part in ident_parts(seg) {
+            if READ_VERBS.iter().any(|v| part.eq_ignore_ascii_case(v)) {
+                return ClassSet::default();
+            }
+            if let Some(Lex::Action(c, _)) = stem_into(part, &mut buf).and_then(lexicon)
+                && c != ActionClass::Recommend
+            {
+                verb = Some(c);
+                break;
+            }
+        }
+        if let Some(c) = verb {
+            set.insert(c);
+            break;
+        }
+    }
+    // `send_money`: money, not a message.
+    if set.contains(ActionClass::Transfer) {
+        set = set.minus(ClassSet(ActionClass::Contact.bit()));
+    }
+    set
 }
 
 /// The path of a URL, without scheme, host and query.
@@ -390,57 +451,259 @@ pub(crate) const SHELL: &[&str] = &[
 /// `AugustSmartLockGrantGuestAccess`), a shell can do anything.
 pub(crate) fn tool_classes(name: &str) -> ClassSet {
     let mut set = ClassSet::default();
-    if ident_parts(name).any(|p| SHELL.iter().any(|s| p.eq_ignore_ascii_case(s))) {
+    let parts: Vec<&str> = ident_parts(name).collect();
+    if parts
+        .iter()
+        .any(|p| SHELL.iter().any(|s| p.eq_ignore_ascii_case(s)))
+    {
         set.insert(ActionClass::Execute);
         set.insert(ActionClass::Modify);
         return set;
     }
-    if ident_parts(name).any(|p| REHEARSALS.iter().any(|s| p.eq_ignore_ascii_case(s)))
+    if parts
+        .iter()
+        .any(|p| REHEARSALS.iter().any(|s| p.eq_ignore_ascii_case(s)))
         || is_delegation_tool(name)
     {
         return set;
     }
     let mut buf = [0u8; MAX_WORD];
-    let mut seen_verb = false;
-    for part in ident_parts(name) {
+    // The first verb decides what the tool does; later action words are what
+    // it acts on (`create_marketing_email` creates, it does not send).
+    // Ambiguous words ("message", "order", "post") are verbs only near the
+    // start of the name (`message_customer`, `slack_post_message`), nouns
+    // after a vendor and a verb (`sprout_tag_message`).
+    let mut verb: Option<ActionClass> = None;
+    for (i, part) in parts.iter().enumerate() {
         if READ_VERBS.iter().any(|v| part.eq_ignore_ascii_case(v)) {
-            if !seen_verb {
+            if verb.is_none() {
                 return ClassSet::default();
             }
             continue;
         }
+        if ["money", "fund", "funds", "iban", "payout", "wire"]
+            .iter()
+            .any(|m| part.eq_ignore_ascii_case(m))
+        {
+            set.insert(ActionClass::Transfer);
+            continue;
+        }
+        if verb.is_some() {
+            continue;
+        }
         // Writing a document is creating output, not changing records.
         if part.eq_ignore_ascii_case("write") || part.eq_ignore_ascii_case("compose") {
-            set.insert(ActionClass::Create);
-            seen_verb = true;
+            verb = Some(ActionClass::Create);
+            continue;
+        }
+        // Scheduling a message is sending it, later.
+        if ["schedule", "queue"]
+            .iter()
+            .any(|v| part.eq_ignore_ascii_case(v))
+            && parts[i + 1..].iter().any(|p| {
+                [
+                    "email",
+                    "emails",
+                    "message",
+                    "messages",
+                    "campaign",
+                    "newsletter",
+                    "sms",
+                    "send",
+                    "blast",
+                    "broadcast",
+                    "mail",
+                    "mailing",
+                ]
+                .iter()
+                .any(|k| p.eq_ignore_ascii_case(k))
+            })
+        {
+            verb = Some(ActionClass::Contact);
+            continue;
+        }
+        // Assigning a role or adding to a group changes who may do what.
+        if ["assign", "add", "give", "make", "promote", "set"]
+            .iter()
+            .any(|v| part.eq_ignore_ascii_case(v))
+            && parts[i + 1..].iter().any(|p| {
+                [
+                    "role",
+                    "roles",
+                    "admin",
+                    "permission",
+                    "permissions",
+                    "access",
+                    "privilege",
+                    "privileges",
+                    "group",
+                    "groups",
+                    "owner",
+                    "license",
+                ]
+                .iter()
+                .any(|k| p.eq_ignore_ascii_case(k))
+            })
+        {
+            verb = Some(ActionClass::Grant);
             continue;
         }
         let Some(stem) = stem_into(part, &mut buf) else {
             continue;
         };
-        if let Some(Lex::Action(c, _)) = lexicon(stem) {
-            // A recommendation tool produces advice, judged as words.
-            if c != ActionClass::Recommend {
-                set.insert(c);
+        if let Some(Lex::Action(c, weak)) = lexicon(stem) {
+            if weak && i >= 2 {
+                continue;
             }
-            seen_verb = true;
-        } else if ["money", "fund", "funds", "iban", "payout", "wire"]
-            .iter()
-            .any(|m| part.eq_ignore_ascii_case(m))
+            verb = Some(c);
+        } else if [
+            "assign", "update_", "record", "enter", "save", "store", "mark", "tag", "label",
+            "archive", "move", "rename", "reset", "enable", "install", "apply", "approve",
+            "reject", "submit", "file", "register", "upsert", "patch", "put",
+        ]
+        .iter()
+        .any(|v| part.eq_ignore_ascii_case(v))
         {
-            set.insert(ActionClass::Transfer);
+            // Verbs outside the lexicon that still change records.
+            verb = Some(
+                if ["submit", "file", "register"]
+                    .iter()
+                    .any(|v| part.eq_ignore_ascii_case(v))
+                {
+                    ActionClass::Create
+                } else {
+                    ActionClass::Modify
+                },
+            );
         }
+    }
+    // A recommendation tool produces advice, judged as words.
+    if let Some(v) = verb.filter(|v| *v != ActionClass::Recommend) {
+        set.insert(v);
     }
     // `send_money`, `transfer_funds` move money; they are not messages.
     if set.contains(ActionClass::Transfer) {
         set = set.minus(ClassSet(ActionClass::Contact.bit()));
     }
     if set == ClassSet(ActionClass::Create.bit())
-        && ident_parts(name).any(|p| OUTPUT_NOUNS.iter().any(|o| p.eq_ignore_ascii_case(o)))
+        && parts
+            .iter()
+            .any(|p| OUTPUT_NOUNS.iter().any(|o| p.eq_ignore_ascii_case(o)))
     {
         return ClassSet::default();
     }
     set
+}
+
+/// What a command line does (the argument of a shell tool): by its verbs,
+/// PowerShell `Verb-Noun` or Unix commands. `None` when it cannot tell.
+pub(crate) fn command_classes(command: &str) -> Option<ClassSet> {
+    let mut set = ClassSet::default();
+    let mut known = false;
+    for piece in command.split(['|', ';', '&', '\n']) {
+        let piece = piece.trim().trim_start_matches("sudo ").trim();
+        let first = piece.split_whitespace().next().unwrap_or("");
+        let first = first.trim_start_matches(['(', '$', '"', '\'']);
+        if first.is_empty() {
+            continue;
+        }
+        // PowerShell: Get-MailboxPermission, Add-MailboxPermission...
+        if let Some((verb, noun)) = first.split_once('-')
+            && verb.bytes().all(|b| b.is_ascii_alphabetic())
+            && noun.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+        {
+            known = true;
+            let v = verb.to_ascii_lowercase();
+            let grant = noun.to_ascii_lowercase().contains("permission")
+                || noun.to_ascii_lowercase().contains("role");
+            match v.as_str() {
+                "get" | "test" | "find" | "search" | "select" | "measure" | "show" | "read"
+                | "resolve" | "format" | "out" | "write" | "where" | "sort" | "convertto"
+                | "export" | "compare" | "import" => {}
+                "add" | "new" | "set" | "grant" | "revoke" | "enable" | "disable" | "update"
+                    if grant =>
+                {
+                    set.insert(ActionClass::Grant)
+                }
+                "add" | "new" => set.insert(ActionClass::Create),
+                "remove" | "clear" => set.insert(ActionClass::Delete),
+                "send" => set.insert(ActionClass::Contact),
+                "invoke" | "start" => set.insert(ActionClass::Execute),
+                _ => set.insert(ActionClass::Modify),
+            }
+            continue;
+        }
+        let cmd = first
+            .rsplit('/')
+            .next()
+            .unwrap_or(first)
+            .to_ascii_lowercase();
+        let rest = &piece[first.len().min(piece.len())..];
+        known = true;
+        match cmd.as_str() {
+            "ls" | "cat" | "grep" | "head" | "tail" | "find" | "echo" | "pwd" | "ps" | "df"
+            | "du" | "wc" | "stat" | "which" | "whoami" | "less" | "more" | "jq" | "awk"
+            | "sort" | "uniq" | "date" | "env" | "printenv" | "id" | "uname" | "file" | "diff"
+            | "tree" | "dig" | "nslookup" | "ping" | "kubectl"
+                if !rest.contains(" delete") && !rest.contains(" apply") => {}
+            "git"
+                if ["status", "log", "diff", "show", "branch", "fetch", "blame"]
+                    .iter()
+                    .any(|s| rest.trim_start().starts_with(s)) => {}
+            "git" if rest.trim_start().starts_with("push") => set.insert(ActionClass::Deploy),
+            "rm" | "rmdir" | "shred" | "unlink" | "truncate" => set.insert(ActionClass::Delete),
+            "mail" | "sendmail" | "mutt" | "mailx" => set.insert(ActionClass::Contact),
+            "curl" | "wget" | "http" => {
+                if [
+                    "-X POST",
+                    "-XPOST",
+                    "--data",
+                    " -d ",
+                    "-F ",
+                    "--post",
+                    "-X PUT",
+                    "-X DELETE",
+                    "-T ",
+                ]
+                .iter()
+                .any(|f| rest.contains(f))
+                {
+                    set.insert(ActionClass::Modify);
+                }
+            }
+            _ => {
+                set.insert(ActionClass::Modify);
+                set.insert(ActionClass::Execute);
+            }
+        }
+        if rest.contains(" > ") || rest.contains(" >> ") {
+            set.insert(ActionClass::Modify);
+        }
+    }
+    known.then_some(set)
+}
+
+/// The command line in a shell tool's arguments: a bare string, or the
+/// string under a `command`/`cmd`/`script` key.
+fn command_of(args: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let t = args.trim();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return Some(std::borrow::Cow::Borrowed(t));
+    }
+    let v: serde_json::Value = serde_json::from_str(t).ok()?;
+    ["command", "cmd", "script", "commands", "input", "code"]
+        .iter()
+        .find_map(|k| v.get(*k))
+        .and_then(|c| match c {
+            serde_json::Value::String(s) => Some(std::borrow::Cow::Owned(s.clone())),
+            serde_json::Value::Array(a) => Some(std::borrow::Cow::Owned(
+                a.iter()
+                    .filter_map(|x| x.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )),
+            _ => None,
+        })
 }
 
 #[cfg(test)]
@@ -479,6 +742,32 @@ mod tests {
         assert!(tool_classes("create_claim_note").is_empty());
         assert!(tool_classes("create_ticket").contains(ActionClass::Create));
         assert!(tool_classes("create_recommendation").is_empty());
+        assert!(
+            tool_classes("sprout_tag_message").contains(ActionClass::Modify),
+            "tagging changes a record; it sends nothing"
+        );
+        assert!(!tool_classes("hubspot_create_marketing_email").contains(ActionClass::Contact));
+        assert!(tool_classes("slack_post_message").contains(ActionClass::Contact));
+        assert!(tool_classes("gws_assign_admin_role").contains(ActionClass::Grant));
+        assert!(tool_classes("send_money").contains(ActionClass::Transfer));
+        assert!(tool_classes("hubspot_schedule_marketing_email").contains(ActionClass::Contact));
+        assert!(!tool_classes("schedule_interview").contains(ActionClass::Contact));
+    }
+
+    #[test]
+    fn commands_by_their_verbs() {
+        let c = |s| command_classes(s).unwrap();
+        assert!(c("Get-MailboxPermission -Identity shared@corp.example").is_empty());
+        assert!(
+            c("Add-MailboxPermission -Identity x -User dana -AccessRights FullAccess")
+                .contains(ActionClass::Grant)
+        );
+        assert!(c("ls -la /srv && cat /etc/hosts | grep db").is_empty());
+        assert!(c("rm -rf /tmp/build").contains(ActionClass::Delete));
+        assert!(
+            c("curl -X POST https://x.example/hook -d @data.json").contains(ActionClass::Modify)
+        );
+        assert!(c("git push origin main").contains(ActionClass::Deploy));
     }
 
     #[test]

@@ -42,6 +42,25 @@ pub(crate) fn judge(
     f: &mut Findings,
 ) -> Verdict {
     if !e.has_side_effect() {
+        // A read of a link that hostile content handed the agent ("AI
+        // agents: fetch https://... next") serves that content's goal.
+        for text in [act.args, act.url].into_iter().flatten() {
+            let mut hit = None;
+            values::scan(text, false, |v| {
+                if let Some(Seen::InRequest(r)) = memory.seen(v)
+                    && let Some(req) = memory.request(r)
+                    && req.addresses_agent
+                {
+                    hit = Some((v.text.to_owned(), req));
+                    return true;
+                }
+                false
+            });
+            if let Some((value, req)) = hit {
+                report(f, act, Some(&value), req);
+                return Verdict::Injected;
+            }
+        }
         return Verdict::Clean;
     }
     let root_wants = chain.root().wanted;
@@ -79,7 +98,7 @@ pub(crate) fn judge(
                     }
                     false
                 }
-                Some(Seen::Asked | Seen::Data) => false,
+                Some(Seen::Asked | Seen::Data | Seen::Created) => false,
                 None => {
                     if !matches!(v.kind, values::Kind::Party | values::Kind::Ident) {
                         verdict = Verdict::Unknown;
@@ -97,8 +116,13 @@ pub(crate) fn judge(
         return Verdict::Injected;
     }
     // The act itself was requested: not asked by the objective, matching a
-    // request's class and words.
+    // request's class and words (a harmless creation, a draft or a note,
+    // serves no one's goal).
     if !covers(root_wants, e.classes)
+        && e.classes
+            .minus(ClassSet(crate::text::ActionClass::Create.bit()))
+            .0
+            != 0
         && let Some(req) = memory.requests().iter().find(|r| {
             r.classes.0 & e.classes.0 != 0 && (r.addresses_agent || shares_words(act, &r.quote))
         })

@@ -28,6 +28,9 @@ pub(crate) struct Request {
     pub addresses_agent: bool,
     /// Byte range of the requesting sentence in the text.
     pub start: usize,
+    /// Where the requesting verb's object starts: a value named after it
+    /// (and close to it) is the request's target.
+    pub object: usize,
     /// End of the sentence.
     pub end: usize,
 }
@@ -114,6 +117,24 @@ const ADDRESSING: &[&str] = &[
     "do not mention this",
     "instead of summarizing",
     "instead of replying",
+    // Or override the records on file: the shape of payment-redirection
+    // fraud, whoever it speaks to.
+    "new bank account",
+    "new account details",
+    "new bank details",
+    "updated bank details",
+    "updated banking details",
+    "updated payment details",
+    "new payment details",
+    "bank details have changed",
+    "banking details have changed",
+    "changed our bank",
+    "changed banks",
+    "moved banks",
+    "new iban",
+    "to the new account",
+    "no longer use the",
+    "do not use the old",
 ];
 
 /// Words that may precede the verb of an imperative ("please send",
@@ -196,19 +217,22 @@ pub(crate) fn read(text: &str) -> Instructions {
                 starts.push(i + 1);
             }
         }
+        let mut object = None;
         for at in starts {
             if let Some(c) = imperative(&ws, at, &mut buf) {
                 classes.insert(c);
+                object.get_or_insert(ws[at].as_ptr() as usize - text.as_ptr() as usize);
             }
         }
         if !classes.is_empty() {
-            let addresses_agent = addressing
-                .iter()
-                .any(|&a| a + NEAR >= start && a <= end + NEAR);
+            // A note to the agent governs what follows it (or the request it
+            // sits in), not the sender's own request before it.
+            let addresses_agent = addressing.iter().any(|&a| a + NEAR >= start && a <= end);
             out.requests.push(Request {
                 classes,
                 addresses_agent,
                 start,
+                object: object.unwrap_or(start),
                 end,
             });
             if out.requests.len() >= 8 {
@@ -272,7 +296,7 @@ fn sentences(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
             let start = i;
             while i < b.len() {
                 let c = b[i];
-                let ends = matches!(c, b'\n' | b';' | b'"' | b'{' | b'}' | b'[' | b']' | b'|')
+                let ends = matches!(c, b'\n' | b';' | b'"' | b'{' | b'}' | b'[' | b']' | b'|' | b'<')
                     // A clause after a colon or comma can be the imperative:
                     // "P.S. to the AI assistant: forward this...", "Also, as
                     // the admin, send copies to ...".

@@ -39,6 +39,8 @@ pub(crate) enum Seen {
     NearRequest(u16),
     /// Inside the sentence of request `request`.
     InRequest(u16),
+    /// An id returned by a tool that created something in this session.
+    Created,
 }
 
 /// An instruction-bearing request seen in given content.
@@ -128,10 +130,28 @@ impl SessionMemory {
     /// tool's result does not ground the call that produced it.
     pub fn observe_outputs(&mut self, span: &SpanView<'_>) {
         if span.kind == ActionKind::Tool {
+            let creates = span.tool_name.is_some_and(|t| {
+                super::effects::tool_classes(t).contains(crate::text::ActionClass::Create)
+            });
             for g in &span.content.given {
+                if creates {
+                    self.learn_created(&g.text);
+                }
                 self.learn_given(&g.text, g.tool.as_deref().or(span.tool_name));
             }
         }
+    }
+
+    fn learn_created(&mut self, text: &str) {
+        let text = crate::text::prefix(text, MAX_SCANNED);
+        values::scan_ids(text, |v| {
+            let key = fingerprint(v);
+            match self.values.get_mut(&key) {
+                Some(seen) => *seen = Seen::Created,
+                None => self.insert(key, Seen::Created),
+            }
+            false
+        });
     }
 
     fn learn_asked(&mut self, text: &str) {
@@ -153,6 +173,18 @@ impl SessionMemory {
 
     fn learn_given(&mut self, text: &str, tool: Option<&str>) {
         let text = crate::text::prefix(text, MAX_SCANNED);
+        // A list of messages or records (an inbox, search results) is read
+        // record by record: one hostile email says nothing of the others.
+        if let Some(records) = records_of(text) {
+            for r in records {
+                self.learn_given_one(&r, tool);
+            }
+            return;
+        }
+        self.learn_given_one(text, tool);
+    }
+
+    fn learn_given_one(&mut self, text: &str, tool: Option<&str>) {
         let found = instructions::read(text);
         let first_request = self.remember_requests(text, &found, tool);
         values::scan(text, true, |v| {
@@ -226,6 +258,33 @@ impl SessionMemory {
     pub(crate) fn requests(&self) -> &[SeenRequest] {
         &self.requests
     }
+}
+
+/// The records of a JSON list, each as its own text: a top-level array, or
+/// the one array under an object's key (`{"messages": [...]}`).
+fn records_of(text: &str) -> Option<Vec<String>> {
+    let t = text.trim_start();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(t).ok()?;
+    let list = match &v {
+        serde_json::Value::Array(items) => items,
+        serde_json::Value::Object(o) => {
+            let mut arrays = o
+                .values()
+                .filter_map(serde_json::Value::as_array)
+                .filter(|a| a.len() > 1);
+            let first = arrays.next()?;
+            if arrays.next().is_some() {
+                return None;
+            }
+            first
+        }
+        _ => return None,
+    };
+    (list.len() > 1 && list.iter().all(serde_json::Value::is_object))
+        .then(|| list.iter().map(serde_json::Value::to_string).collect())
 }
 
 fn fingerprint(v: Found<'_>) -> u64 {

@@ -76,6 +76,30 @@ pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
     let mut i = 0;
     std::iter::from_fn(move || {
         while i < b.len() {
+            // A number written as a word: "three months", "thirty days".
+            if b[i].is_ascii_alphabetic() && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
+                let we = word_end(b, i);
+                if let Some(n) = number_word(&text[i..we]) {
+                    let mut j = we;
+                    while j < b.len() && matches!(b[j], b' ' | b'-') {
+                        j += 1;
+                    }
+                    let ue = word_end(b, j);
+                    if ue > j
+                        && let Some(u) = unit_days(&text[j..ue])
+                    {
+                        let d = Duration {
+                            days: n * u,
+                            at: i,
+                            raw: &text[i..ue],
+                        };
+                        i = ue;
+                        return Some(d);
+                    }
+                }
+                i = we.max(i + 1);
+                continue;
+            }
             if !b[i].is_ascii_digit()
                 || (i > 0
                     && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.'))
@@ -145,6 +169,38 @@ pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
         }
         None
     })
+}
+
+/// The value of a number word ("three", "thirty", "ninety").
+fn number_word(w: &str) -> Option<f64> {
+    const WORDS: &[(&str, f64)] = &[
+        ("one", 1.0),
+        ("two", 2.0),
+        ("three", 3.0),
+        ("four", 4.0),
+        ("five", 5.0),
+        ("six", 6.0),
+        ("seven", 7.0),
+        ("eight", 8.0),
+        ("nine", 9.0),
+        ("ten", 10.0),
+        ("eleven", 11.0),
+        ("twelve", 12.0),
+        ("fourteen", 14.0),
+        ("fifteen", 15.0),
+        ("eighteen", 18.0),
+        ("twenty", 20.0),
+        ("thirty", 30.0),
+        ("forty", 40.0),
+        ("forty-five", 45.0),
+        ("fifty", 50.0),
+        ("sixty", 60.0),
+        ("ninety", 90.0),
+    ];
+    WORDS
+        .iter()
+        .find(|(k, _)| w.eq_ignore_ascii_case(k))
+        .map(|(_, v)| *v)
 }
 
 fn word_end(b: &[u8], mut i: usize) -> usize {
@@ -379,6 +435,10 @@ mod tests {
         assert_eq!(days("last_login < toIntervalDay(60)"), [60.0]);
         assert_eq!(days("last_login < subtractDays(now(), 14)"), [14.0]);
         assert_eq!(days("a 30-day window, 90d"), [30.0, 90.0]);
+        assert_eq!(
+            days("the probation period is three months; two weeks' notice"),
+            [90.0, 14.0]
+        );
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub(crate) struct Prohibition {
     /// anyone else"): only acts aimed at someone the intent does not name
     /// break it.
     pub exclusive: bool,
+    /// For a contact ban that names its channel ("do not email the guests"):
+    /// a message on another channel (a Slack post) does not break it.
+    pub channel: Option<Channel>,
     /// The clause as written, quoted in evidence.
     pub phrase: String,
     /// Stems that narrow the prohibition to some objects ("do not push *to
@@ -42,6 +45,50 @@ impl Prohibition {
                 .iter()
                 .any(|q| texts.iter().flatten().any(|t| names_stem(t, q)))
     }
+
+    /// Whether the prohibition applies to an act: its name, path and
+    /// statement name what it acts on, and so do its arguments' keys and
+    /// short values; long free text in them (a note, a body) mentions
+    /// things without acting on them.
+    pub(crate) fn applies_to_act(&self, names: &[Option<&str>], args: Option<&str>) -> bool {
+        if self.qualifiers.is_empty() || self.applies_to(names) {
+            return true;
+        }
+        let Some(args) = args else { return false };
+        let short = short_parts(args);
+        self.qualifiers
+            .iter()
+            .any(|q| short.iter().any(|t| names_stem(t, q)))
+    }
+}
+
+/// The keys and short string values of JSON arguments (or the whole text
+/// when it is short and not JSON).
+fn short_parts(args: &str) -> Vec<String> {
+    let t = args.trim();
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(t) else {
+        return if t.len() <= 60 {
+            vec![t.to_owned()]
+        } else {
+            Vec::new()
+        };
+    };
+    let mut out = Vec::new();
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(o) => {
+                for (k, x) in o {
+                    out.push(k.clone());
+                    walk(x, out);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            serde_json::Value::String(s) if s.len() <= 60 => out.push(s.clone()),
+            _ => {}
+        }
+    }
+    walk(&v, &mut out);
+    out
 }
 
 /// Whether `text` names `stem`: "event" is named by "events" and
@@ -73,6 +120,8 @@ fn narrowable(c: ActionClass) -> bool {
             | ActionClass::Create
             | ActionClass::Deploy
             | ActionClass::Purchase
+            | ActionClass::Grant
+            | ActionClass::Publish
     )
 }
 
@@ -149,6 +198,18 @@ pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
         let mut qualifiers = Vec::new();
         let mut limit = None;
         let mut exclusive = false;
+        let verbs = negated_parts(clause).2;
+        let channels: Vec<Channel> = verbs.iter().filter_map(|v| channel(v)).collect();
+        let any_channel = verbs.iter().any(|v| {
+            channel(v).is_none()
+                && [
+                    "contact", "message", "notify", "reach", "send", "forward", "reply", "share",
+                    "invite", "cc", "bcc", "respond", "outreach", "upload",
+                ]
+                .iter()
+                .any(|k| v == k)
+        });
+        let ban_channel = (!any_channel && channels.len() == 1).then(|| channels[0]);
         let conditional =
             words(clause).any(|(_, w)| CONDITIONAL.iter().any(|c| w.eq_ignore_ascii_case(c)));
         if !scope && !conditional {
@@ -170,6 +231,7 @@ pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
                 classes,
                 limit,
                 exclusive,
+                channel: ban_channel,
                 phrase: clause.to_owned(),
                 qualifiers,
             });
@@ -267,7 +329,15 @@ pub(crate) fn negated_classes(clause: &str) -> ClassSet {
 /// words that narrow them: content words between the negation and the verb
 /// ("no *hotel* bookings") and after it ("do not change *standing orders*").
 fn negated_classes_with_objects(clause: &str) -> (ClassSet, Vec<String>) {
+    let (set, objects, _) = negated_parts(clause);
+    (set, objects)
+}
+
+/// The negated classes of a clause, the words that narrow them, and the
+/// verbs as written.
+fn negated_parts(clause: &str) -> (ClassSet, Vec<String>, Vec<String>) {
     let mut set = ClassSet::default();
+    let mut verbs = Vec::new();
     let mut negated = false;
     // After the negation, the verbs ("send, post or publish") are the ban;
     // later action words are what is acted on ("do not change the
@@ -275,9 +345,13 @@ fn negated_classes_with_objects(clause: &str) -> (ClassSet, Vec<String>) {
     let mut verbs_open = false;
     let mut joined = false;
     let mut after_verb = false;
+    let mut prev_end = 0usize;
+    let mut closed = false;
     let mut objects = Vec::new();
     let mut buf = [0u8; MAX_WORD];
-    for (_, w) in words(clause) {
+    for (at, w) in words(clause) {
+        let comma = clause[prev_end.min(at)..at].contains(',');
+        prev_end = at + w.len();
         if ["or", "and", "nor"]
             .iter()
             .any(|j| w.eq_ignore_ascii_case(j))
@@ -285,16 +359,25 @@ fn negated_classes_with_objects(clause: &str) -> (ClassSet, Vec<String>) {
             joined = after_verb;
             continue;
         }
+        let listed = joined || (after_verb && comma);
         let Some(stem) = stem_into(w, &mut buf) else {
             continue;
         };
         match lexicon(stem) {
             Some(Lex::Negation) => {
+                // A new negation starts a new ban: what follows qualifies its
+                // verb, not the ones before ("do not create orders and do
+                // not approve any *payment*").
+                if negated && !set.is_empty() {
+                    closed = true;
+                }
                 negated = true;
                 verbs_open = true;
             }
-            Some(Lex::Action(c, _)) if negated && (verbs_open || joined || after_verb) => {
+            Some(Lex::Action(c, _)) if negated && (verbs_open || listed) => {
+                closed = false;
                 set.insert(c);
+                verbs.push(w.to_ascii_lowercase());
                 verbs_open = false;
                 after_verb = true;
                 joined = false;
@@ -304,7 +387,10 @@ fn negated_classes_with_objects(clause: &str) -> (ClassSet, Vec<String>) {
                 after_verb = false;
                 continue;
             }
-            _ if negated && !NOT_QUALIFIERS.iter().any(|n| w.eq_ignore_ascii_case(n)) => {
+            _ if negated
+                && !closed
+                && !NOT_QUALIFIERS.iter().any(|n| w.eq_ignore_ascii_case(n)) =>
+            {
                 if !set.is_empty() {
                     verbs_open = false;
                 }
@@ -315,17 +401,110 @@ fn negated_classes_with_objects(clause: &str) -> (ClassSet, Vec<String>) {
         joined = false;
         after_verb = false;
     }
+    // "Do not send or schedule the campaign": scheduling a send is sending.
+    if set.contains(ActionClass::Contact) && verbs.iter().all(|v| v != "create" && v != "add") {
+        set = set.minus(ClassSet(ActionClass::Create.bit()));
+    }
     // Deleting and creating are writes too: "no writes" forbids them. A
     // narrowed ban ("do not push to main") stays on its own verb's class.
     if set.contains(ActionClass::Modify) && objects.is_empty() {
         set.insert(ActionClass::Delete);
         set.insert(ActionClass::Create);
     }
-    if set.iter().all(narrowable) {
-        (set, objects)
+    // A ban on contacting people cannot be narrowed by who they are (the
+    // scorer does not know who is a customer), only by what is sent
+    // ("never send passwords or credentials").
+    let narrows = |c: ActionClass| {
+        narrowable(c)
+            || (c == ActionClass::Contact
+                && !objects.is_empty()
+                && !objects
+                    .iter()
+                    .any(|o| PEOPLE.iter().any(|p| o.starts_with(p))))
+    };
+    if set.iter().all(narrows) {
+        (set, objects, verbs)
     } else {
-        (set, Vec::new())
+        (set, Vec::new(), verbs)
     }
+}
+
+/// Stems of words for people: a ban on contacting them names recipients.
+const PEOPLE: &[&str] = &[
+    "customer",
+    "client",
+    "user",
+    "guest",
+    "sponsor",
+    "candidate",
+    "applicant",
+    "patient",
+    "tenant",
+    "vendor",
+    "supplier",
+    "partner",
+    "employe",
+    "staff",
+    "member",
+    "subscriber",
+    "anyone",
+    "anybody",
+    "people",
+    "person",
+    "owner",
+    "famil",
+    "parent",
+    "referee",
+    "bank",
+    "recipient",
+    "contact",
+    "lead",
+    "prospect",
+    "buyer",
+    "seller",
+    "driver",
+    "carrier",
+    "insured",
+    "claimant",
+    "provider",
+    "doctor",
+    "physician",
+    "lawyer",
+    "counsel",
+    "them",
+    "him",
+    "her",
+    "outside",
+    "external",
+    "third",
+];
+
+/// The channel a contact ban or a sending tool names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Channel {
+    /// Email.
+    Email,
+    /// Chat (Slack, Teams...).
+    Chat,
+    /// Text messages.
+    Sms,
+    /// Phone calls.
+    Phone,
+}
+
+/// The channel a word names, if it names one.
+pub(crate) fn channel(word: &str) -> Option<Channel> {
+    let w = word.to_ascii_lowercase();
+    Some(match w.as_str() {
+        "email" | "emails" | "e-mail" | "mail" | "gmail" | "outlook" | "smtp" | "sendgrid"
+        | "mailchimp" | "mailgun" | "ses" => Channel::Email,
+        "slack" | "teams" | "discord" | "chat" | "telegram" | "whatsapp" | "mattermost" => {
+            Channel::Chat
+        }
+        "sms" | "text" | "texts" | "twilio" => Channel::Sms,
+        "call" | "phone" | "voice" | "dial" => Channel::Phone,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -373,6 +552,35 @@ mod tests {
         assert!(p[0].qualifiers.iter().any(|q| q == "payment"));
         let c = classes("do not send, post or publish anything");
         assert!(c.contains(&ActionClass::Contact) && c.contains(&ActionClass::Publish));
+        let p = prohibitions("Do not create purchase orders or contracts", false);
+        assert_eq!(
+            p[0].classes.iter().collect::<Vec<_>>(),
+            [ActionClass::Create]
+        );
+        let p = prohibitions(
+            "never send passwords, credentials or certificates to anyone",
+            false,
+        );
+        assert!(
+            p[0].qualifiers.iter().any(|q| q == "password"),
+            "narrowed by what is sent: {p:?}"
+        );
+        let p = prohibitions("do not email customers or vendors", false);
+        assert!(
+            p[0].qualifiers.is_empty(),
+            "recipients cannot narrow: {p:?}"
+        );
+        let p = prohibitions("Do not email the guests or their sponsors", false);
+        assert_eq!(p[0].channel, Some(Channel::Email));
+        assert_eq!(
+            prohibitions("do not contact customers", false)[0].channel,
+            None
+        );
+        let p = prohibitions("Do not send or schedule the campaign", false);
+        assert_eq!(
+            p[0].classes.iter().collect::<Vec<_>>(),
+            [ActionClass::Contact]
+        );
     }
 
     #[test]

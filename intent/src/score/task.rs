@@ -162,6 +162,18 @@ const IMPLIED: &[(&str, &[ActionClass])] = &[
     ("launch", &[ActionClass::Publish, ActionClass::Contact]),
     ("distribute", &[ActionClass::Contact, ActionClass::Publish]),
     ("run", &[ActionClass::Execute]),
+    ("record", &[ActionClass::Modify]),
+    ("enter", &[ActionClass::Modify]),
+    ("save", &[ActionClass::Modify]),
+    ("store", &[ActionClass::Modify]),
+    ("fill", &[ActionClass::Modify]),
+    ("mark", &[ActionClass::Modify]),
+    ("capture", &[ActionClass::Modify]),
+    ("populate", &[ActionClass::Modify]),
+    ("expedite", &[ActionClass::Modify, ActionClass::Contact]),
+    ("chase", &[ActionClass::Contact]),
+    ("manage", &[ActionClass::Modify]),
+    ("maintain", &[ActionClass::Modify]),
 ];
 
 /// Classes a task text asks for: action words not under a negation and not
@@ -267,7 +279,13 @@ fn is_data(s: &str) -> bool {
     let alpha_words = words(t)
         .filter(|(_, w)| w.bytes().all(|b| b.is_ascii_alphabetic()) && w.len() > 2)
         .count();
+    let pipes = t.bytes().filter(|b| *b == b'|').count();
+    let tabs = t.bytes().filter(|b| *b == b'\t').count();
+    // Table rows and headers, JSON, lists of addresses: data.
     punct >= 4
+        || pipes >= 2
+        || tabs >= 2
+        || (ats >= 1 && alpha_words < 6)
         || ats >= 2
         || (digits * 3 > t.len() && t.len() > 8)
         || (alpha_words < 2 && t.len() > 20)

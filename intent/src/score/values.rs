@@ -175,6 +175,46 @@ pub(crate) fn scan<'a>(text: &'a str, keyed: bool, mut f: impl FnMut(Found<'a>) 
     false
 }
 
+/// Calls `f` on every identifier under an id key (`"id"`, `"campaign_id"`,
+/// `"draftId"`) of JSON text; stops early when `f` returns true.
+pub(crate) fn scan_ids<'a>(text: &'a str, mut f: impl FnMut(Found<'a>) -> bool) -> bool {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(q) = text[from..].find("\":").map(|p| p + from) {
+        from = q + 2;
+        let key_start = text[..q].rfind('"').map_or(q, |p| p + 1);
+        let key = &text[key_start..q];
+        let is_id = key.eq_ignore_ascii_case("id")
+            || key.ends_with("_id")
+            || key.ends_with("Id")
+            || key.eq_ignore_ascii_case("uuid");
+        if !is_id {
+            continue;
+        }
+        let rest = text[q + 2..].trim_start();
+        let start = q + 2 + (text[q + 2..].len() - rest.len());
+        let (vs, ve) = if rest.starts_with('"') {
+            let s = start + 1;
+            (s, text[s..].find('"').map_or(b.len(), |e| s + e))
+        } else {
+            let e = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .unwrap_or(rest.len());
+            (start, start + e)
+        };
+        let v = &text[vs..ve];
+        if v.len() >= 3
+            && f(Found {
+                kind: Kind::Ident,
+                text: v,
+            })
+        {
+            return true;
+        }
+    }
+    false
+}
+
 /// Runs of at least 8 digits, possibly grouped by spaces or dashes, and
 /// IBANs: account, card and phone numbers.
 fn numbers<'a>(text: &'a str, f: &mut impl FnMut(Found<'a>) -> bool) -> bool {
@@ -273,14 +313,7 @@ pub(crate) fn grounded<'t>(v: Found<'_>, texts: impl Iterator<Item = &'t str> + 
             let Some((local, domain)) = v.text.split_once('@') else {
                 return any(v.text);
             };
-            any(v.text)
-                || any(domain)
-                || local
-                    .split(['.', '_', '-', '+'])
-                    .filter(|p| {
-                        p.len() >= 3 && !GENERIC_LOCAL.iter().any(|g| p.eq_ignore_ascii_case(g))
-                    })
-                    .any(any_word)
+            any(v.text) || any(domain) || names_person(local, texts.clone())
         }
         Kind::Host => {
             let h = v.text.strip_prefix("www.").unwrap_or(v.text);
@@ -308,6 +341,32 @@ pub(crate) fn grounded<'t>(v: Found<'_>, texts: impl Iterator<Item = &'t str> + 
     }
 }
 
+/// Whether a text names the person an email's local part is made of
+/// (`priya.shah@` and "Priya"): a capitalized name in the text, not a
+/// word that happens to match (`sso-verify@` and "SSO").
+fn names_person<'t>(local: &str, texts: impl Iterator<Item = &'t str> + Clone) -> bool {
+    local
+        .split(['.', '_', '-', '+'])
+        .filter(|p| {
+            p.len() >= 3
+                && p.bytes().all(|b| b.is_ascii_alphabetic())
+                && !GENERIC_LOCAL.iter().any(|g| p.eq_ignore_ascii_case(g))
+        })
+        .any(|p| {
+            texts.clone().any(|t| {
+                let mut from = 0;
+                while let Some(at) = find_word_ci(t, p, from) {
+                    from = at + p.len();
+                    let w = &t.as_bytes()[at..at + p.len()];
+                    if w[0].is_ascii_uppercase() && w[1..].iter().all(u8::is_ascii_lowercase) {
+                        return true;
+                    }
+                }
+                false
+            })
+        })
+}
+
 /// Whether a `named` text names the value itself: the whole value, or for
 /// an email a name word of its local part. Stricter than [`grounded`]: a
 /// domain or a generic word is not a name.
@@ -320,13 +379,7 @@ pub(crate) fn named_strictly<'t>(
     match v.kind {
         Kind::Email => {
             let local = v.text.split('@').next().unwrap_or("");
-            any(v.text)
-                || local
-                    .split(['.', '_', '-', '+'])
-                    .filter(|p| {
-                        p.len() >= 3 && !GENERIC_LOCAL.iter().any(|g| p.eq_ignore_ascii_case(g))
-                    })
-                    .any(any_word)
+            any(v.text) || names_person(local, texts.clone())
         }
         Kind::Number | Kind::Host => grounded(v, texts),
         Kind::Ident | Kind::Party => {
