@@ -87,7 +87,7 @@ impl Collector {
 
         let mut outputs: Outputs = Vec::new();
         let mut sinks = Vec::new();
-        let mut background = Vec::new();
+        let background = Vec::new();
         let mut lookup: Option<Arc<dyn IntentLookup>> = None;
         let run_id = run_id();
         // Opened first: the sinks need its journal, and a spool that cannot
@@ -109,18 +109,26 @@ impl Collector {
             // connection error says which one it could not reach.
             let span = clickhouse_span(&ch.url);
             tracing::info!(url = %redact(&ch.url), database = %ch.database, "writing to ClickHouse");
-            if ch.migrate_on_start {
-                background.push(tokio::spawn(
-                    migrate_until_done(config.clone(), telemetry.clone()).instrument(span.clone()),
-                ));
-            }
+            // Inserts wait for the schema: a row type that meets a table
+            // from before the latest migration is refused as malformed.
+            let migrated = ch
+                .migrate_on_start
+                .then(|| migrate_until_done(config.clone(), telemetry.clone()));
             let (tx, rx) = mpsc::channel(SINK_CHANNEL);
             outputs.push(tx);
             let mut writer = ClickHouseWriter::new(ch, run_id.clone(), telemetry.clone());
             if let Some(journal) = &journal {
                 writer = writer.with_journal(journal.clone());
             }
-            sinks.push(tokio::spawn(writer.run(rx, None).instrument(span.clone())));
+            sinks.push(tokio::spawn(
+                async move {
+                    if let Some(migrated) = migrated {
+                        migrated.await;
+                    }
+                    writer.run(rx, None).await;
+                }
+                .instrument(span.clone()),
+            ));
             lookup = Some(Arc::new(InSpan {
                 inner: ClickHouseIntentLookup::new(client(ch), ch.timeout),
                 span,

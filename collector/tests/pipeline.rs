@@ -213,7 +213,7 @@ async fn rust_otlp_exporter_spans_land_with_otel_and_lineage_columns() {
             ("sdk-root", "sdk-root", 0)
         );
         assert_eq!(r.lineage_path, vec!["sdk-root"]);
-        assert_eq!(r.scorer, "reshimu-default/1");
+        assert_eq!(r.scorer, reshimu_intent::score::DefaultScorer::VERSION);
     }
     assert_eq!(root.agent_name, "coordinator");
     assert_eq!(root.verdict, "aligned", "{}", root.explanation);
@@ -444,15 +444,24 @@ async fn offline_score_agrees_with_the_running_pipeline_on_the_drift_corpus() {
     let ch = LocalClickHouse::shared().unwrap();
     let db = ch.fresh_database("pipeline_corpus").unwrap();
     let collector = start(config(ch, &db), ch).await;
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/drift/sessions");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    // A spread of domains and variants keeps the test quick.
-    let files: Vec<_> = files.into_iter().step_by(7).collect();
-    assert!(files.len() >= 10);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/drift");
+    let listed = |dir: std::path::PathBuf, step: usize| {
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        files.into_iter().step_by(step).collect::<Vec<_>>()
+    };
+    // A spread of domains and variants of both corpora keeps the test quick:
+    // the generated one, and the hand-written one (multi-trace sessions,
+    // every convention, provenance across spans).
+    let mut files = listed(root.join("sessions"), 7);
+    let handwritten = listed(root.join("handwritten/otlp"), 3);
+    assert!(handwritten.len() >= 20);
+    files.extend(handwritten);
+    assert!(files.len() >= 30);
     let mut requests = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
@@ -477,7 +486,7 @@ async fn offline_score_agrees_with_the_running_pipeline_on_the_drift_corpus() {
         requests,
         std::sync::Arc::new(reshimu_intent::score::DefaultScorer::default()),
     );
-    let mut expected: Vec<(String, String, String, String)> = offline
+    let mut expected: Vec<(String, String, String, String, String)> = offline
         .iter()
         .flat_map(reshimu_collector::offline::records)
         .map(|r| {
@@ -486,6 +495,7 @@ async fn offline_score_agrees_with_the_running_pipeline_on_the_drift_corpus() {
                 r.span_id,
                 r.verdict.to_owned(),
                 r.intent_id.unwrap_or_default(),
+                r.explanation,
             )
         })
         .collect();
@@ -498,8 +508,8 @@ async fn offline_score_agrees_with_the_running_pipeline_on_the_drift_corpus() {
     let mut stored = ch
         .client()
         .with_database(&db)
-        .query("SELECT TraceId, SpanId, Verdict, IntentId FROM spans")
-        .fetch_all::<(String, String, String, String)>()
+        .query("SELECT TraceId, SpanId, Verdict, IntentId, Explanation FROM spans")
+        .fetch_all::<(String, String, String, String, String)>()
         .await
         .unwrap();
     stored.sort();

@@ -878,6 +878,11 @@ pub(crate) fn ceil_boundary(text: &str, i: usize) -> usize {
     i
 }
 
+/// The last `max` bytes of `text` at most, starting on a char boundary.
+pub(crate) fn suffix(text: &str, max: usize) -> &str {
+    &text[ceil_boundary(text, text.len().saturating_sub(max))..]
+}
+
 /// Cuts `text` to at most `max` bytes on a char boundary.
 pub(crate) fn prefix(text: &str, max: usize) -> &str {
     if text.len() <= max {

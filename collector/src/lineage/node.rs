@@ -72,8 +72,11 @@ impl IntentNode {
     /// the first user message of its root agent; scope, constraints and
     /// guards are empty. `declaration.declared_by` is the span it came from.
     pub fn inferred(declaration: Declaration) -> Self {
+        let prepared = PreparedIntent::inferred(&declaration.spec.objective).ok();
         Self {
             inferred: true,
+            prepared,
+            spec_error: None,
             ..Self::declared(declaration, None, false)
         }
     }
@@ -138,33 +141,15 @@ impl IntentNode {
 }
 
 /// Prepares a declared spec for scoring. An invalid spec is not thrown away:
-/// its bullets still say what the session is for, so it is prepared without
-/// the guards (or clipped bullets) that made it invalid, and the error is kept
-/// for the verdict.
+/// what is valid of it is enforced and the rest is reported by the scorer on
+/// the declaring span ([`PreparedIntent::declared`]); only a spec with no
+/// usable objective cannot be prepared, and its error is kept.
 fn prepare(spec: &IntentSpec) -> (Option<PreparedIntent>, Option<String>) {
-    match PreparedIntent::new(spec.clone()) {
-        Ok(p) => (Some(p), None),
-        Err(error) => {
-            let salvaged = IntentSpec {
-                objective: clip(&spec.objective),
-                scope: clip(&spec.scope),
-                constraints: clip(&spec.constraints),
-                guards: spec
-                    .guards
-                    .iter()
-                    .filter(|line| reshimu_intent::guard::Guard::parse_line(line).is_ok())
-                    .take(reshimu_intent::guard::MAX_GUARDS)
-                    .cloned()
-                    .collect(),
-            };
-            (PreparedIntent::new(salvaged).ok(), Some(error.to_string()))
+    match PreparedIntent::declared(spec.clone()) {
+        Ok(p) => {
+            let error = (!p.issues().is_empty()).then(|| p.issues().join("; "));
+            (Some(p), error)
         }
+        Err(error) => (None, Some(error.to_string())),
     }
-}
-
-fn clip(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
-        .take(reshimu_intent::spec::MAX_BULLET_CHARS)
-        .collect()
 }

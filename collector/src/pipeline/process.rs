@@ -148,7 +148,7 @@ impl ProcessingStage {
     }
 
     /// Scores released requests.
-    pub fn score(&self, released: Vec<Released<(u64, Received)>>) -> Vec<Arc<ScoredRequest>> {
+    pub fn score(&mut self, released: Vec<Released<(u64, Received)>>) -> Vec<Arc<ScoredRequest>> {
         released
             .into_iter()
             .map(|r| {

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value::Value};
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, Span};
-use reshimu_intent::score::{Context, IntentChain, PreparedIntent, Score, Scorer, Verdict};
+use reshimu_intent::score::{
+    Context, IntentChain, PreparedIntent, Score, Scorer, SessionMemory, Verdict,
+};
 use reshimu_intent::span::{ActionKind, SpanView};
 
 use crate::lineage::{IntentNode, SpanLineage};
@@ -52,15 +54,26 @@ pub fn for_each_span<'a>(
     }
 }
 
-/// The scoring stage.
+/// The scoring stage: the scorer, and what each session has seen so far
+/// (where each value an action uses first appeared), bounded.
 pub struct ScoringStage {
     scorer: Arc<dyn Scorer>,
+    memories: SessionMemories,
 }
 
 impl ScoringStage {
-    /// A stage scoring with `scorer`.
+    /// A stage scoring with `scorer`, remembering the default number of sessions.
     pub fn new(scorer: Arc<dyn Scorer>) -> Self {
-        Self { scorer }
+        Self::with_sessions(scorer, SessionMemories::DEFAULT_SESSIONS)
+    }
+
+    /// A stage remembering at most `max_sessions` sessions' provenance (the
+    /// least recently scored are forgotten first).
+    pub fn with_sessions(scorer: Arc<dyn Scorer>, max_sessions: usize) -> Self {
+        Self {
+            scorer,
+            memories: SessionMemories::new(max_sessions),
+        }
     }
 
     /// The scorer's name and version.
@@ -68,15 +81,35 @@ impl ScoringStage {
         self.scorer.version()
     }
 
+    /// Sessions whose provenance was forgotten to stay within bounds.
+    pub fn forgotten_sessions(&self) -> u64 {
+        self.memories.forgotten
+    }
+
     /// Scores every span of `received`, whose lineage is `lineage` (one entry
-    /// per span in [`for_each_span`] order).
-    pub fn score(&self, seq: u64, received: Received, lineage: Vec<SpanLineage>) -> ScoredRequest {
-        let mut spans = Vec::with_capacity(lineage.len());
-        let mut lineage = lineage.into_iter();
+    /// per span in [`for_each_span`] order). Spans are judged in start order,
+    /// so that a tool's result is known when the call that uses it is judged;
+    /// the result keeps the request's order.
+    pub fn score(
+        &mut self,
+        seq: u64,
+        received: Received,
+        lineage: Vec<SpanLineage>,
+    ) -> ScoredRequest {
+        let mut spans_in: Vec<&Span> = Vec::with_capacity(lineage.len());
         for_each_span(&received.request.resource_spans, |_, span| {
-            let Some(l) = lineage.next() else { return };
-            spans.push(self.score_span(span, l));
+            spans_in.push(span)
         });
+        let mut order: Vec<usize> = (0..spans_in.len().min(lineage.len())).collect();
+        order.sort_by_key(|&i| (spans_in[i].start_time_unix_nano, i));
+        let mut lineage: Vec<Option<SpanLineage>> = lineage.into_iter().map(Some).collect();
+        let mut scored: Vec<Option<ScoredSpan>> = (0..order.len()).map(|_| None).collect();
+        for i in order {
+            if let Some(l) = lineage[i].take() {
+                scored[i] = Some(self.score_span(spans_in[i], l));
+            }
+        }
+        let spans = scored.into_iter().flatten().collect();
         ScoredRequest {
             seq,
             received,
@@ -84,7 +117,7 @@ impl ScoringStage {
         }
     }
 
-    fn score_span(&self, span: &Span, lineage: SpanLineage) -> ScoredSpan {
+    fn score_span(&mut self, span: &Span, lineage: SpanLineage) -> ScoredSpan {
         let view = SpanView::from_attributes(&span.name, string_attributes(&span.attributes));
         let action_kind = view.kind;
         let action_name = view.action_name().to_owned();
@@ -98,7 +131,25 @@ impl ScoringStage {
             .to_owned();
         let score = match &lineage.intent {
             None => Score::unscoped(self.scorer.version()),
-            Some(node) => self.score_in_chain(node, &view, lineage.declares),
+            Some(node) => {
+                let key = if lineage.session_id.is_empty() {
+                    Arc::clone(&node.root_id)
+                } else {
+                    Arc::clone(&lineage.session_id)
+                };
+                let memory = self.memories.get(key);
+                memory.observe_inputs(&view);
+                let score = score_in_chain(
+                    self.scorer.as_ref(),
+                    node,
+                    &view,
+                    lineage.declares,
+                    lineage.delegation_hop,
+                    memory,
+                );
+                memory.observe_outputs(&view);
+                score
+            }
         };
         ScoredSpan {
             lineage,
@@ -108,47 +159,111 @@ impl ScoringStage {
             agent,
         }
     }
+}
 
-    fn score_in_chain(&self, node: &IntentNode, view: &SpanView<'_>, declares: bool) -> Score {
-        let chain_nodes = node.chain();
-        let levels: Vec<&PreparedIntent> = chain_nodes
-            .iter()
-            .filter_map(|n| n.prepared.as_ref())
-            .collect();
-        let Some(chain) = IntentChain::new(&levels) else {
-            let mut score = Score::unscoped(self.scorer.version());
-            score.explanation = format!(
+fn score_in_chain(
+    scorer: &dyn Scorer,
+    node: &IntentNode,
+    view: &SpanView<'_>,
+    declares: bool,
+    delegation_hop: bool,
+    memory: &SessionMemory,
+) -> Score {
+    let chain_nodes = node.chain();
+    let levels: Vec<&PreparedIntent> = chain_nodes
+        .iter()
+        .filter_map(|n| n.prepared.as_ref())
+        .collect();
+    let Some(chain) = IntentChain::new(&levels) else {
+        let mut score = Score::unscoped(scorer.version());
+        score.explanation = match node
+            .declaration
+            .as_ref()
+            .and(node.spec_error.as_deref())
+        {
+            Some(error) => format!(
+                "Intent {} was declared with an unusable spec: {error}.",
+                node.id
+            ),
+            None => format!(
                 "Intent {} was referenced but never declared (not in flight, not in ClickHouse).",
                 node.id
-            );
-            return score;
+            ),
         };
-        let mut score = self.scorer.score(&chain, view, &Context::default());
-        // Lineage findings the scorer cannot see from one span.
-        if declares {
-            if node.digest_valid == Some(false) {
-                score.violations.push(format!(
-                    "digest: the declared digest does not match the spec (recomputed {})",
-                    node.prepared.as_ref().map_or("", |p| p.digest())
-                ));
-                escalate(
-                    &mut score,
-                    "The declared digest does not match the intent's bullets.",
-                );
-            }
-            if let Some(error) = &node.spec_error {
-                score.violations.push(format!("spec: {error}"));
-                escalate(&mut score, "The declared intent spec is invalid.");
+        return score;
+    };
+    let ctx = Context {
+        memory: Some(memory),
+        delegation_hop,
+        ..Context::default()
+    };
+    let mut score = scorer.score(&chain, view, &ctx);
+    // Lineage findings the scorer cannot see from one span.
+    if declares && node.digest_valid == Some(false) {
+        score.violations.push(format!(
+            "digest: the declared digest does not match the spec (recomputed {})",
+            node.prepared.as_ref().map_or("", |p| p.digest())
+        ));
+        escalate(
+            &mut score,
+            "The declared digest does not match the intent's bullets.",
+        );
+    }
+    if node.orphan {
+        let note = match node.parent_id() {
+            Some(parent) => format!(" Partial lineage: parent intent {parent} never arrived."),
+            None => String::from(" Partial lineage: the chain above this intent is unknown."),
+        };
+        score.explanation.push_str(&note);
+    }
+    score
+}
+
+/// Provenance per session, bounded by count: the least recently scored
+/// session is forgotten first (its later spans are judged as if its earlier
+/// data had not been seen, never wrongly as injected).
+struct SessionMemories {
+    by_session: std::collections::HashMap<Arc<str>, (SessionMemory, u64)>,
+    clock: u64,
+    max: usize,
+    forgotten: u64,
+}
+
+impl SessionMemories {
+    /// Sessions remembered by default (about 10 KB each at most).
+    const DEFAULT_SESSIONS: usize = 4096;
+
+    fn new(max: usize) -> Self {
+        Self {
+            by_session: std::collections::HashMap::new(),
+            clock: 0,
+            max: max.max(1),
+            forgotten: 0,
+        }
+    }
+
+    fn get(&mut self, session: Arc<str>) -> &mut SessionMemory {
+        self.clock += 1;
+        if !self.by_session.contains_key(&session) && self.by_session.len() >= self.max {
+            // Evicting is rare and O(n) over a bounded map: cheaper than
+            // keeping an ordered index on every span.
+            if let Some(oldest) = self
+                .by_session
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| Arc::clone(k))
+            {
+                self.by_session.remove(&oldest);
+                self.forgotten += 1;
             }
         }
-        if node.orphan {
-            let note = match node.parent_id() {
-                Some(parent) => format!(" Partial lineage: parent intent {parent} never arrived."),
-                None => String::from(" Partial lineage: the chain above this intent is unknown."),
-            };
-            score.explanation.push_str(&note);
-        }
-        score
+        let clock = self.clock;
+        let entry = self
+            .by_session
+            .entry(session)
+            .or_insert_with(|| (SessionMemory::default(), clock));
+        entry.1 = clock;
+        &mut entry.0
     }
 }
 

@@ -32,6 +32,9 @@ use super::{Context, Score, Scorer, Thresholds, Verdict};
 use crate::span::{ActionKind, SpanView, sql_in_prose};
 use crate::text::{ActionClass, ClassSet, prefix};
 
+/// Bytes read from the end of an answer longer than the text budget.
+const TAIL_BYTES: usize = 512;
+
 /// The default scorer. Cheap to clone; holds only its thresholds.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultScorer {
@@ -90,19 +93,18 @@ impl Scorer for DefaultScorer {
         let own = own_words(span);
         if span.content.proposed.is_empty()
             && matches!(span.kind, ActionKind::Llm | ActionKind::Agent)
+            && let Some(sql) = own.iter().find_map(|t| sql_in_prose(t))
         {
-            if let Some(sql) = own.iter().find_map(|t| sql_in_prose(t)) {
-                acts.push(Act {
-                    origin: Origin::Proposed,
-                    tool: None,
-                    args: None,
-                    sql: Some(std::borrow::Cow::Borrowed(sql)),
-                    http_method: None,
-                    url: None,
-                    messaging_op: None,
-                    destination: None,
-                });
-            }
+            acts.push(Act {
+                origin: Origin::Proposed,
+                tool: None,
+                args: None,
+                sql: Some(std::borrow::Cow::Borrowed(sql)),
+                http_method: None,
+                url: None,
+                messaging_op: None,
+                destination: None,
+            });
         }
         let asked_here = span
             .content
@@ -132,9 +134,14 @@ impl Scorer for DefaultScorer {
             ActionKind::Llm | ActionKind::Agent | ActionKind::Other
         ) {
             for text in &own {
-                let text = prefix(text, max * 2);
-                advice_check(chain, text, &mut f);
-                definition_check(chain, text, false, &mut f);
+                // A long answer is read at its head and its tail: the budget
+                // bounds the cost, and conclusions ("we recommend...") come last.
+                let head = prefix(text, max * 2);
+                let tail = (head.len() < text.len()).then(|| crate::text::suffix(text, TAIL_BYTES));
+                for part in std::iter::once(head).chain(tail) {
+                    advice_check(chain, part, &mut f);
+                    definition_check(chain, part, false, &mut f);
+                }
             }
         }
 

@@ -266,10 +266,10 @@ pub(crate) fn departure<'a>(def: &TermDefinition, text: &'a str) -> Option<Depar
                 continue;
             };
             hits.retain(|h| h.0 + 8 >= i);
-            if let Some(first) = hits.iter().find(|h| h.3 != pi) {
-                if let Some(d) = check(first.1, at + w.len(), true) {
-                    return Some(d);
-                }
+            if let Some(first) = hits.iter().find(|h| h.3 != pi)
+                && let Some(d) = check(first.1, at + w.len(), true)
+            {
+                return Some(d);
             }
             hits.push((i, at, at + w.len(), pi));
         }
@@ -328,15 +328,15 @@ fn looks_like_code(clause: &str) -> bool {
 /// A value of the definition's kind in `text[c_start..c_end]` that differs
 /// from it. In prose the value must sit within a few words of the anchor
 /// `[at, end)`, with nothing but connecting words between.
-fn differing_value<'a>(
+fn differing_value(
     value: Value,
-    text: &'a str,
+    text: &str,
     c_start: usize,
     c_end: usize,
     at: usize,
     end: usize,
     code: bool,
-) -> Option<&'a str> {
+) -> Option<&str> {
     let clause = &text[c_start..c_end];
     let gap = |pos: usize, raw_len: usize| -> Option<&str> {
         let (gap_start, gap_end) = if pos >= end {

@@ -255,13 +255,15 @@ fn numbers<'a>(text: &'a str, f: &mut impl FnMut(Found<'a>) -> bool) -> bool {
         let next_is_word = end < b.len()
             && (b[end].is_ascii_alphabetic()
                 || b[end] == b'.' && end + 1 < b.len() && b[end + 1].is_ascii_digit());
-        if digits >= 8 && !next_is_word && !looks_like_date_or_time(&text[start..end]) {
-            if f(Found {
+        if digits >= 8
+            && !next_is_word
+            && !looks_like_date_or_time(&text[start..end])
+            && f(Found {
                 kind: Kind::Number,
                 text: &text[start..end],
-            }) {
-                return true;
-            }
+            })
+        {
+            return true;
         }
         if i == start {
             i += 1;

@@ -242,10 +242,8 @@ impl<'a> SpanView<'a> {
                 extra::OUTPUT_MIME_TYPE => r.output_mime = Some(value),
                 extra::GEN_AI_TOOL_CALL_RESULT => r.tool_result = Some(value),
                 foreign::DB_QUERY_TEXT => v.sql = Some(Cow::Borrowed(value)),
-                extra::DB_STATEMENT => {
-                    if v.sql.is_none() {
-                        v.sql = Some(Cow::Borrowed(value));
-                    }
+                extra::DB_STATEMENT if v.sql.is_none() => {
+                    v.sql = Some(Cow::Borrowed(value));
                 }
                 foreign::DB_OPERATION_NAME => v.db_operation = Some(value),
                 extra::DB_OPERATION => v.db_operation = v.db_operation.or(Some(value)),

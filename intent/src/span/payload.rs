@@ -237,13 +237,14 @@ fn responses_input<'a>(input: &Value, how: Reading, c: &mut Content<'a>) {
 fn response_item<'a>(item: &Map<String, Value>, side: Side, how: Reading, c: &mut Content<'a>) {
     match item.get("type").and_then(Value::as_str).unwrap_or("") {
         "function_call" | "tool_call" | "custom_tool_call" => {
-            if side == Side::Output && how.proposes {
-                if let Some(name) = item.get("name").and_then(Value::as_str) {
-                    c.propose(
-                        Cow::Owned(name.to_owned()),
-                        arguments(item.get("arguments").or_else(|| item.get("input"))),
-                    );
-                }
+            if side == Side::Output
+                && how.proposes
+                && let Some(name) = item.get("name").and_then(Value::as_str)
+            {
+                c.propose(
+                    Cow::Owned(name.to_owned()),
+                    arguments(item.get("arguments").or_else(|| item.get("input"))),
+                );
             }
         }
         "function_call_output" | "tool_call_output" | "custom_tool_call_output" => {

@@ -137,10 +137,11 @@ fn find_in_value(v: &Value, depth: u8) -> Option<String> {
     match v {
         Value::String(s) => {
             let t = s.trim();
-            if depth < 4 && (t.starts_with('{') || t.starts_with('[')) {
-                if let Ok(inner) = serde_json::from_str::<Value>(t) {
-                    return find_in_value(&inner, depth + 1);
-                }
+            if depth < 4
+                && (t.starts_with('{') || t.starts_with('['))
+                && let Ok(inner) = serde_json::from_str::<Value>(t)
+            {
+                return find_in_value(&inner, depth + 1);
             }
             (mentions_sql_verb(t) && is_statement(t)).then(|| t.to_owned())
         }
