@@ -92,9 +92,8 @@ def _urllib() -> None:
     def make(open_: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(self: Any, fullurl: Any, *args: Any, **kwargs: Any) -> Any:
             if isinstance(fullurl, str):
-                data = args[0] if args else kwargs.pop("data", None)
-                args = args[1:]
-                fullurl = urllib.request.Request(fullurl, data=data)
+                # `open` itself applies `data` to a Request.
+                fullurl = urllib.request.Request(fullurl)
             for name, value in inject({}).items():
                 fullurl.add_header(name, value)
             return open_(self, fullurl, *args, **kwargs)
