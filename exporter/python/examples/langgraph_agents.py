@@ -14,12 +14,11 @@ from __future__ import annotations
 import json
 import os
 
+import reshimu
 import story
 from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 from langgraph.prebuilt import create_react_agent
-
-import reshimu
 from reshimu.integrations.langchain import delegate_tool
 
 

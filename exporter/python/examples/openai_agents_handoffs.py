@@ -14,12 +14,11 @@ import asyncio
 import json
 import os
 
+import reshimu
 import story
 from agents import Agent, OpenAIChatCompletionsModel, Runner, function_tool, set_tracing_disabled
 from openai import AsyncOpenAI
-
-import reshimu
-from reshimu.integrations.openai_agents import ReshimuRunHooks
+from reshimu.integrations.openai_agents import ReshimuRunHooks, refusal
 
 
 async def run(args: object, db: object, hooks: ReshimuRunHooks) -> str:
@@ -83,8 +82,11 @@ def main() -> None:
     ) as session:
         try:
             answer = asyncio.run(run(args, db, hooks))
-        except reshimu.Refused as e:
-            refused = str(e)
+        except Exception as e:  # the SDK wraps what a hook raises
+            why = refusal(e)
+            if why is None:
+                raise
+            refused = str(why)
         finally:
             hooks.close()
     provider.shutdown()

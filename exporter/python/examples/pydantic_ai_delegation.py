@@ -13,13 +13,12 @@ import asyncio
 import json
 import os
 
+import reshimu
 import story
 from pydantic_ai import Agent
 from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.providers.openai import OpenAIProvider
 from pydantic_ai.toolsets import FunctionToolset
-
-import reshimu
 from reshimu.integrations.pydantic_ai import ReshimuToolset, delegate_tool
 
 
@@ -79,7 +78,9 @@ def main() -> None:
         session_id=args.session_id,
     ) as session:
         try:
-            answer = str(asyncio.run(coordinator.run("Audit the inactive customer accounts")).output)
+            answer = str(
+                asyncio.run(coordinator.run("Audit the inactive customer accounts")).output
+            )
         except reshimu.Refused as e:
             refused = str(e)
     provider.shutdown()

@@ -13,12 +13,11 @@ import argparse
 import sqlite3
 from typing import Any
 
+import reshimu
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
-import reshimu
 
 DRIFTS = ("none", "delete", "redefine", "email")
 

@@ -14,9 +14,8 @@ import struct
 import subprocess
 from typing import Any
 
-from workspace import CORPUS, collector_binary
-
 import reshimu
+from workspace import CORPUS, collector_binary
 
 
 def f32(x: float) -> float:

@@ -14,7 +14,9 @@ EXAMPLES = ROOT / "exporter" / "python" / "examples"
 
 def collector_binary() -> Path:
     """The collector binary; a clear error when it has not been built."""
-    path = Path(os.environ.get("RESHIMU_COLLECTOR", ROOT / "target" / "debug" / "reshimu-collector"))
+    path = Path(
+        os.environ.get("RESHIMU_COLLECTOR", ROOT / "target" / "debug" / "reshimu-collector")
+    )
     if not path.is_file():
         raise FileNotFoundError(
             f"{path}: build it with `cargo build -p reshimu-collector` "

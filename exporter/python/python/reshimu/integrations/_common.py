@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Union
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -30,7 +30,7 @@ def session_or_raise(what: str) -> Session:
     return active
 
 
-def contraction_for(contraction: Contraction, task: str) -> Union[IntentSpec, str]:
+def contraction_for(contraction: Contraction, task: str) -> IntentSpec | str:
     if contraction is None:
         return task
     if isinstance(contraction, (IntentSpec, str)):
@@ -90,7 +90,7 @@ def checked(session: Session, span: Span, action: Action) -> None:
         otel_context.detach(token)
 
 
-def end_tool_span(span: Span, result: Any, error: Optional[BaseException] = None) -> None:
+def end_tool_span(span: Span, result: Any, error: BaseException | None = None) -> None:
     if error is not None:
         span.record_exception(error)
         span.set_status(Status(StatusCode.ERROR, str(error)))

@@ -21,11 +21,12 @@ makes it, and recorded as an `execute_tool` span under it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any
 
 from agents import Agent, RunContextWrapper, RunHooks, Tool
 from opentelemetry.trace import Span
 
+from ..errors import Refused
 from ..session import Session
 from ._common import (
     ActionFor,
@@ -37,7 +38,20 @@ from ._common import (
     tool_action,
 )
 
-__all__ = ["ReshimuRunHooks"]
+__all__ = ["ReshimuRunHooks", "refusal"]
+
+
+def refusal(error: BaseException) -> Refused | None:
+    """The `reshimu.Refused` behind `error`: the SDK wraps what a hook raises
+    (`UserError: Error running tool ...`), keeping it as the cause."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, Refused):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 class ReshimuRunHooks(RunHooks[Any]):
@@ -57,9 +71,9 @@ class ReshimuRunHooks(RunHooks[Any]):
 
     def __init__(
         self,
-        contractions: Optional[Mapping[str, Any]] = None,
-        actions: Optional[Mapping[str, ActionFor]] = None,
-        session: Optional[Session] = None,
+        contractions: Mapping[str, Any] | None = None,
+        actions: Mapping[str, ActionFor] | None = None,
+        session: Session | None = None,
     ) -> None:
         self._contractions = dict(contractions or {})
         self._actions = dict(actions or {})

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from pydantic_ai import Tool
 from pydantic_ai.toolsets import WrapperToolset
@@ -69,7 +69,7 @@ def delegate_tool(
     sub_agent: Any,
     *,
     name: str,
-    description: Optional[str] = None,
+    description: str | None = None,
     contraction: Contraction = None,
 ) -> Tool[Any]:
     """A tool taking a `task` that runs `sub_agent.run(task)` in a delegation
