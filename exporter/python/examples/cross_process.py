@@ -19,9 +19,8 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
-import story
-
 import reshimu
+import story
 
 
 def serve(endpoint: str) -> None:

@@ -73,3 +73,36 @@ def test_explicit_parent_context_wins_over_the_current_one(
         tracer.start_span("attached", context=a.context).end()
     assert stamped(rec.one("detached")) == (None, None, None, None)
     assert stamped(rec.one("attached"))[0] == a.intent_id
+
+
+def test_value_length_limits_take_the_public_path(spec: reshimu.IntentSpec) -> None:
+    from opentelemetry.sdk.trace import SpanLimits, TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(span_limits=SpanLimits(max_span_attribute_length=8))
+    provider.add_span_processor(reshimu.ReshimuSpanProcessor())
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    with reshimu.session(spec, "a", tracer_provider=provider, session_id="a-long-session-id"):
+        provider.get_tracer("x").start_span("limited").end()
+    (limited,) = [s for s in exporter.get_finished_spans() if s.name == "limited"]
+    # The SDK's own limit applies to the ids as to any attribute.
+    assert limited.attributes["reshimu.session.id"] == "a-long-s"
+    assert limited.attributes["reshimu.delegation.depth"] == 0
+
+
+def test_attribute_count_limit_is_respected(spec: reshimu.IntentSpec) -> None:
+    from opentelemetry.sdk.trace import SpanLimits, TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(span_limits=SpanLimits(max_span_attributes=2))
+    provider.add_span_processor(reshimu.ReshimuSpanProcessor())
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    with reshimu.session(spec, "a", tracer_provider=provider):
+        provider.get_tracer("x").start_span("few").end()
+    (few,) = [s for s in exporter.get_finished_spans() if s.name == "few"]
+    assert len(few.attributes) == 2
+    assert few.dropped_attributes == 2
