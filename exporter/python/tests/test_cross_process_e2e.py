@@ -70,7 +70,7 @@ def test_delegation_over_http_keeps_the_lineage(
 
     caller = [r for r in rows if r["ServiceName"] == "coordinator"]
     remote = [r for r in rows if r["ServiceName"] == "query-agent"]
-    assert len(caller) == 4 and len(remote) == 2, names
+    assert (len(caller), len(remote)) == (4, 2), names
     (delegation,) = [r for r in caller if r["SpanName"] == "invoke_agent query_agent"]
     (resumed,) = [r for r in remote if r["SpanName"] == "invoke_agent query_agent"]
     (tool,) = [r for r in remote if r["SpanName"] == "execute_tool run_sql"]
