@@ -107,7 +107,8 @@ impl Action {
     ///
     /// ```
     /// use reshimu_intent::{action::Action, span::ActionKind};
-    /// let view = Action::sql("DELETE FROM customers").view("i-1");
+    /// let action = Action::sql("DELETE FROM customers");
+    /// let view = action.view("i-1");
     /// assert_eq!((view.kind, view.intent_id), (ActionKind::Sql, Some("i-1")));
     /// ```
     pub fn view<'a>(&'a self, intent_id: &'a str) -> SpanView<'a> {
