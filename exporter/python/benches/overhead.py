@@ -1,7 +1,11 @@
 """Overhead of the SDK in CPython: the processor's `on_start` per span and
 `check` per proposed action.
 
+    RESHIMU_WHEEL_PROFILE=release exporter/python/tests/run.sh -m "not e2e"
     target/pysdk-venv/bin/python exporter/python/benches/overhead.py
+
+(the first line installs the release wheel into the test virtualenv;
+`./tests/run.sh` installs a debug one, whose scorer is much slower).
 
 Prints the median of several timed runs of each, in microseconds:
 - `on_start`, called directly on a started span, with the intent in a

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The Python SDK's checks, run by ./tests/run.sh after the Rust tests:
 # the test virtualenv (target/pysdk-venv, rebuilt only when
-# tests/requirements.txt changes), the wheel (maturin, release, in the
-# workspace's target/ so cargo's cache is reused), ruff, mypy and pytest.
+# tests/requirements.txt changes), the wheel (maturin, in the workspace's
+# target/ so cargo's cache is reused), ruff, mypy and pytest.
 # The end-to-end tests need the collector binary and CLICKHOUSE_URL, which
 # ./tests/run.sh provides; `-m "not e2e"` runs the rest without them.
 set -euo pipefail
@@ -19,10 +19,20 @@ if [[ ! -x "$venv/bin/python" || "$(cat "$venv/.requirements.sha256" 2>/dev/null
     echo "$want" > "$venv/.requirements.sha256"
 fi
 
-echo "exporter/python: building the wheel"
+# A debug wheel by default: it reuses the debug build of reshimu-intent that
+# `cargo test` just made (only PyO3 and the binding compile), where a release
+# wheel rebuilds everything (minutes on 2 cores). The code is the same; for
+# the overhead benchmark use RESHIMU_WHEEL_PROFILE=release.
+profile="${RESHIMU_WHEEL_PROFILE:-debug}"
+case "$profile" in
+    debug) profile_args=() ;;
+    release) profile_args=(--release) ;;
+    *) echo "RESHIMU_WHEEL_PROFILE must be debug or release, not $profile" >&2; exit 2 ;;
+esac
+echo "exporter/python: building the wheel ($profile)"
 rm -rf target/pysdk-wheels
 VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" \
-    maturin build --release --quiet -m exporter/python/Cargo.toml -o target/pysdk-wheels
+    maturin build "${profile_args[@]}" --quiet -m exporter/python/Cargo.toml -o target/pysdk-wheels
 "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps target/pysdk-wheels/reshimu-*.whl
 
 cd exporter/python
