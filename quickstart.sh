@@ -8,7 +8,8 @@
 #   ./quickstart.sh --once   stop everything after the demo
 #
 # Ports: OTLP/gRPC 4317, OTLP/HTTP 4318, metrics 8888 (override with
-# RESHIMU_GRPC, RESHIMU_HTTP, RESHIMU_METRICS as host:port).
+# RESHIMU_GRPC, RESHIMU_HTTP, RESHIMU_METRICS as host:port); the local
+# ClickHouse listens on 127.0.0.1:8123 (RESHIMU_CLICKHOUSE_PORT).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,8 +18,11 @@ once=false
 
 state="target/quickstart"
 mkdir -p "$state"
-echo "==> building (first run compiles the workspace: a few minutes)"
-cargo build --quiet -p reshimu-collector -p reshimu-clickhouse-launcher
+started_at=$SECONDS
+step() { echo "==> [$((SECONDS - started_at))s] $*"; }
+
+step "building the collector and the local ClickHouse launcher (first run: about 8 minutes on 2 cores)"
+cargo build -p reshimu-collector -p reshimu-clickhouse-launcher
 
 pids=()
 cleanup() {
@@ -31,11 +35,12 @@ cleanup() {
 trap cleanup EXIT
 
 if [[ -z "${CLICKHOUSE_URL:-}" ]]; then
-    echo "==> starting a local ClickHouse (data in $state/clickhouse; first run installs chDB into target/chdb-venv)"
-    started="$(./target/debug/reshimu-clickhouse start --data "$state/clickhouse" --pid-file "$state/clickhouse.pid")"
+    step "starting a local ClickHouse on 127.0.0.1:${RESHIMU_CLICKHOUSE_PORT:-8123} (data in $state/clickhouse; first run installs chDB into target/chdb-venv)"
+    started="$(./target/debug/reshimu-clickhouse start --port "${RESHIMU_CLICKHOUSE_PORT:-8123}" \
+        --data "$state/clickhouse" --pid-file "$state/clickhouse.pid")"
     export "${started?}"
 fi
-echo "==> ClickHouse at $CLICKHOUSE_URL"
+step "ClickHouse at $CLICKHOUSE_URL"
 
 cat > "$state/collector.yaml" <<YAML
 receivers:
@@ -50,7 +55,7 @@ telemetry:
   listen: ${RESHIMU_METRICS:-127.0.0.1:8888}
 YAML
 
-echo "==> starting the collector (log: $state/collector.log)"
+step "starting the collector (log: $state/collector.log)"
 ./target/debug/reshimu-collector run --config "$state/collector.yaml" >"$state/collector.log" 2>&1 &
 pids+=("$!")
 metrics="http://${RESHIMU_METRICS:-127.0.0.1:8888}"
@@ -63,11 +68,11 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "$metrics/readyz" >/dev/null
 
-echo "==> sending the reference session (clean and drifted)"
+step "sending the reference session (clean and drifted)"
 ./target/debug/reshimu-collector demo --endpoint "http://${RESHIMU_HTTP:-127.0.0.1:4318}" --clickhouse-url "$CLICKHOUSE_URL"
 
 echo
-echo "==> collector metrics: $metrics/metrics"
+step "collector metrics: $metrics/metrics"
 curl -fsS "$metrics/metrics" | grep -E '^reshimu_(scored|written)_spans_total' || true
 
 if [[ "$once" == true ]]; then
@@ -75,5 +80,7 @@ if [[ "$once" == true ]]; then
 fi
 echo
 echo "The collector is running: send OTLP to 127.0.0.1:4317 (gRPC) or http://127.0.0.1:4318 (HTTP)."
-echo "Query ClickHouse at $CLICKHOUSE_URL (database reshimu). Ctrl-C stops everything."
+echo "Query ClickHouse at $CLICKHOUSE_URL (database reshimu), for example:"
+echo "  curl $CLICKHOUSE_URL --data-binary 'SELECT Verdict, count() FROM reshimu.spans GROUP BY Verdict'"
+echo "Ctrl-C stops everything."
 wait "${pids[0]}"

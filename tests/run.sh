@@ -15,11 +15,16 @@ if [[ -z "${CLICKHOUSE_URL:-}" ]]; then
     mkdir -p "$state_dir"
     rm -rf "$state_dir/data"
     trap './target/debug/reshimu-clickhouse stop --pid-file "$pid_file" || true' EXIT
-    started="$(./target/debug/reshimu-clickhouse start --data "$state_dir/data" --pid-file "$pid_file")"
+    started="$(./target/debug/reshimu-clickhouse start --port 0 --data "$state_dir/data" --pid-file "$pid_file")"
     echo "$started"
     export "${started?}"
 fi
 echo "tests/run.sh: using ClickHouse at $CLICKHOUSE_URL"
+
+# The dashboards against Grafana's published types (Node and npm; the pinned
+# packages are installed into target/dashboard-typecheck on first use).
+echo "tests/run.sh: dashboard type check"
+dashboards/typecheck/check.sh
 
 # Libraries, binaries, integration tests, examples and doctests of every crate.
 status=0

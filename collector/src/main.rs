@@ -2,17 +2,16 @@
 
 mod cli;
 
+use std::process::ExitCode;
+
 use clap::Parser;
 
-fn main() -> anyhow::Result<()> {
-    // Logs go to stderr and default to warnings, so that piped output is only
-    // what the command prints; RUST_LOG raises the level.
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
-    cli::Cli::parse().run()
+fn main() -> ExitCode {
+    match cli::Cli::parse().run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("reshimu-collector: {}", cli::error_chain(&error));
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -11,9 +11,10 @@ use std::time::Duration;
 use reshimu_intent::score::{DefaultScorer, Scorer};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use crate::config::Config;
-use crate::lineage::IntentLookup;
+use crate::lineage::{Declaration, IntentLookup, SpanKey};
 use crate::pipeline::{Outputs, ProcessingStage};
 use crate::queue::{Admission, bounded};
 use crate::receive::{ReceiveError, Receivers};
@@ -104,11 +105,14 @@ impl Collector {
 
         if config.clickhouse.enabled {
             let ch = &config.clickhouse;
+            // Every log line of the ClickHouse tasks names the server, so a
+            // connection error says which one it could not reach.
+            let span = clickhouse_span(&ch.url);
+            tracing::info!(url = %redact(&ch.url), database = %ch.database, "writing to ClickHouse");
             if ch.migrate_on_start {
-                background.push(tokio::spawn(migrate_until_done(
-                    config.clone(),
-                    telemetry.clone(),
-                )));
+                background.push(tokio::spawn(
+                    migrate_until_done(config.clone(), telemetry.clone()).instrument(span.clone()),
+                ));
             }
             let (tx, rx) = mpsc::channel(SINK_CHANNEL);
             outputs.push(tx);
@@ -116,11 +120,11 @@ impl Collector {
             if let Some(journal) = &journal {
                 writer = writer.with_journal(journal.clone());
             }
-            sinks.push(tokio::spawn(writer.run(rx, None)));
-            lookup = Some(Arc::new(ClickHouseIntentLookup::new(
-                client(ch),
-                ch.timeout,
-            )));
+            sinks.push(tokio::spawn(writer.run(rx, None).instrument(span.clone())));
+            lookup = Some(Arc::new(InSpan {
+                inner: ClickHouseIntentLookup::new(client(ch), ch.timeout),
+                span,
+            }));
         }
         if let Some(path) = &config.file.path {
             let (tx, rx) = mpsc::channel(SINK_CHANNEL);
@@ -318,6 +322,44 @@ async fn migrate_until_done(config: Config, telemetry: Telemetry) {
                 backoff = (backoff * 2).min(ch.retry.max_backoff.max(Duration::from_secs(1)));
             }
         }
+    }
+}
+
+/// The span the ClickHouse tasks log in: `clickhouse{url=...}`.
+fn clickhouse_span(url: &str) -> tracing::Span {
+    tracing::info_span!("clickhouse", url = %redact(url))
+}
+
+/// `url` without a password, if it carries one.
+fn redact(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// What [`IntentLookup`] methods return.
+type LookupFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Vec<T>> + Send + 'a>>;
+
+/// An intent lookup whose log lines carry `span` (the ClickHouse server's).
+struct InSpan<L> {
+    inner: L,
+    span: tracing::Span,
+}
+
+impl<L: IntentLookup> IntentLookup for InSpan<L> {
+    fn lookup<'a>(&'a self, ids: &'a [Arc<str>]) -> LookupFuture<'a, Declaration> {
+        Box::pin(self.inner.lookup(ids).instrument(self.span.clone()))
+    }
+
+    fn span_intents<'a>(
+        &'a self,
+        spans: &'a [SpanKey],
+    ) -> LookupFuture<'a, (SpanKey, Option<Arc<str>>)> {
+        Box::pin(self.inner.span_intents(spans).instrument(self.span.clone()))
     }
 }
 

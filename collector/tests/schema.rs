@@ -9,7 +9,7 @@ use reshimu_clickhouse_launcher::LocalClickHouse;
 use reshimu_collector::schema::{self, SchemaError, SchemaOptions};
 use reshimu_collector::sink::clickhouse::rows::{IntentRow, SpanRow};
 
-const MIGRATIONS: usize = 5;
+const MIGRATIONS: usize = 6;
 
 /// A fresh database on the shared server, and a client that names no
 /// database (apply must work without one).
@@ -52,7 +52,8 @@ async fn applying_twice_is_a_no_op() {
             "0002_spans_trace_id_ts",
             "0003_spans_session_id_ts",
             "0004_intents",
-            "0005_sessions"
+            "0005_sessions",
+            "0006_intent_source"
         ]
     );
     assert!(first.already_applied.is_empty());
@@ -231,6 +232,7 @@ async fn intent_rows_round_trip_and_the_newest_version_wins() {
         declared_at: 1_700_000_000_000_000_001,
         service_name: "planner".into(),
         updated_at: 1_700_000_000_000_000_100,
+        source: "inferred".into(),
     };
     let root = IntentRow {
         intent_id: "i-root".into(),

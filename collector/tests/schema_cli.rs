@@ -63,7 +63,7 @@ fn dry_run_prints_the_rendered_sql_without_a_server() {
     assert!(single.contains("toIntervalDay(9)"), "{single}");
     assert!(!single.contains("ON CLUSTER"), "{single}");
     assert!(!single.contains("{{"), "{single}");
-    assert_eq!(single.matches("-- migration ").count(), 5);
+    assert_eq!(single.matches("-- migration ").count(), 6);
 
     let cluster = stdout_of(collector().args(["migrate", "--dry-run", "--cluster", "prod"]));
     assert!(
@@ -110,13 +110,13 @@ fn migrate_in_a_pipe_prints_only_the_result() {
     assert_eq!(
         first,
         format!(
-            "applied 5 migrations to {database} (0001_spans, 0002_spans_trace_id_ts, \
-             0003_spans_session_id_ts, 0004_intents, 0005_sessions); 0 already applied\n"
+            "applied 6 migrations to {database} (0001_spans, 0002_spans_trace_id_ts, \
+             0003_spans_session_id_ts, 0004_intents, 0005_sessions, 0006_intent_source); 0 already applied\n"
         )
     );
     let second = run();
     assert_eq!(
         second,
-        format!("schema up to date: 5 migrations already applied to {database}\n")
+        format!("schema up to date: 6 migrations already applied to {database}\n")
     );
 }

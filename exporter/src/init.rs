@@ -7,6 +7,7 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use thiserror::Error;
 
+use crate::export::{ReportingExporter, effective_endpoint};
 use crate::processor::ReshimuSpanProcessor;
 
 /// The OTLP transport.
@@ -84,7 +85,9 @@ impl Config {
 }
 
 /// Builds a tracer provider exporting over OTLP in batches, with the
-/// [`ReshimuSpanProcessor`] stamping every span. The caller decides whether
+/// [`ReshimuSpanProcessor`] stamping every span. A batch the collector does
+/// not take (down, refusing, too slow) is reported with its span count and
+/// the endpoint, see [`ReportingExporter`](crate::ReportingExporter). The caller decides whether
 /// to install it globally (`opentelemetry::global::set_tracer_provider`) and
 /// must call `shutdown()` on exit so the last batch is sent.
 pub fn init(config: Config) -> Result<SdkTracerProvider, InitError> {
@@ -92,6 +95,12 @@ pub fn init(config: Config) -> Result<SdkTracerProvider, InitError> {
         .protocol
         .or_else(Protocol::from_env)
         .unwrap_or(Protocol::HttpProtobuf);
+    let endpoint = match protocol {
+        Protocol::Grpc => effective_endpoint(config.endpoint.as_deref(), false),
+        Protocol::HttpProtobuf => {
+            http_traces_endpoint(&effective_endpoint(config.endpoint.as_deref(), true))
+        }
+    };
     let exporter = match protocol {
         Protocol::Grpc => {
             let mut b = opentelemetry_otlp::SpanExporter::builder().with_tonic();
@@ -121,7 +130,7 @@ pub fn init(config: Config) -> Result<SdkTracerProvider, InitError> {
     Ok(SdkTracerProvider::builder()
         .with_resource(resource)
         .with_span_processor(ReshimuSpanProcessor::new())
-        .with_batch_exporter(exporter)
+        .with_batch_exporter(ReportingExporter::new(exporter, endpoint))
         .build())
 }
 

@@ -15,8 +15,7 @@
 //!
 //! ```
 //! use opentelemetry_sdk::trace::SdkTracerProvider;
-//! use reshimu_exporter::{Action, ReshimuSpanProcessor, Session};
-//! use reshimu_intent::IntentSpec;
+//! use reshimu_exporter::{Action, IntentSpec, ReshimuSpanProcessor, Session};
 //!
 //! let provider = SdkTracerProvider::builder()
 //!     .with_span_processor(ReshimuSpanProcessor::new())
@@ -40,6 +39,7 @@
 
 mod action;
 mod error;
+mod export;
 mod handoff;
 mod init;
 mod processor;
@@ -52,9 +52,17 @@ mod session;
 
 pub use action::Action;
 pub use error::Error;
+pub use export::ReportingExporter;
 pub use handoff::{Handoff, HandoffIntent};
 pub use init::{Config, InitError, Protocol, init};
 pub use processor::ReshimuSpanProcessor;
 pub use record::{GUARD_ACTION, GUARD_MODE, GUARD_OUTCOME};
 pub use scope::{IntentIds, context_with_ids};
-pub use session::{Contraction, DECLARE_SPAN_NAME, Mode, Session, SessionBuilder, TRACER_NAME};
+pub use session::{
+    ActionSpan, Contraction, DECLARE_SPAN_NAME, Mode, Session, SessionBuilder, TRACER_NAME,
+};
+
+// What a caller needs from reshimu-intent, so that depending on this crate
+// alone is enough: the spec it declares, and the score a check returns.
+pub use reshimu_intent::score::{Score, Verdict};
+pub use reshimu_intent::{IntentSpec, SpecError};

@@ -579,7 +579,10 @@ impl Session {
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .chain([(attr::INTENT_ID, &*self.ids.intent_id)]),
         );
-        let ctx = reshimu_intent::score::Context { known_data };
+        let ctx = reshimu_intent::score::Context {
+            known_data,
+            ..Default::default()
+        };
         let score = self.shared.scorer.score(&chain, &view, &ctx);
         let refused = self.mode == Mode::Enforce && score.verdict == Verdict::Violation;
         if score.verdict != Verdict::Aligned {
@@ -605,6 +608,76 @@ impl Session {
         Ok(score)
     }
 
+    /// Judges `action` like [`check`](Session::check), then records it as
+    /// a span: the action's name and attributes, a child of the current span
+    /// (this session's when none is current), with the `reshimu.guard` event
+    /// on it when the verdict is not `aligned`. Run the action while the
+    /// returned [`ActionSpan`] is attached; its span ends when it drops.
+    ///
+    /// `check` only judges; use `act` when the agent's own instrumentation
+    /// does not already record the action as a span.
+    ///
+    /// In [`Mode::Enforce`] a violation is an [`Error::ActionRefused`]; the
+    /// action's span is still recorded, ended at once with an error status,
+    /// so the refusal shows in the trace.
+    ///
+    /// ```
+    /// # use reshimu_exporter::{Action, Session};
+    /// # let session = Session::start(reshimu_exporter::IntentSpec {
+    /// #     objective: "Audit the inactive customer accounts".into(), ..Default::default() })?;
+    /// let sql = "SELECT id FROM customers WHERE last_login < now() - INTERVAL 90 DAY";
+    /// let span = session.act(&Action::sql(sql))?;
+    /// {
+    ///     let _in_span = span.attach();
+    ///     // run the query here: spans it starts are children of the action's
+    /// }
+    /// assert_eq!(span.score().verdict.as_str(), "aligned");
+    /// span.end();
+    /// # Ok::<(), reshimu_exporter::Error>(())
+    /// ```
+    pub fn act(&self, action: &Action) -> Result<ActionSpan, Error> {
+        let current = Context::current();
+        let parent = if current.span().span_context().is_valid() {
+            current
+        } else {
+            self.cx.clone()
+        };
+        let kind = if action
+            .attributes()
+            .iter()
+            .any(|(k, _)| k == foreign::DB_QUERY_TEXT || k == foreign::HTTP_REQUEST_METHOD)
+        {
+            SpanKind::Client
+        } else {
+            SpanKind::Internal
+        };
+        let tracer = &self.shared.tracer;
+        let span = tracer
+            .span_builder(action.name().to_owned())
+            .with_kind(kind)
+            .with_attributes(
+                action
+                    .attributes()
+                    .iter()
+                    .map(|(k, v)| KeyValue::new(k.clone(), v.clone())),
+            )
+            .start_with_context(tracer, &parent);
+        let cx = parent.with_span(span);
+        let checked = {
+            // The guard event of the check goes on the action's own span.
+            let _guard = cx.clone().attach();
+            self.check(action)
+        };
+        match checked {
+            Ok(score) => Ok(ActionSpan { cx, score }),
+            Err(error) => {
+                cx.span().set_status(Status::error(error.to_string()));
+                cx.span().end();
+                Err(error)
+            }
+        }
+    }
+
     /// Ends the session's span now (it also ends on drop).
     pub fn end(self) {
         drop(self);
@@ -612,6 +685,42 @@ impl Session {
 
     fn in_force(&self) -> &PreparedIntent {
         &self.levels[self.levels.len() - 1].intent
+    }
+}
+
+/// The span of an action recorded by [`Session::act`], with the score the
+/// check gave it. The span ends on [`end`](ActionSpan::end) or drop.
+#[derive(Debug)]
+pub struct ActionSpan {
+    cx: Context,
+    score: Score,
+}
+
+impl ActionSpan {
+    /// The verdict, alignment and evidence the check gave the action.
+    pub fn score(&self) -> &Score {
+        &self.score
+    }
+
+    /// The context with the action's span, to run the action in.
+    pub fn context(&self) -> &Context {
+        &self.cx
+    }
+
+    /// Makes [`context`](ActionSpan::context) current until the guard drops.
+    pub fn attach(&self) -> ContextGuard {
+        self.cx.clone().attach()
+    }
+
+    /// Ends the action's span now (it also ends on drop).
+    pub fn end(self) {
+        drop(self);
+    }
+}
+
+impl Drop for ActionSpan {
+    fn drop(&mut self) {
+        self.cx.span().end();
     }
 }
 

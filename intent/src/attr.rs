@@ -55,6 +55,9 @@ pub const SESSION_ID: &str = "reshimu.session.id";
 pub const DELEGATION_DEPTH: &str = "reshimu.delegation.depth";
 /// The task text handed to a delegate that declares no full spec (delegation span).
 pub const CONTRACTION: &str = "reshimu.contraction";
+/// Where an intent came from: `declared` by the agent, or `inferred` by the
+/// collector from the root agent's first user message (added by the collector).
+pub const INTENT_SOURCE: &str = "reshimu.intent.source";
 /// Alignment with the root objective within its scope, in [0, 1] (added by the collector).
 pub const SCORE_ALIGNMENT: &str = "reshimu.score.alignment";
 /// Alignment with the intent directly in force, in [0, 1] (added by the collector).
@@ -84,6 +87,7 @@ pub const TYPES: &[(&str, AttrType)] = &[
     (SESSION_ID, AttrType::String),
     (DELEGATION_DEPTH, AttrType::Int),
     (CONTRACTION, AttrType::String),
+    (INTENT_SOURCE, AttrType::String),
     (SCORE_ALIGNMENT, AttrType::Double),
     (SCORE_LOCAL_ALIGNMENT, AttrType::Double),
     (SCORE_COVERAGE, AttrType::Double),
@@ -107,6 +111,7 @@ pub const ALL: &[&str] = &[
     SESSION_ID,
     DELEGATION_DEPTH,
     CONTRACTION,
+    INTENT_SOURCE,
     SCORE_ALIGNMENT,
     SCORE_LOCAL_ALIGNMENT,
     SCORE_COVERAGE,

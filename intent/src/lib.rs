@@ -38,6 +38,7 @@ pub mod guard;
 pub mod score;
 pub mod span;
 pub mod spec;
+pub(crate) mod text;
 
 pub use attributes::{AttrError, AttrValue, AttrValueRef, DeclaredIntent, DigestCheck};
 pub use guard::{Guard, GuardSet};

@@ -169,6 +169,74 @@ impl IntentSpec {
         Ok(GuardSet::parse(&self.guards)?)
     }
 
+    /// Keeps what is usable of a declared spec, for an intent that is already
+    /// in force whatever its flaws: the bullets with control characters
+    /// removed and cut to [`MAX_BULLET_CHARS`], and every guard line that
+    /// parses. Returns the problems found, each naming its field or line.
+    /// Fails only when the objective is empty or blank: with no objective
+    /// there is nothing to judge against. The digest is the declared spec's.
+    ///
+    /// ```
+    /// use reshimu_intent::IntentSpec;
+    /// let spec = IntentSpec {
+    ///     objective: "Resolve ticket 4471".into(),
+    ///     guards: vec!["deny message send".into(), "limit refunds to 50 USD".into()],
+    ///     ..IntentSpec::default()
+    /// };
+    /// let (parsed, problems) = spec.parse_lenient()?;
+    /// assert!(parsed.guards().denies_message_send());
+    /// assert_eq!(problems.len(), 1);
+    /// # Ok::<(), reshimu_intent::SpecError>(())
+    /// ```
+    pub fn parse_lenient(self) -> Result<(ParsedIntent, Vec<SpecError>), SpecError> {
+        let digest = self.digest();
+        let mut problems = Vec::new();
+        let mut clean = |field: Field, text: &str| -> String {
+            if let Err(e) = check_bullet(field, text) {
+                problems.push(e);
+            }
+            text.chars()
+                .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+                .take(MAX_BULLET_CHARS)
+                .collect()
+        };
+        let objective = clean(Field::Objective, &self.objective);
+        let scope = clean(Field::Scope, &self.scope);
+        let constraints = clean(Field::Constraints, &self.constraints);
+        if let Some(fatal) = problems.iter().find(|p| {
+            matches!(
+                p,
+                SpecError::Empty {
+                    field: Field::Objective
+                } | SpecError::Blank {
+                    field: Field::Objective
+                }
+            )
+        }) {
+            return Err(fatal.clone());
+        }
+        let (guards, errors) = GuardSet::parse_lenient(&self.guards);
+        problems.extend(errors.into_iter().map(SpecError::Guards));
+        let kept: Vec<String> = guards
+            .guards_with_lines()
+            .filter_map(|(line, _)| self.guards.get(line - 1).cloned())
+            .collect();
+        let spec = IntentSpec {
+            objective,
+            scope,
+            constraints,
+            guards: kept,
+        };
+        Ok((
+            ParsedIntent {
+                spec,
+                guards,
+                digest,
+            },
+            problems,
+        ))
+    }
+
     /// Validates the spec and keeps it with its compiled guards and digest,
     /// the form the scorer works from (built once per intent).
     pub fn parse(self) -> Result<ParsedIntent, SpecError> {

@@ -149,7 +149,8 @@ fn sample_specs_are_judged_alike() {
                     "deny sql write",
                     "Deny Http Write",
                     "deny message send",
-                    "define _t-1 = a = b # c"
+                    "define _t-1 = a = b # c",
+                    "define refund\twindow  = 30 days"
                 ]),
             ),
             true,
@@ -211,8 +212,13 @@ fn sample_specs_are_judged_alike() {
             false,
         ),
         (
-            "multi-word term",
-            with("guards", json!(["define active customer = x"])),
+            "five-word term",
+            with("guards", json!(["define a b c d e = x"])),
+            false,
+        ),
+        (
+            "term word starting with a digit",
+            with("guards", json!(["define refund 2nd = x"])),
             false,
         ),
         (

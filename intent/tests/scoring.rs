@@ -437,6 +437,7 @@ fn injected_targets_are_violations_unless_named_or_known() {
         &tool("pay_invoice", args),
         &Context {
             known_data: &on_file,
+            ..Context::default()
         },
     ));
 }

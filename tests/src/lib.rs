@@ -5,4 +5,5 @@
 
 pub mod collector;
 pub mod dashboards;
+pub mod frameworks;
 pub mod python;

@@ -20,9 +20,15 @@ use reshimu_e2e::dashboards::engine::{self, Frame, SeededDatabase};
 use reshimu_e2e::dashboards::load::{self, Dashboard};
 use reshimu_e2e::dashboards::macros::{QueryContext, TimeRange, VarValue};
 use reshimu_e2e::dashboards::seed::{self, Session};
+use reshimu_e2e::dashboards::typecheck;
 use serde_json::Value;
 
 const PLUGIN: &str = "grafana-clickhouse-datasource";
+/// The plugin version the dashboards are written for, installed by the
+/// compose file and named in the README.
+const PLUGIN_VERSION: &str = "4.20.0";
+/// Where both the Docker image and the deb/rpm packages read provisioning.
+const GRAFANA_PROVISIONING: &str = "/etc/grafana/provisioning";
 const OVERVIEW: &str = "reshimu-overview";
 const LINEAGE: &str = "reshimu-session-lineage";
 const VIOLATIONS: &str = "reshimu-violations";
@@ -235,6 +241,8 @@ const TRACE_VIEW: &[&str] = &[
     "statusCode",
     "statusMessage",
     "kind",
+    "logs",
+    "references",
 ];
 
 // ------------------------------------------------------------------ fixtures
@@ -423,12 +431,13 @@ fn every_target_is_raw_sql_in_a_format_that_fits_its_panel() {
                 assert!(!raw_sql(target).trim().is_empty(), "{what}");
                 // sqlutil.FormatQueryOption: 0 time series, 1 table, 3 traces.
                 let (format, query_type) = match kind {
-                    "timeseries" => (0, "timeSeries"),
+                    "timeseries" => (0, "timeseries"),
                     "traces" => (3, "traces"),
                     _ => (1, "table"),
                 };
                 assert_eq!(target["format"], format, "{what}");
                 assert_eq!(target["queryType"], query_type, "{what}");
+                assert_eq!(target["pluginVersion"], PLUGIN_VERSION, "{what}");
             }
         }
     }
@@ -546,6 +555,12 @@ fn provisioned_datasource_is_the_clickhouse_plugin_configured_from_the_environme
         );
     }
     assert_eq!(ds["secureJsonData"]["password"], "$CLICKHOUSE_PASSWORD");
+    // Without otelVersion the plugin has no OTel column map: the trace builder
+    // starts unconfigured and TraceId cells get no trace link.
+    let traces = &json["traces"];
+    assert_eq!(traces["otelEnabled"], true);
+    assert_eq!(traces["otelVersion"], "latest");
+    assert_eq!(traces["defaultTable"], "spans");
 }
 
 #[test]
@@ -556,15 +571,259 @@ fn provisioned_dashboard_provider_points_at_the_json_files() {
     assert_eq!(providers.len(), 1);
     assert_eq!(providers[0]["type"], "file");
     let path = providers[0]["options"]["path"].as_str().unwrap();
+    // An absolute path: GF_PATHS_PROVISIONING is set by the Docker image but
+    // not by the deb and rpm packages, whose folder is the same one.
     let relative = path
-        .strip_prefix("${GF_PATHS_PROVISIONING}/")
-        .unwrap_or_else(|| panic!("path {path} is not under the provisioning folder"));
+        .strip_prefix(&format!("{GRAFANA_PROVISIONING}/"))
+        .unwrap_or_else(|| panic!("path {path} is not under {GRAFANA_PROVISIONING}"));
     let dir = load::provisioning_dir().join(relative);
     assert_eq!(
         dir.canonicalize().unwrap(),
         load::json_dir().canonicalize().unwrap()
     );
     assert_eq!(dashboards().len(), 3);
+}
+
+#[test]
+fn data_links_percent_encode_what_they_put_in_urls() {
+    let mut urls = 0;
+    for dash in dashboards() {
+        let text = dash.json.to_string();
+        for (at, _) in text.match_indices("\"url\":\"") {
+            let url: String = text[at + 7..].chars().take_while(|c| *c != '"').collect();
+            urls += 1;
+            // Every interpolation is encoded: a value as :percentencode, a
+            // variable as a whole name=value pair with :queryparam.
+            for (start, _) in url.match_indices("${") {
+                let expr: String = url[start + 2..].chars().take_while(|c| *c != '}').collect();
+                assert!(
+                    expr.ends_with(":percentencode")
+                        || expr.ends_with(":queryparam")
+                        || expr == "__url_time_range",
+                    "{}: ${{{expr}}} goes into {url} unencoded",
+                    dash.uid()
+                );
+            }
+        }
+    }
+    assert!(urls >= 5, "{urls} data links");
+}
+
+#[test]
+fn dashboards_and_provisioning_fit_grafanas_published_types() {
+    let outcome = typecheck::run(None).unwrap();
+    assert!(outcome.passed, "{}", outcome.output);
+
+    // A misspelled option, an override of an option that does not exist and a
+    // misspelled provisioning key each fail the check, named in its output.
+    let dir = std::env::temp_dir().join(format!("reshimu-typecheck-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&load::provisioning_dir(), &dir);
+    let lineage = dir.join("dashboards/reshimu/reshimu-session-lineage.json");
+    let text = load::read(&lineage).unwrap();
+    let broken = text
+        .replacen("\"cellHeight\"", "\"cellHight\"", 1)
+        .replacen("\"custom.wrapText\"", "\"custom.wrapTxt\"", 1);
+    assert_ne!(broken, text);
+    std::fs::write(&lineage, broken).unwrap();
+    let datasource = dir.join("datasources/reshimu.yaml");
+    let yaml = load::read(&datasource).unwrap();
+    std::fs::write(&datasource, yaml.replace("otelVersion:", "otelVersoin:")).unwrap();
+    let outcome = typecheck::run(Some(&dir)).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!outcome.passed, "{}", outcome.output);
+    for name in ["cellHight", "custom.wrapTxt", "otelVersoin"] {
+        assert!(
+            outcome.output.contains(name),
+            "{name} not reported:\n{}",
+            outcome.output
+        );
+    }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The repository root.
+fn repo() -> std::path::PathBuf {
+    load::dashboards_dir().join("..")
+}
+
+#[test]
+fn compose_file_parses_mounts_what_exists_and_pins_every_image() {
+    // Docker cannot run here, so this is the compose file's check: its
+    // structure, its files and its versions, not a running stack.
+    let text = load::read(&repo().join("docker-compose.yml")).unwrap();
+    let compose: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let services = compose["services"].as_mapping().unwrap();
+    let names: BTreeSet<&str> = services.keys().filter_map(|k| k.as_str()).collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["clickhouse", "collector", "grafana"])
+    );
+    let mut mounts = 0;
+    for (name, service) in services {
+        let name = name.as_str().unwrap();
+        if let Some(image) = service["image"].as_str() {
+            let (_, tag) = image
+                .rsplit_once(':')
+                .unwrap_or_else(|| panic!("{name}: image {image} has no tag"));
+            assert!(
+                tag != "latest"
+                    && tag.split('.').count() >= 2
+                    && tag.chars().next().unwrap().is_ascii_digit(),
+                "{name}: image {image} is not pinned to a version"
+            );
+        } else {
+            let build = &service["build"];
+            let context = repo().join(build["context"].as_str().unwrap());
+            assert!(
+                context
+                    .join(build["dockerfile"].as_str().unwrap())
+                    .is_file(),
+                "{name}: dockerfile"
+            );
+        }
+        for volume in service["volumes"].as_sequence().into_iter().flatten() {
+            let spec = volume.as_str().unwrap();
+            let source = spec.split(':').next().unwrap();
+            if source.starts_with('.') {
+                assert!(
+                    repo().join(source).exists(),
+                    "{name}: {source} does not exist"
+                );
+                mounts += 1;
+            }
+        }
+    }
+    assert!(mounts >= 3, "{mounts} bind mounts");
+
+    let grafana = &services[&serde_yaml::Value::from("grafana")];
+    let env = &grafana["environment"];
+    assert!(
+        env["GF_INSTALL_PLUGINS"].is_null(),
+        "deprecated since Grafana 12"
+    );
+    assert_eq!(
+        env["GF_PLUGINS_PREINSTALL"].as_str(),
+        Some(format!("{PLUGIN}@{PLUGIN_VERSION}").as_str()),
+        "the plugin version the dashboards are written for"
+    );
+    // The provisioning folder lands where the dashboard provider looks, and
+    // the data source's variables are all set.
+    let volumes: Vec<&str> = grafana["volumes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(
+        volumes.contains(&format!("./dashboards/provisioning:{GRAFANA_PROVISIONING}:ro").as_str()),
+        "{volumes:?}"
+    );
+    for var in [
+        "CLICKHOUSE_HOST",
+        "CLICKHOUSE_PORT",
+        "CLICKHOUSE_USER",
+        "CLICKHOUSE_PASSWORD",
+    ] {
+        assert!(env[var].as_str().is_some(), "grafana: {var} unset");
+    }
+    assert_eq!(
+        env["CLICKHOUSE_HOST"], "clickhouse",
+        "the ClickHouse service"
+    );
+    let collector = &services[&serde_yaml::Value::from("collector")];
+    assert_eq!(
+        collector["environment"]["CLICKHOUSE_URL"],
+        "http://clickhouse:8123"
+    );
+}
+
+#[test]
+fn readme_read_only_user_is_the_one_compose_creates() {
+    // The snippet in dashboards/README.md is the file the compose file runs
+    // in ClickHouse, so the documented user is the one the stack uses.
+    let readme = load::read(&load::dashboards_dir().join("README.md")).unwrap();
+    let sql = load::read(&repo().join("deploy/clickhouse-init/grafana-reader.sql")).unwrap();
+    let statements: Vec<&str> = sql
+        .lines()
+        .filter(|l| !l.starts_with("--") && !l.trim().is_empty())
+        .collect();
+    let body = statements.join("\n");
+    assert!(
+        readme.contains(&body),
+        "dashboards/README.md does not show:\n{body}"
+    );
+    assert!(
+        body.contains("max_execution_time"),
+        "the plugin sets it on every query"
+    );
+    assert!(body.contains("CHANGEABLE_IN_READONLY"));
+    assert!(body.contains("readonly = 1"));
+}
+
+#[test]
+fn readonly_user_snippet_runs_on_the_engine() {
+    // The snippet under test names of its own, so a real server's users are
+    // left alone; they are dropped afterwards.
+    let suffix = format!("reshimu_test_{}", std::process::id());
+    let sql = load::read(&repo().join("deploy/clickhouse-init/grafana-reader.sql"))
+        .unwrap()
+        .replace("grafana_reader", &format!("reader_{suffix}"))
+        .replace(
+            "USER IF NOT EXISTS grafana",
+            &format!("USER IF NOT EXISTS grafana_{suffix}"),
+        )
+        .replace("TO grafana;", &format!("TO grafana_{suffix};"));
+    let statements: Vec<String> = sql
+        .split(';')
+        .map(|s| {
+            s.lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    assert_eq!(statements.len(), 3, "{statements:?}");
+    let mut created = true;
+    for statement in &statements {
+        if let Err(e) = server().execute(statement) {
+            // chDB (the local engine) parses access statements but has no
+            // access management; anything else is a broken snippet.
+            let message = e.to_string();
+            assert!(
+                message.contains("ACCESS_DENIED") || message.contains("UNKNOWN_ROLE"),
+                "{statement}: {message}"
+            );
+            created = false;
+        }
+    }
+    if !created {
+        eprintln!(
+            "this ClickHouse has no access management: the snippet parses, the user was not tried"
+        );
+        return;
+    }
+    let reader =
+        LocalClickHouse::external(server().url(), &format!("grafana_{suffix}"), "grafana").unwrap();
+    let select = reader.execute("SELECT 1 SETTINGS max_execution_time = 30");
+    let write = reader.execute("CREATE DATABASE reshimu_must_not_exist");
+    let _ = server().execute(&format!("DROP USER IF EXISTS grafana_{suffix}"));
+    let _ = server().execute(&format!("DROP SETTINGS PROFILE IF EXISTS reader_{suffix}"));
+    select.expect("the plugin's max_execution_time is accepted in readonly mode");
+    assert!(write.is_err(), "the Grafana user must not write");
 }
 
 // ------------------------------------------------------------------ queries on the engine
@@ -992,7 +1251,56 @@ fn session_view_shows_root_bullets_spans_in_order_and_traces() {
             .map(|s| Some(s.duration as f64 / 1e6))
             .collect();
         assert_eq!(frame.numbers("duration"), durations, "durations in ms");
+        // startTime in milliseconds with the nanoseconds kept as decimals.
+        let starts: Vec<f64> = frame
+            .numbers("startTime")
+            .into_iter()
+            .map(Option::unwrap)
+            .collect();
+        let mut stored_starts: Vec<f64> = drifted
+            .spans
+            .iter()
+            .filter(|s| &s.trace_id == trace)
+            .map(|s| s.timestamp as f64 / 1e6)
+            .collect();
+        stored_starts.sort_by(f64::total_cmp);
+        for (got, want) in starts.iter().zip(&stored_starts) {
+            assert!((got - want).abs() < 1e-3, "startTime {got} vs {want} ms");
+        }
+        // Span events as `logs`, span links as `references`, one per stored one.
+        for (row, span_id) in frame.strings("spanID").iter().enumerate() {
+            let span = drifted
+                .spans
+                .iter()
+                .find(|s| &s.span_id == span_id)
+                .unwrap();
+            let logs = frame.get(row, "logs").unwrap().as_array().unwrap();
+            assert_eq!(logs.len(), span.events_name.len(), "{span_id} events");
+            for (log, name) in logs.iter().zip(&span.events_name) {
+                assert_eq!(log["name"], Value::String(name.clone()), "{log}");
+            }
+            let references = frame.get(row, "references").unwrap().as_array().unwrap();
+            assert_eq!(
+                references.len(),
+                span.links_trace_id.len(),
+                "{span_id} links"
+            );
+            for (reference, linked) in references.iter().zip(&span.links_trace_id) {
+                assert_eq!(
+                    reference["traceID"],
+                    Value::String(linked.clone()),
+                    "{reference}"
+                );
+            }
+        }
     }
+    // The delegation that crosses traces shows up as a span link.
+    let linked = drifted
+        .spans
+        .iter()
+        .filter(|s| !s.links_trace_id.is_empty())
+        .count();
+    assert!(linked > 0, "the reference session links its traces");
 }
 
 /// A stored violation split as the dashboards split it: `rule: evidence`.
@@ -1170,7 +1478,10 @@ fn readme_queries() -> Vec<String> {
         for table in ["spans", "intents", "sessions"] {
             sql = sql.replace(&format!("reshimu.{table}"), &format!("{db}.{table}"));
         }
-        queries.push(sql.trim().trim_end_matches(';').to_owned());
+        // The read-only user's statements are checked on their own.
+        if sql.trim_start().starts_with("SELECT") {
+            queries.push(sql.trim().trim_end_matches(';').to_owned());
+        }
         rest = &body[end + 3..];
     }
     queries

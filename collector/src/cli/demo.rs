@@ -45,8 +45,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         };
         let client = args.connection.client(url).with_database(&args.database);
         for (variant, session) in sessions {
-            let spans = demo::fetch(&client, &session, variant, args.timeout).await?;
-            print!("{}", demo::report(variant, &session, &spans));
+            let stored = demo::fetch(&client, &session, variant, args.timeout).await?;
+            println!();
+            print!("{}", demo::report(variant, &session, &stored));
         }
         Ok(())
     })

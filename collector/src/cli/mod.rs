@@ -3,10 +3,16 @@
 mod clickhouse;
 mod demo;
 mod migrate;
+mod progress;
+mod report;
 mod run;
 mod score;
 
+pub use report::error_chain;
+
 use clap::{Parser, Subcommand};
+use reshimu_collector::config::LogConfig;
+use reshimu_collector::telemetry::init_logging;
 
 /// Reshimu collector: OTLP in, intent lineage and scoring, ClickHouse and
 /// OTLP out.
@@ -42,12 +48,21 @@ enum Command {
 }
 
 impl Cli {
-    /// Runs the chosen subcommand.
+    /// Runs the chosen subcommand. `run` logs as its configuration says
+    /// (`telemetry.log`); the one-shot commands log warnings only, on stderr,
+    /// so that piped output is only what they print (`RUST_LOG` raises it).
     pub fn run(self) -> anyhow::Result<()> {
-        match self
+        let command = self
             .command
-            .unwrap_or(Command::Run(run::RunArgs::default()))
-        {
+            .unwrap_or(Command::Run(run::RunArgs::default()));
+        if !matches!(command, Command::Run(_)) {
+            let quiet = LogConfig {
+                level: "warn".to_owned(),
+                ..LogConfig::default()
+            };
+            init_logging(&quiet)?;
+        }
+        match command {
             Command::Run(args) => run::run(args),
             Command::Migrate(args) => migrate::run(args),
             Command::Score(args) => score::run(args),

@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::Args;
 use reshimu_collector::config::Config;
 use reshimu_collector::service::Collector;
+use reshimu_collector::telemetry::init_logging;
 
 /// Options of `run`.
 #[derive(Debug, Args, Default)]
@@ -20,6 +21,7 @@ pub struct RunArgs {
 /// Runs the collector until SIGINT or SIGTERM, then drains and exits.
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let config = Config::load(args.config.as_deref()).context("loading the configuration")?;
+    init_logging(&config.telemetry.log)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("reshimu-io")

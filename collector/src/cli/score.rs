@@ -4,10 +4,13 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use reshimu_collector::offline::{self, read_requests, records, render_tree};
 use reshimu_intent::score::{DefaultScorer, Thresholds};
+
+use super::progress::Progress;
 
 /// Options of `score`.
 #[derive(Debug, Args)]
@@ -54,14 +57,8 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<()> {
         Format::Jsonl
     });
 
-    let progress = (std::io::stderr().is_terminal() && args.files.len() > 1).then(|| {
-        let bar = indicatif::ProgressBar::new(args.files.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
+    let mut progress = Progress::on_stderr();
+    progress.phase("reading", args.files.len() as u64, "files");
     let mut requests = Vec::new();
     for path in &args.files {
         let name = path.display().to_string();
@@ -74,27 +71,73 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<()> {
         } else {
             std::fs::read_to_string(path).with_context(|| format!("reading {name}"))?
         };
-        requests.extend(read_requests(&name, &text)?);
-        if let Some(bar) = &progress {
-            bar.inc(1);
-        }
-    }
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
+        let read = read_requests(&name, &text)?;
+        check_has_spans(&name, &text, &read)?;
+        requests.extend(read);
+        progress.advance(1, &name);
     }
 
+    let spans = span_count(&requests);
+    progress.spinner(
+        "scoring",
+        format!(
+            "lineage and scores of {spans} spans from {} files",
+            args.files.len()
+        ),
+    );
     let scored = offline::score_requests(requests, Arc::new(DefaultScorer::new(thresholds)));
+    progress.phase("writing", spans as u64, "spans");
     match format {
-        Format::Tree => write!(stdout, "{}", render_tree(&scored, terminal))?,
+        Format::Tree => {
+            let tree = render_tree(&scored, terminal);
+            progress.finish();
+            write!(stdout, "{tree}")?;
+        }
         Format::Jsonl => {
+            if terminal {
+                // Lines on the same terminal as the bar would be torn by it.
+                progress.finish();
+            }
             for request in &scored {
                 for record in records(request) {
                     serde_json::to_writer(&mut stdout, &record)?;
                     stdout.write_all(b"\n")?;
                 }
+                progress.advance(request.spans.len() as u64, "");
             }
+            progress.finish();
         }
     }
     stdout.flush()?;
+    Ok(())
+}
+
+fn span_count(requests: &[ExportTraceServiceRequest]) -> usize {
+    requests
+        .iter()
+        .flat_map(|r| &r.resource_spans)
+        .flat_map(|r| &r.scope_spans)
+        .map(|s| s.spans.len())
+        .sum()
+}
+
+/// A file that holds no span is a mistake (a metrics or logs export, a file
+/// that is not OTLP at all): scoring it would print nothing and succeed.
+fn check_has_spans(
+    name: &str,
+    text: &str,
+    requests: &[ExportTraceServiceRequest],
+) -> anyhow::Result<()> {
+    if text.trim().is_empty() {
+        bail!(
+            "{name} is empty: expected OTLP JSON traces (one ExportTraceServiceRequest per file or per line)"
+        );
+    }
+    if span_count(requests) == 0 {
+        bail!(
+            "{name} holds no spans: expected OTLP JSON traces with resourceSpans[].scopeSpans[].spans[] \
+             (one ExportTraceServiceRequest per file or per line, as the OpenTelemetry Collector's file exporter writes them)"
+        );
+    }
     Ok(())
 }

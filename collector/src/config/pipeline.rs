@@ -62,6 +62,10 @@ pub struct LineageConfig {
     /// Most spans remembered so that their children and links find their
     /// intent; the oldest are forgotten first.
     pub max_indexed_spans: usize,
+    /// When a trace declares no intent, judge it against one inferred from
+    /// the root agent's first user message (`reshimu.intent.source =
+    /// inferred`), instead of leaving every span unscoped.
+    pub infer_intent: bool,
 }
 
 impl Default for LineageConfig {
@@ -73,6 +77,7 @@ impl Default for LineageConfig {
             intent_ttl: limits.intent_ttl,
             max_pending_spans: limits.max_pending_spans,
             max_indexed_spans: limits.max_indexed_spans,
+            infer_intent: limits.infer_intent,
         }
     }
 }
@@ -86,6 +91,7 @@ impl LineageConfig {
             intent_ttl: self.intent_ttl,
             max_pending_spans: self.max_pending_spans,
             max_indexed_spans: self.max_indexed_spans,
+            infer_intent: self.infer_intent,
         }
     }
 }

@@ -34,6 +34,9 @@ pub enum DemoError {
 /// One stored span of a demo session, as printed.
 #[derive(Debug, Clone, clickhouse::Row, Deserialize)]
 pub struct StoredSpan {
+    /// Span id (hex), to find the intent it declared.
+    #[serde(rename = "SpanId")]
+    pub span_id: String,
     /// Delegation depth.
     #[serde(rename = "Depth")]
     pub depth: u16,
@@ -52,9 +55,32 @@ pub struct StoredSpan {
     /// Alignment.
     #[serde(rename = "Alignment")]
     pub alignment: f32,
-    /// Explanation.
+    /// The rules broken, `<rule id>: <evidence>` each.
+    #[serde(rename = "Violations")]
+    pub violations: Vec<String>,
+    /// The explanation, for findings that are neither a rule nor a loss.
     #[serde(rename = "Explanation")]
     pub explanation: String,
+}
+
+/// What a declared intent lost from the root, as stored in `intents`.
+#[derive(Debug, Clone, clickhouse::Row, Deserialize)]
+pub struct StoredLoss {
+    /// The declaring span (hex).
+    #[serde(rename = "SpanId")]
+    pub span_id: String,
+    /// The root's definitions and constraints the contraction no longer carries.
+    #[serde(rename = "Lost")]
+    pub lost: Vec<String>,
+}
+
+/// A stored session: its spans in time order and its intents' losses.
+#[derive(Debug, Clone, Default)]
+pub struct StoredSession {
+    /// Spans, in time order.
+    pub spans: Vec<StoredSpan>,
+    /// What each declared intent lost (empty lists left out).
+    pub losses: Vec<StoredLoss>,
 }
 
 /// Sends both variants to `endpoint` (an OTLP/HTTP base URL such as
@@ -94,13 +120,13 @@ pub async fn send(endpoint: &str) -> Result<Vec<(Variant, String)>, DemoError> {
 }
 
 /// Waits until every span of `session` is in ClickHouse and returns them in
-/// time order.
+/// time order, with what its intents lost.
 pub async fn fetch(
     client: &clickhouse::Client,
     session: &str,
     variant: Variant,
     timeout: Duration,
-) -> Result<Vec<StoredSpan>, DemoError> {
+) -> Result<StoredSession, DemoError> {
     let expected = reference::session(variant, session)
         .iter()
         .flat_map(|r| &r.resource_spans)
@@ -109,17 +135,25 @@ pub async fn fetch(
         .sum::<usize>();
     let deadline = Instant::now() + timeout;
     loop {
-        let rows = client
+        let spans = client
             .query(
-                "SELECT Depth, AgentName, ActionKind, ActionName, Verdict, Alignment, Explanation \
-                 FROM spans WHERE SessionId = ? ORDER BY Timestamp",
+                "SELECT SpanId, Depth, AgentName, ActionKind, ActionName, Verdict, Alignment, Violations, Explanation \
+                 FROM spans WHERE SessionId = ? ORDER BY Timestamp, SpanId",
             )
             .bind(session)
             .fetch_all::<StoredSpan>()
             .await
             .unwrap_or_default();
-        if rows.len() >= expected {
-            return Ok(rows);
+        if spans.len() >= expected {
+            let losses = client
+                .query(
+                    "SELECT SpanId, Lost FROM intents FINAL WHERE SessionId = ? AND notEmpty(Lost)",
+                )
+                .bind(session)
+                .fetch_all::<StoredLoss>()
+                .await
+                .unwrap_or_default();
+            return Ok(StoredSession { spans, losses });
         }
         if Instant::now() >= deadline {
             return Err(DemoError::Timeout(timeout));
@@ -128,23 +162,109 @@ pub async fn fetch(
     }
 }
 
-/// A readable report of one session.
-pub fn report(variant: Variant, session: &str, spans: &[StoredSpan]) -> String {
+/// How wide a finding may be before it is cut (at a word boundary).
+const FINDING_WIDTH: usize = 110;
+
+/// A readable report of one session: a header, one line per span indented by
+/// depth, and under each flagged span one line per finding: each broken rule
+/// (the `Violations` column), each item a thin contraction lost (the
+/// `intents.Lost` column), or the explanation when there is neither.
+///
+/// ```
+/// use reshimu_collector::demo::{StoredSession, StoredSpan, Variant, report};
+/// let span = StoredSpan {
+///     span_id: "01".into(), depth: 1, agent: "query-agent".into(), action_kind: "sql".into(),
+///     action_name: "DELETE".into(), verdict: "violation".into(), alignment: 0.15,
+///     violations: vec!["sql.write: DELETE customers (guard `deny sql write`)".into()],
+///     explanation: "Violates sql.write".into(),
+/// };
+/// let text = report(Variant::Drifted, "s-1", &StoredSession { spans: vec![span], losses: vec![] });
+/// assert!(text.contains("      - sql.write: DELETE customers (guard `deny sql write`)"));
+/// ```
+pub fn report(variant: Variant, session: &str, stored: &StoredSession) -> String {
     let mut out = String::new();
+    let spans = &stored.spans;
     let _ = writeln!(out, "{} session {session}", variant.as_str());
+    let agent_width = spans
+        .iter()
+        .map(|s| s.agent.len())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let _ = writeln!(
+        out,
+        "  {:<9} {:>5}  {:<agent_width$}  action (indented by delegation depth)",
+        "verdict", "align", "agent"
+    );
     for s in spans {
-        let indent = "  ".repeat(usize::from(s.depth) + 1);
-        let _ = write!(
+        let indent = "  ".repeat(usize::from(s.depth));
+        let _ = writeln!(
             out,
-            "{indent}{:<9} {:.2}  {} {} {}",
+            "  {:<9} {:>5.2}  {:<agent_width$}  {indent}{} {}",
             s.verdict, s.alignment, s.agent, s.action_kind, s.action_name
         );
-        if s.verdict != "aligned" && !s.explanation.is_empty() {
-            let _ = write!(out, "  — {}", s.explanation);
+        if s.verdict == "aligned" {
+            continue;
         }
-        out.push('\n');
+        let lost = stored
+            .losses
+            .iter()
+            .filter(|l| l.span_id == s.span_id)
+            .flat_map(|l| &l.lost);
+        let mut findings: Vec<String> = s.violations.clone();
+        findings.extend(lost.map(|item| format!("lost from the root: {item}")));
+        if findings.is_empty() && !s.explanation.is_empty() {
+            findings.push(s.explanation.clone());
+        }
+        for finding in findings {
+            let _ = writeln!(out, "      - {}", cut_at_word(&finding, FINDING_WIDTH));
+        }
     }
     let flagged = spans.iter().filter(|s| s.verdict != "aligned").count();
     let _ = writeln!(out, "  => {flagged} of {} spans flagged", spans.len());
     out
+}
+
+/// `text` cut to at most `width` characters at a word boundary, with `…`
+/// when anything was cut.
+pub fn cut_at_word(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for word in text.split(' ') {
+        let next = if out.is_empty() {
+            word.chars().count()
+        } else {
+            out.chars().count() + 1 + word.chars().count()
+        };
+        if next > width.saturating_sub(1) {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    if out.is_empty() {
+        // One word longer than the width: cut it, on a character boundary.
+        out = text.chars().take(width.saturating_sub(1)).collect();
+    }
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut_at_word;
+
+    #[test]
+    fn cuts_at_word_boundaries_only() {
+        let text = "We recommend deleting them and sending a win-back discount to each customer";
+        let cut = cut_at_word(text, 40);
+        assert_eq!(cut, "We recommend deleting them and sending…");
+        assert!(cut.chars().count() <= 40);
+        assert_eq!(cut_at_word("short", 40), "short");
+        assert_eq!(cut_at_word("abcdefghij", 5), "abcd…");
+    }
 }

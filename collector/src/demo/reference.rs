@@ -2,9 +2,16 @@
 //! inactive customer accounts delegates to a query agent (SQL) and a
 //! summarizer, in two traces and two services linked by a span link.
 //!
-//! Built here rather than taken from the exporter's example because the
-//! collector does not depend on the exporter; the shapes follow the same
-//! conventions (GenAI attributes, tool calls, SQL, contractions).
+//! This is a second telling of the exporter's reference session
+//! (`exporter/src/reference/`), not a copy of its OTLP: the collector may not
+//! depend on the exporter, and this one has a shape the collector's own
+//! tests and the dashboard tests rely on (a delegation that crosses traces
+//! through a span link, a depth-2 chain coordinator -> query agent ->
+//! summarizer, every failure in one drifted session), which the exporter's
+//! session does not have (one trace, both delegates at depth 1, one failure
+//! per run). The way to one story is to replay recorded OTLP of the
+//! exporter's session here, generated and checked by a test in `tests/`; it
+//! is not done yet.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

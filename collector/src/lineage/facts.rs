@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
 use opentelemetry_proto::tonic::trace::v1::Span;
+use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use reshimu_intent::attr;
 use reshimu_intent::spec::IntentSpec;
 
@@ -48,6 +49,36 @@ pub struct Declaration {
 /// The lineage-relevant facts of one span.
 #[derive(Debug, Clone, Default)]
 pub struct SpanFacts {
+    /// Span start, Unix nanoseconds.
+    pub start_unix_nano: u64,
+    /// The agent this span is, or runs as, when the span says so itself:
+    /// `gen_ai.agent.name`, OpenInference `agent.name` or `graph.node.id` on an
+    /// agent span, or the `<agent>` of an `invoke_agent <agent>` span name.
+    pub agent: Option<Arc<str>>,
+    /// The name of a LangChain (OpenInference) chain or agent span: the name
+    /// of a compiled graph when it runs under a tool (a sub-agent) or at the
+    /// top, a node name otherwise; the resolver tells which from the parent.
+    pub graph_name: Option<Arc<str>>,
+    /// An OpenInference span (its parent links follow the framework's runs).
+    pub openinference: bool,
+    /// A tool call (`execute_tool` or OpenInference `TOOL`).
+    pub tool: bool,
+    /// An HTTP client span (kind CLIENT with an HTTP method): a possible
+    /// delegation hop to an agent in another process.
+    pub http_client: bool,
+    /// An HTTP server span (kind SERVER): the remote side of a hop.
+    pub server: bool,
+    /// A model call that carries no input or output content at all (content
+    /// capture is off in its instrumentation), so it cannot be judged.
+    pub content_missing: bool,
+    /// The first user message this span carries, read only from spans that
+    /// are not stamped with an intent: the objective of an inferred intent.
+    pub user_message: Option<String>,
+    /// `gen_ai.conversation.id`, else `session.id`, else the resource's
+    /// session: the session when no Reshimu session or intent says otherwise.
+    pub fallback_session: Option<Arc<str>>,
+    /// `service.name` of the resource: the agent of last resort.
+    pub service: Option<Arc<str>>,
     /// Trace and span id, `None` when the ids are malformed.
     pub key: Option<SpanKey>,
     /// The parent span within the same trace, if any.
@@ -56,15 +87,43 @@ pub struct SpanFacts {
     pub links: Vec<SpanKey>,
     /// `reshimu.intent.id` as stamped on the span.
     pub intent_id: Option<Arc<str>>,
-    /// Session id from `reshimu.session.id`, else `gen_ai.conversation.id`, else `session.id`.
+    /// Session id from `reshimu.session.id` (stamped or declared).
     pub session_id: Option<Arc<str>>,
     /// The intent this span declares, if it declares one.
     pub declaration: Option<Declaration>,
 }
 
-/// Reads the facts of `span`; `service_session` is a session id found on the
-/// resource (some SDKs put `session.id` there), used when the span has none.
-pub fn read_span(span: &Span, resource_session: Option<&Arc<str>>) -> SpanFacts {
+/// What a span's resource and scope say about all of its spans.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ResourceFacts<'a> {
+    /// A session id on the resource (some SDKs put `session.id` there).
+    pub session: Option<&'a Arc<str>>,
+    /// `service.name`.
+    pub service: Option<&'a Arc<str>>,
+    /// Whether to read user messages for inferred intents (`lineage.infer_intent`).
+    pub infer_intent: bool,
+}
+
+// Keys of other conventions that only lineage reads (the shared ones live in
+// `reshimu_intent::attr::foreign`).
+/// OpenInference: the agent's name on an agent span.
+const OI_AGENT_NAME: &str = "agent.name";
+/// OpenInference: flattened input messages (`llm.input_messages.<i>.message.role` / `.content`).
+const OI_INPUT_MESSAGES: &str = "llm.input_messages.";
+/// OpenInference: flattened output messages.
+const OI_OUTPUT_MESSAGES: &str = "llm.output_messages.";
+/// OpenInference: LangChain run metadata (present on LangChain spans only).
+const OI_METADATA: &str = "metadata";
+/// pydantic-ai: every message of an agent run, in the GenAI message shape.
+const PYDANTIC_ALL_MESSAGES: &str = "pydantic_ai.all_messages";
+/// HTTP before the stable conventions.
+const HTTP_METHOD_OLD: &str = "http.method";
+/// GenAI content before `gen_ai.input.messages` (and some vendors still).
+const GEN_AI_PROMPT: &str = "gen_ai.prompt";
+const GEN_AI_COMPLETION: &str = "gen_ai.completion";
+
+/// Reads the facts of `span`, with what its resource says.
+pub fn read_span(span: &Span, resource: ResourceFacts<'_>) -> SpanFacts {
     let mut intent_id = None;
     let mut parent_id = None;
     let mut objective = None;
@@ -77,6 +136,19 @@ pub fn read_span(span: &Span, resource_session: Option<&Arc<str>>) -> SpanFacts 
     let mut conversation = None;
     let mut plain_session = None;
     let mut agent = None;
+    let mut oi_agent = None;
+    let mut graph_node = None;
+    let mut operation = None;
+    let mut oi_kind = None;
+    let mut http_method = false;
+    let mut has_content = false;
+    let mut langchain = false;
+    let mut genai_messages: Option<&str> = None;
+    let mut pydantic_messages: Option<&str> = None;
+    // OpenInference flattens messages into indexed keys: the lowest index
+    // whose role is `user`, and each index's content.
+    let mut oi_user_index: Option<u32> = None;
+    let mut oi_contents: Vec<(u32, &str)> = Vec::new();
 
     for KeyValue { key, value, .. } in &span.attributes {
         let value = value.as_ref();
@@ -93,6 +165,30 @@ pub fn read_span(span: &Span, resource_session: Option<&Arc<str>>) -> SpanFacts 
             attr::foreign::GEN_AI_CONVERSATION_ID => conversation = non_empty(value),
             attr::foreign::SESSION_ID => plain_session = non_empty(value),
             attr::foreign::GEN_AI_AGENT_NAME => agent = non_empty(value),
+            attr::foreign::GEN_AI_OPERATION_NAME => operation = str_value(value),
+            attr::foreign::OPENINFERENCE_SPAN_KIND => oi_kind = str_value(value),
+            attr::foreign::GRAPH_NODE_ID => graph_node = non_empty(value),
+            attr::foreign::HTTP_REQUEST_METHOD | HTTP_METHOD_OLD => http_method = true,
+            OI_AGENT_NAME => oi_agent = non_empty(value),
+            OI_METADATA => langchain = true,
+            attr::foreign::GEN_AI_INPUT_MESSAGES => {
+                has_content = true;
+                genai_messages = str_value(value);
+            }
+            PYDANTIC_ALL_MESSAGES => {
+                has_content = true;
+                pydantic_messages = str_value(value);
+            }
+            attr::foreign::GEN_AI_OUTPUT_MESSAGES
+            | attr::foreign::INPUT_VALUE
+            | attr::foreign::OUTPUT_VALUE
+            | GEN_AI_PROMPT
+            | GEN_AI_COMPLETION => has_content = true,
+            k if k.starts_with(OI_INPUT_MESSAGES) => {
+                has_content = true;
+                read_oi_message(k, value, &mut oi_user_index, &mut oi_contents);
+            }
+            k if k.starts_with(OI_OUTPUT_MESSAGES) => has_content = true,
             _ => {}
         }
     }
@@ -108,10 +204,38 @@ pub fn read_span(span: &Span, resource_session: Option<&Arc<str>>) -> SpanFacts 
         .iter()
         .filter_map(|l| span_key(&l.trace_id, &l.span_id))
         .collect();
-    let session_id = reshimu_session
-        .or(conversation)
+    let fallback_session = conversation
         .or(plain_session)
-        .or_else(|| resource_session.cloned());
+        .or_else(|| resource.session.cloned());
+    let is_oi_agent = matches!(oi_kind, Some("AGENT"));
+    let is_oi_chain = matches!(oi_kind, Some("CHAIN"));
+    let own_agent = agent
+        .or_else(|| is_oi_agent.then(|| oi_agent.or(graph_node)).flatten())
+        .or_else(|| invoke_agent_name(&span.name, operation));
+    let graph_name = (langchain && (is_oi_agent || is_oi_chain) && !span.name.is_empty())
+        .then(|| Arc::from(span.name.as_str()));
+    let kind = span.kind;
+    let is_llm = matches!(oi_kind, Some("LLM"))
+        || matches!(
+            operation,
+            Some("chat" | "text_completion" | "generate_content")
+        );
+    let content_missing = is_llm && !has_content && !events_carry_content(span);
+    let user_message = (resource.infer_intent && intent_id.is_none())
+        .then(|| {
+            genai_messages
+                .and_then(first_user_text)
+                .or_else(|| pydantic_messages.and_then(first_user_text))
+                .or_else(|| {
+                    let index = oi_user_index?;
+                    oi_contents
+                        .iter()
+                        .find(|(i, _)| *i == index)
+                        .map(|(_, c)| (*c).to_owned())
+                })
+        })
+        .flatten()
+        .filter(|m| !m.trim().is_empty());
 
     // A span declares when it carries the bullets, or when it is a delegation
     // that hands down only a contraction text: the text is then the delegate's
@@ -132,8 +256,8 @@ pub fn read_span(span: &Span, resource_session: Option<&Arc<str>>) -> SpanFacts 
                 guards,
             },
             claimed_digest: digest,
-            session_id: session_id.clone(),
-            agent,
+            session_id: reshimu_session.clone().or_else(|| fallback_session.clone()),
+            agent: own_agent.clone(),
             declared_by: key,
             declared_at_unix_nano: span.start_time_unix_nano,
         }),
@@ -141,13 +265,91 @@ pub fn read_span(span: &Span, resource_session: Option<&Arc<str>>) -> SpanFacts 
     };
 
     SpanFacts {
+        start_unix_nano: span.start_time_unix_nano,
+        agent: own_agent,
+        graph_name,
+        openinference: oi_kind.is_some(),
+        tool: matches!(oi_kind, Some("TOOL")) || operation == Some("execute_tool"),
+        http_client: kind == SpanKind::Client as i32 && http_method,
+        server: kind == SpanKind::Server as i32,
+        content_missing,
+        user_message,
+        fallback_session,
+        service: resource.service.cloned(),
         key,
         parent,
         links,
         intent_id,
-        session_id,
+        session_id: reshimu_session,
         declaration,
     }
+}
+
+/// `<agent>` of an `invoke_agent <agent>` span (GenAI conventions name agent
+/// spans so even when the agent name attribute is missing).
+fn invoke_agent_name(name: &str, operation: Option<&str>) -> Option<Arc<str>> {
+    let rest = name.strip_prefix("invoke_agent ")?;
+    let rest = rest.trim();
+    (operation.is_none_or(|op| op == "invoke_agent") && !rest.is_empty()).then(|| Arc::from(rest))
+}
+
+/// Reads one `llm.input_messages.<i>.message.<field>` attribute.
+fn read_oi_message<'a>(
+    key: &str,
+    value: Option<&'a AnyValue>,
+    user_index: &mut Option<u32>,
+    contents: &mut Vec<(u32, &'a str)>,
+) {
+    let Some(rest) = key.strip_prefix(OI_INPUT_MESSAGES) else {
+        return;
+    };
+    let Some((index, field)) = rest.split_once('.') else {
+        return;
+    };
+    let Ok(index) = index.parse::<u32>() else {
+        return;
+    };
+    match (field, str_value(value)) {
+        ("message.role", Some("user")) => {
+            *user_index = Some(user_index.map_or(index, |i| i.min(index)));
+        }
+        ("message.content", Some(text)) => contents.push((index, text)),
+        _ => {}
+    }
+}
+
+/// GenAI content can travel in events instead of attributes (the older
+/// `gen_ai.user.message`... events, or inference details events).
+fn events_carry_content(span: &Span) -> bool {
+    span.events.iter().any(|e| e.name.starts_with("gen_ai."))
+}
+
+/// The first user message's text in the GenAI messages shape
+/// (`[{"role": "user", "parts": [{"type": "text", "content": "..."}]}]`,
+/// also older `{"role": "user", "content": "..."}` entries).
+fn first_user_text(json: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Message {
+        #[serde(default)]
+        role: String,
+        #[serde(default)]
+        parts: Vec<serde_json::Value>,
+        #[serde(default)]
+        content: Option<serde_json::Value>,
+    }
+    let messages: Vec<Message> = serde_json::from_str(json).ok()?;
+    let user = messages.into_iter().find(|m| m.role == "user")?;
+    let from_parts = user.parts.iter().find_map(|p| {
+        let is_text = p
+            .get("type")
+            .and_then(|t| t.as_str())
+            .is_none_or(|t| t == "text");
+        p.get("content")
+            .and_then(|c| c.as_str())
+            .filter(|_| is_text)
+            .map(str::to_owned)
+    });
+    from_parts.or_else(|| user.content.and_then(|c| c.as_str().map(str::to_owned)))
 }
 
 /// The session id a resource carries, if any (`session.id` or `reshimu.session.id`).
@@ -156,6 +358,21 @@ pub fn resource_session(attributes: &[KeyValue]) -> Option<Arc<str>> {
         .iter()
         .find(|kv| kv.key == attr::SESSION_ID || kv.key == attr::foreign::SESSION_ID)
         .and_then(|kv| non_empty(kv.value.as_ref()))
+}
+
+/// The `service.name` of a resource, if any.
+pub fn resource_service(attributes: &[KeyValue]) -> Option<Arc<str>> {
+    attributes
+        .iter()
+        .find(|kv| kv.key == "service.name")
+        .and_then(|kv| non_empty(kv.value.as_ref()))
+}
+
+fn str_value(value: Option<&AnyValue>) -> Option<&str> {
+    match value?.value.as_ref()? {
+        Value::StringValue(s) => Some(s.as_str()),
+        _ => None,
+    }
 }
 
 fn string(value: Option<&AnyValue>) -> Option<String> {
@@ -233,12 +450,14 @@ mod tests {
             ],
             ..Span::default()
         };
-        let facts = read_span(&span, None);
+        let facts = read_span(&span, ResourceFacts::default());
         let decl = facts.declaration.unwrap();
         assert_eq!(&*decl.intent_id, "i-root");
         assert!(decl.parent_id.is_none());
         assert_eq!(decl.spec.guards, vec!["deny sql write".to_string()]);
-        assert_eq!(facts.session_id.as_deref(), Some("conv-1"));
+        assert_eq!(facts.session_id, None, "no Reshimu session on the span");
+        assert_eq!(facts.fallback_session.as_deref(), Some("conv-1"));
+        assert_eq!(decl.session_id.as_deref(), Some("conv-1"));
         assert_eq!(facts.key, Some(([1; 16], [2; 8])));
         assert_eq!(facts.parent, None);
     }
@@ -260,7 +479,7 @@ mod tests {
             ],
             ..Span::default()
         };
-        let facts = read_span(&span, None);
+        let facts = read_span(&span, ResourceFacts::default());
         let decl = facts.declaration.unwrap();
         assert_eq!(decl.spec.objective, "list users idle for 30 days");
         assert_eq!(decl.parent_id.as_deref(), Some("i-root"));
@@ -279,11 +498,18 @@ mod tests {
             ],
             ..Span::default()
         };
-        let facts = read_span(&span, Some(&Arc::from("res-session")));
+        let session = Arc::from("res-session");
+        let facts = read_span(
+            &span,
+            ResourceFacts {
+                session: Some(&session),
+                ..ResourceFacts::default()
+            },
+        );
         assert!(facts.declaration.is_none());
         assert_eq!(facts.key, None);
         assert_eq!(facts.intent_id.as_deref(), Some("i-root"));
-        assert_eq!(facts.session_id.as_deref(), Some("res-session"));
+        assert_eq!(facts.fallback_session.as_deref(), Some("res-session"));
     }
 
     #[test]
@@ -296,9 +522,8 @@ mod tests {
             ],
             ..Span::default()
         };
-        assert_eq!(
-            read_span(&span, None).session_id.as_deref(),
-            Some("reshimu")
-        );
+        let facts = read_span(&span, ResourceFacts::default());
+        assert_eq!(facts.session_id.as_deref(), Some("reshimu"));
+        assert_eq!(facts.fallback_session.as_deref(), Some("conv"));
     }
 }

@@ -14,12 +14,16 @@
 //! spans whose intent has not arrived yet, [`node`] is one intent in the tree.
 //! All of it is pure: the pipeline supplies time and ClickHouse lookups.
 
+pub mod bounded;
 pub mod facts;
 pub mod lookup;
 pub mod node;
 pub mod resolver;
 
-pub use facts::{Declaration, SpanFacts, SpanKey, read_span, resource_session, span_key};
+pub use facts::{
+    Declaration, ResourceFacts, SpanFacts, SpanKey, read_span, resource_service, resource_session,
+    span_key,
+};
 pub use lookup::IntentLookup;
 pub use node::IntentNode;
 pub use resolver::{EvictionCounts, LineageLimits, Released, Resolver, SpanLineage};

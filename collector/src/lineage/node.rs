@@ -32,6 +32,10 @@ pub struct IntentNode {
     /// Why the declaration is invalid, when it is (an unknown guard line, an
     /// over-long bullet...). The intent is then scored on what remains valid.
     pub spec_error: Option<String>,
+    /// True for an intent the collector inferred (`reshimu.intent.source =
+    /// inferred`): the objective is the root agent's first user message, with
+    /// no scope, constraints or guards, so it is judged conservatively.
+    pub inferred: bool,
 }
 
 impl IntentNode {
@@ -60,6 +64,17 @@ impl IntentNode {
             digest_valid,
             prepared,
             spec_error,
+            inferred: false,
+        }
+    }
+
+    /// An intent inferred for a trace that declares none: the objective is
+    /// the first user message of its root agent; scope, constraints and
+    /// guards are empty. `declaration.declared_by` is the span it came from.
+    pub fn inferred(declaration: Declaration) -> Self {
+        Self {
+            inferred: true,
+            ..Self::declared(declaration, None, false)
         }
     }
 
@@ -75,6 +90,7 @@ impl IntentNode {
             digest_valid: None,
             prepared: None,
             spec_error: None,
+            inferred: false,
         }
     }
 
@@ -88,6 +104,15 @@ impl IntentNode {
         }
         chain.reverse();
         chain
+    }
+
+    /// `declared` or `inferred`: the `reshimu.intent.source` of the intent.
+    pub fn source(&self) -> &'static str {
+        if self.inferred {
+            "inferred"
+        } else {
+            "declared"
+        }
     }
 
     /// Intent ids from the root down to this node.

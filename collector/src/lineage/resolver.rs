@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::bounded::BoundedMap;
 use super::facts::{Declaration, SpanFacts, SpanKey};
 use super::node::IntentNode;
 
@@ -33,6 +34,8 @@ pub struct LineageLimits {
     pub max_pending_spans: usize,
     /// Spans remembered for their children and links; the oldest are forgotten first.
     pub max_indexed_spans: usize,
+    /// Infer an intent for traces that declare none (see [`IntentNode::inferred`]).
+    pub infer_intent: bool,
 }
 
 impl Default for LineageLimits {
@@ -43,6 +46,7 @@ impl Default for LineageLimits {
             intent_ttl: Duration::from_secs(15 * 60),
             max_pending_spans: 100_000,
             max_indexed_spans: 200_000,
+            infer_intent: true,
         }
     }
 }
@@ -54,8 +58,19 @@ pub struct SpanLineage {
     pub intent: Option<Arc<IntentNode>>,
     /// The session the span belongs to (empty when nothing says).
     pub session_id: Arc<str>,
-    /// True when this span declares `intent`.
+    /// True when this span declares `intent` (for an inferred intent: the
+    /// span whose user message became its objective).
     pub declares: bool,
+    /// The agent that produced the span: its own agent name, else the
+    /// nearest agent ancestor's, else the agent its intent was declared for,
+    /// else the service name.
+    pub agent: Option<Arc<str>>,
+    /// An HTTP client span whose remote child declares a contraction of this
+    /// span's intent: the delegation hop to an agent in another process, not
+    /// an action of its own.
+    pub delegation_hop: bool,
+    /// A model call with no captured content (see [`SpanFacts::content_missing`]).
+    pub content_missing: bool,
 }
 
 /// A request whose spans have all resolved.
@@ -99,6 +114,50 @@ enum WaitKey {
     Intent(Arc<str>),
     /// A parent or linked span to be seen.
     Span(SpanKey),
+    /// An HTTP client span waiting to learn whether a remote child declares
+    /// a contraction under it (whether it is a delegation hop).
+    Hop(SpanKey),
+}
+
+/// What the resolver remembers of a span for its children and links.
+#[derive(Debug, Clone, Default)]
+struct SpanEntry {
+    /// Its intent (`None`: it has none).
+    intent: Option<Arc<str>>,
+    /// Its agent, as resolved.
+    agent: Option<Arc<str>>,
+    /// A tool call: a chain under it is a sub-agent's graph.
+    tool: bool,
+    /// An OpenInference span.
+    openinference: bool,
+}
+
+/// A contraction declared for an agent, found by (trace, agent).
+#[derive(Debug, Clone)]
+struct AgentDeclaration {
+    parent_id: Arc<str>,
+    intent_id: Arc<str>,
+    declared_at_unix_nano: u64,
+}
+
+/// The earliest span of a trace that carries a user message.
+#[derive(Debug, Clone)]
+struct Candidate {
+    start_unix_nano: u64,
+    key: SpanKey,
+    message: String,
+    session: Option<Arc<str>>,
+    agent: Option<Arc<str>>,
+}
+
+/// What a span inherits from its parent (or a linked span).
+#[derive(Debug, Clone, Default)]
+struct Inherited {
+    intent: Option<Arc<str>>,
+    agent: Option<Arc<str>>,
+    /// Whether the parent is a tool call or not an OpenInference span (then
+    /// a LangChain chain under it is a graph of its own: a sub-agent).
+    parent_starts_graph: bool,
 }
 
 /// Resolves the lineage of spans, request by request. See the module docs.
@@ -108,8 +167,8 @@ pub struct Resolver<P> {
     node_order: VecDeque<(Arc<str>, Instant)>,
     /// Declarations whose parent is not resolved yet, by parent id.
     waiting_for_parent: HashMap<Arc<str>, Vec<Declaration>>,
-    /// The intent of every recently seen span (`None`: it has none).
-    span_intents: HashMap<SpanKey, Option<Arc<str>>>,
+    /// Every recently seen span's intent and agent.
+    span_intents: HashMap<SpanKey, SpanEntry>,
     span_order: VecDeque<SpanKey>,
     held: VecDeque<Held<P>>,
     held_spans: usize,
@@ -123,6 +182,21 @@ pub struct Resolver<P> {
     evicted: EvictionCounts,
     /// The time of the latest call, stamped on intents as they are learnt.
     now: Instant,
+    /// Contractions by the trace they were declared in and the agent they
+    /// were declared for: frameworks whose spans do not follow the current
+    /// OTel span (OpenInference parents a sub-agent to the framework's run,
+    /// beside the user's declaring span) find their delegate's intent here.
+    agent_declarations: BoundedMap<([u8; 16], Arc<str>), Vec<AgentDeclaration>>,
+    /// Spans under which a remote child declared a contraction, with the
+    /// parent intent it contracts from (client spans, and server spans whose
+    /// client parent gets marked too).
+    hop_marks: BoundedMap<SpanKey, Arc<str>>,
+    /// The parent (client) span of each server span seen.
+    server_parents: BoundedMap<SpanKey, SpanKey>,
+    /// Per trace, where an inferred intent would come from.
+    candidates: BoundedMap<[u8; 16], Candidate>,
+    /// Per trace, the id of its inferred intent.
+    inferred: BoundedMap<[u8; 16], Arc<str>>,
 }
 
 impl<P> Resolver<P> {
@@ -142,6 +216,11 @@ impl<P> Resolver<P> {
             woken: HashSet::new(),
             evicted: EvictionCounts::default(),
             now: Instant::now(),
+            agent_declarations: BoundedMap::new(limits.max_intents),
+            hop_marks: BoundedMap::new(limits.max_indexed_spans),
+            server_parents: BoundedMap::new(limits.max_indexed_spans),
+            candidates: BoundedMap::new(limits.max_intents),
+            inferred: BoundedMap::new(limits.max_intents),
         }
     }
 
@@ -155,7 +234,11 @@ impl<P> Resolver<P> {
         }
         for f in &facts {
             if let (Some(key), Some(id)) = (f.key, &f.intent_id) {
-                self.index_span(key, Some(Arc::clone(id)));
+                self.index_span(key, entry(f, Some(Arc::clone(id)), f.agent.clone()));
+            }
+            self.note_hops(f);
+            if self.limits.infer_intent {
+                self.offer_candidate(f);
             }
         }
         let n = facts.len();
@@ -251,7 +334,13 @@ impl<P> Resolver<P> {
     /// Records the intents of spans found elsewhere (`None`: the span had none).
     pub fn supply_spans(&mut self, spans: Vec<(SpanKey, Option<Arc<str>>)>) {
         for (key, intent) in spans {
-            self.index_span(key, intent);
+            self.index_span(
+                key,
+                SpanEntry {
+                    intent,
+                    ..SpanEntry::default()
+                },
+            );
         }
     }
 
@@ -302,6 +391,28 @@ impl<P> Resolver<P> {
     }
 
     fn declare(&mut self, declaration: Declaration) {
+        if let (Some(parent_id), Some(agent), Some((trace, _))) = (
+            &declaration.parent_id,
+            &declaration.agent,
+            declaration.declared_by,
+        ) {
+            let d = AgentDeclaration {
+                parent_id: Arc::clone(parent_id),
+                intent_id: Arc::clone(&declaration.intent_id),
+                declared_at_unix_nano: declaration.declared_at_unix_nano,
+            };
+            let key = (trace, Arc::clone(agent));
+            match self.agent_declarations.get_mut(&key) {
+                Some(list) => {
+                    if !list.iter().any(|x| x.intent_id == d.intent_id) {
+                        list.push(d);
+                    }
+                }
+                None => {
+                    self.agent_declarations.insert(key, vec![d]);
+                }
+            }
+        }
         if let Some(existing) = self.nodes.get(&declaration.intent_id) {
             // Re-declaring a known intent is a no-op, except that a real
             // declaration replaces the stand-in made for an undeclared intent.
@@ -361,8 +472,8 @@ impl<P> Resolver<P> {
         }
     }
 
-    fn index_span(&mut self, key: SpanKey, intent: Option<Arc<str>>) {
-        if self.span_intents.insert(key, intent).is_none() {
+    fn index_span(&mut self, key: SpanKey, entry: SpanEntry) {
+        if self.span_intents.insert(key, entry).is_none() {
             self.span_order.push_back(key);
             self.wake(&WaitKey::Span(key));
         }
@@ -389,7 +500,7 @@ impl<P> Resolver<P> {
             {
                 any = true;
                 self.unregister(h);
-                self.resolve_held(h);
+                self.resolve_held(h, true);
                 if h.unresolved > 0 {
                     self.register(h);
                 }
@@ -448,7 +559,8 @@ impl<P> Resolver<P> {
     }
 
     /// What an unresolved span waits for: its intent's declaration, or the
-    /// parent and linked spans it would inherit from.
+    /// parent and linked spans it would inherit from; an HTTP client span
+    /// also for the remote child that would make it a delegation hop.
     fn waits_of(&self, f: &SpanFacts, keys: &mut HashSet<WaitKey>) {
         let id = match &f.intent_id {
             Some(id) => Some(Arc::clone(id)),
@@ -466,6 +578,11 @@ impl<P> Resolver<P> {
                 }
             }
         }
+        if let (true, Some(key)) = (f.http_client, f.key)
+            && self.hop_marks.get(&key).is_none()
+        {
+            keys.insert(WaitKey::Hop(key));
+        }
     }
 
     fn pop_front_held(&mut self) -> Option<Held<P>> {
@@ -475,19 +592,18 @@ impl<P> Resolver<P> {
     }
 
     /// Resolves spans of one request until nothing more resolves (children may
-    /// precede their parents within a request).
-    fn resolve_held(&mut self, h: &mut Held<P>) {
+    /// precede their parents within a request). `patient`: HTTP client spans
+    /// wait for a remote child that would make them a delegation hop.
+    fn resolve_held(&mut self, h: &mut Held<P>, patient: bool) {
         loop {
             let mut progressed = false;
             for i in 0..h.facts.len() {
                 if h.resolved[i].is_some() {
                     continue;
                 }
-                if let Some(lineage) = self.try_resolve(&h.facts[i]) {
-                    if let (Some(key), None) = (h.facts[i].key, &h.facts[i].intent_id) {
-                        self.index_span(key, lineage.intent.as_ref().map(|n| Arc::clone(&n.id)));
-                    }
-                    h.resolved[i] = Some(lineage);
+                if let Some(resolution) = self.try_resolve(&h.facts[i], patient) {
+                    let node = self.node_for(&h.facts[i], resolution.intent_id.clone(), false);
+                    h.resolved[i] = Some(self.settle(&h.facts[i], node, &resolution));
                     h.unresolved -= 1;
                     progressed = true;
                 }
@@ -498,39 +614,108 @@ impl<P> Resolver<P> {
         }
     }
 
-    /// The lineage of one span, or `None` while what it depends on is missing.
-    fn try_resolve(&self, f: &SpanFacts) -> Option<SpanLineage> {
-        let intent_id = match &f.intent_id {
-            Some(id) => Some(Arc::clone(id)),
-            None => self.inherited_intent(f)?,
+    /// What one span resolves to, or `None` while what it depends on is missing.
+    fn try_resolve(&self, f: &SpanFacts, patient: bool) -> Option<Resolution> {
+        let inherited = match &f.intent_id {
+            // Stamped: only the agent is inherited, from a parent seen or not.
+            Some(_) => self.inherited(f).unwrap_or_default(),
+            None => self.inherited(f)?,
         };
-        let node = match intent_id {
-            None => None,
-            Some(id) => Some(self.complete_node(&id)?),
+        let own_agent = own_agent(f, &inherited);
+        let mut intent_id = f.intent_id.clone().or_else(|| inherited.intent.clone());
+        if f.intent_id.is_none()
+            && let (Some(agent), Some(parent), Some((trace, _))) = (&own_agent, &intent_id, f.key)
+            && let Some(child) = self.declared_for(trace, agent, parent, f.start_unix_nano)
+        {
+            intent_id = Some(child);
+        }
+        if let Some(id) = &intent_id {
+            self.complete_node(id)?;
+        }
+        let delegation_hop = match (f.http_client, &intent_id, f.key) {
+            (true, Some(id), Some(key)) => match self.hop_marks.get(&key) {
+                Some(parent) => parent == id,
+                None if patient => return None,
+                None => false,
+            },
+            _ => false,
         };
-        Some(self.lineage(f, node))
+        Some(Resolution {
+            intent_id,
+            own_agent,
+            inherited_agent: inherited.agent,
+            delegation_hop,
+        })
+    }
+
+    /// What a span inherits from its parent, else from a linked span. `None`
+    /// while they have not been seen.
+    fn inherited(&self, f: &SpanFacts) -> Option<Inherited> {
+        let mut waiting = false;
+        let mut out = Inherited {
+            parent_starts_graph: true,
+            ..Inherited::default()
+        };
+        if let Some(parent) = &f.parent {
+            match self.span_intents.get(parent) {
+                Some(e) => {
+                    out.agent = e.agent.clone();
+                    out.parent_starts_graph = e.tool || !e.openinference;
+                    if e.intent.is_some() {
+                        out.intent = e.intent.clone();
+                        return Some(out);
+                    }
+                }
+                None => waiting = true,
+            }
+        }
+        for link in &f.links {
+            match self.span_intents.get(link) {
+                Some(e) if e.intent.is_some() => {
+                    out.intent = e.intent.clone();
+                    if out.agent.is_none() {
+                        out.agent = e.agent.clone();
+                    }
+                    return Some(out);
+                }
+                Some(_) => {}
+                None => waiting = true,
+            }
+        }
+        if waiting { None } else { Some(out) }
     }
 
     /// The intent a span without `reshimu.intent.id` inherits: its parent's,
     /// else a linked span's. `None` while they have not been seen;
     /// `Some(None)` when they carry none.
     fn inherited_intent(&self, f: &SpanFacts) -> Option<Option<Arc<str>>> {
-        let mut waiting = false;
-        if let Some(parent) = &f.parent {
-            match self.span_intents.get(parent) {
-                Some(Some(id)) => return Some(Some(Arc::clone(id))),
-                Some(None) => {}
-                None => waiting = true,
-            }
-        }
-        for link in &f.links {
-            match self.span_intents.get(link) {
-                Some(Some(id)) => return Some(Some(Arc::clone(id))),
-                Some(None) => {}
-                None => waiting = true,
-            }
-        }
-        if waiting { None } else { Some(None) }
+        self.inherited(f).map(|i| i.intent)
+    }
+
+    /// The contraction declared in `trace` for `agent` from `parent`: the
+    /// latest declared before the span started (an agent can be delegated to
+    /// more than once in a trace).
+    fn declared_for(
+        &self,
+        trace: [u8; 16],
+        agent: &Arc<str>,
+        parent: &Arc<str>,
+        start_unix_nano: u64,
+    ) -> Option<Arc<str>> {
+        let list = self.agent_declarations.get(&(trace, Arc::clone(agent)))?;
+        let before = list
+            .iter()
+            .filter(|d| &d.parent_id == parent && d.declared_at_unix_nano <= start_unix_nano)
+            .max_by_key(|d| d.declared_at_unix_nano);
+        // Clocks of different processes disagree: with none declared before
+        // the span, the earliest declared after it is the best guess.
+        before
+            .or_else(|| {
+                list.iter()
+                    .filter(|d| &d.parent_id == parent)
+                    .min_by_key(|d| d.declared_at_unix_nano)
+            })
+            .map(|d| Arc::clone(&d.intent_id))
     }
 
     /// A known node: a declaration whose ancestors are all known, or an
@@ -540,30 +725,90 @@ impl<P> Resolver<P> {
         self.nodes.get(id).cloned()
     }
 
-    fn lineage(&self, f: &SpanFacts, node: Option<Arc<IntentNode>>) -> SpanLineage {
+    /// The node a resolved span serves: its intent's (an orphan stand-in when
+    /// `orphan`), or, for a span that resolves to none, its trace's inferred
+    /// intent when inference is on and the trace has a user message.
+    fn node_for(
+        &mut self,
+        f: &SpanFacts,
+        intent_id: Option<Arc<str>>,
+        orphan: bool,
+    ) -> Option<Arc<IntentNode>> {
+        match intent_id {
+            Some(id) if orphan => Some(self.orphan_node(&id)),
+            Some(id) => self.complete_node(&id),
+            None if self.limits.infer_intent => self.inferred_node(f),
+            None => None,
+        }
+    }
+
+    /// The lineage of a resolved span, remembered for its children and links.
+    fn settle(
+        &mut self,
+        f: &SpanFacts,
+        node: Option<Arc<IntentNode>>,
+        resolution: &Resolution,
+    ) -> SpanLineage {
+        let lineage = self.lineage(f, node, resolution);
+        if let Some(key) = f.key {
+            let intent = lineage.intent.as_ref().map(|n| Arc::clone(&n.id));
+            self.index_span(key, entry(f, intent, lineage.agent.clone()));
+        }
+        lineage
+    }
+
+    fn lineage(
+        &self,
+        f: &SpanFacts,
+        node: Option<Arc<IntentNode>>,
+        resolution: &Resolution,
+    ) -> SpanLineage {
         let declares = match (&f.declaration, &node) {
             (Some(d), Some(n)) => d.intent_id == n.id,
+            (None, Some(n)) if n.inferred => {
+                n.declaration.as_ref().and_then(|d| d.declared_by) == f.key
+            }
             _ => false,
         };
+        // A Reshimu session on the span wins; then the session of the intent
+        // (all spans under one root intent are one session, whatever
+        // conversation ids the frameworks set per agent run); then the
+        // span's own conversation or session id.
         let session_id = f
             .session_id
             .clone()
             .or_else(|| node.as_ref().and_then(|n| n.declared_session().cloned()))
             .or_else(|| node.as_ref().map(|n| Arc::clone(&n.root_id)))
+            .or_else(|| f.fallback_session.clone())
             .unwrap_or_else(|| Arc::from(""));
+        let agent = resolution
+            .own_agent
+            .clone()
+            .or_else(|| resolution.inherited_agent.clone())
+            .or_else(|| {
+                node.as_ref()
+                    .and_then(|n| n.declaration.as_ref())
+                    .and_then(|d| d.agent.clone())
+            })
+            .or_else(|| f.service.clone());
         SpanLineage {
             intent: node,
             session_id,
             declares,
+            agent,
+            delegation_hop: resolution.delegation_hop,
+            content_missing: f.content_missing,
         }
     }
 
     /// Resolves the rest of a request with whatever is known: declarations
     /// whose parent never came become orphan roots, references to intents
-    /// nobody declared get a stand-in node, and spans whose parent span never
-    /// came fall back to their links, then to unscoped.
+    /// nobody declared get a stand-in node, spans whose parent span never
+    /// came fall back to their links, then to unscoped (or the trace's
+    /// inferred intent), and HTTP client spans whose remote child never came
+    /// are no delegation hop.
     fn finish_as_orphans(&mut self, mut h: Held<P>) -> Released<P> {
-        self.resolve_held(&mut h);
+        self.resolve_held(&mut h, false);
         for i in 0..h.facts.len() {
             if h.resolved[i].is_some() {
                 continue;
@@ -573,14 +818,32 @@ impl<P> Resolver<P> {
                 f.parent
                     .iter()
                     .chain(&f.links)
-                    .find_map(|k| self.span_intents.get(k).cloned().flatten())
+                    .find_map(|k| self.span_intents.get(k).and_then(|e| e.intent.clone()))
             });
-            let node = intent_id.map(|id| self.orphan_node(&id));
-            let lineage = self.lineage(&h.facts[i], node);
-            if let (Some(key), None) = (h.facts[i].key, &h.facts[i].intent_id) {
-                self.index_span(key, lineage.intent.as_ref().map(|n| Arc::clone(&n.id)));
-            }
-            h.resolved[i] = Some(lineage);
+            let inherited = self.inherited(f).unwrap_or_else(|| Inherited {
+                agent: f
+                    .parent
+                    .and_then(|p| self.span_intents.get(&p))
+                    .and_then(|e| e.agent.clone()),
+                parent_starts_graph: f.parent.is_none(),
+                ..Inherited::default()
+            });
+            let resolution = Resolution {
+                intent_id: intent_id.clone(),
+                own_agent: own_agent(f, &inherited),
+                inherited_agent: inherited.agent,
+                delegation_hop: false,
+            };
+            // A span whose parent never came may well serve a declared
+            // intent: it is not given the trace's inferred one.
+            let parent_missing = h.facts[i]
+                .parent
+                .is_some_and(|p| !self.span_intents.contains_key(&p));
+            let node = match intent_id {
+                None if parent_missing => None,
+                id => self.node_for(&h.facts[i], id, true),
+            };
+            h.resolved[i] = Some(self.settle(&h.facts[i], node, &resolution));
             h.unresolved -= 1;
         }
         self.held_spans -= h.facts.len();
@@ -588,6 +851,90 @@ impl<P> Resolver<P> {
             payload: h.payload,
             spans: h.resolved.into_iter().flatten().collect(),
         }
+    }
+
+    /// Records where remote children declared contractions: under the
+    /// declaring span's parent and, when that is a server span, under its
+    /// client parent (the hop). Either may arrive first.
+    fn note_hops(&mut self, f: &SpanFacts) {
+        if let (Some(d), Some(parent)) = (&f.declaration, f.parent)
+            && let Some(contracted) = &d.parent_id
+        {
+            self.mark_hop(parent, Arc::clone(contracted));
+        }
+        if let (true, Some(key), Some(client)) = (f.server, f.key, f.parent) {
+            self.server_parents.insert(key, client);
+            if let Some(contracted) = self.hop_marks.get(&key).cloned() {
+                self.mark_hop(client, contracted);
+            }
+        }
+    }
+
+    fn mark_hop(&mut self, span: SpanKey, contracted: Arc<str>) {
+        if let Some(client) = self.server_parents.get(&span).copied() {
+            self.hop_marks.insert(client, Arc::clone(&contracted));
+            self.wake(&WaitKey::Hop(client));
+        }
+        self.hop_marks.insert(span, contracted);
+        self.wake(&WaitKey::Hop(span));
+    }
+
+    /// Keeps the earliest-started span of each trace that carries a user
+    /// message: the root agent's request, where an inferred intent comes from.
+    fn offer_candidate(&mut self, f: &SpanFacts) {
+        let (Some(message), Some(key)) = (&f.user_message, f.key) else {
+            return;
+        };
+        let trace = key.0;
+        if self.inferred.get(&trace).is_some() {
+            return;
+        }
+        if self
+            .candidates
+            .get(&trace)
+            .is_some_and(|existing| existing.start_unix_nano <= f.start_unix_nano)
+        {
+            return;
+        }
+        self.candidates.insert(
+            trace,
+            Candidate {
+                start_unix_nano: f.start_unix_nano,
+                key,
+                message: message.clone(),
+                session: f.session_id.clone().or_else(|| f.fallback_session.clone()),
+                agent: f.agent.clone(),
+            },
+        );
+    }
+
+    /// The inferred intent of a span's trace, made on first use from the
+    /// trace's candidate; `None` when the trace has no user message.
+    fn inferred_node(&mut self, f: &SpanFacts) -> Option<Arc<IntentNode>> {
+        let trace = f.key?.0;
+        if let Some(node) = self.inferred.get(&trace).and_then(|id| self.nodes.get(id)) {
+            return Some(Arc::clone(node));
+        }
+        let candidate = self.candidates.get(&trace)?.clone();
+        let id: Arc<str> = Arc::from(format!("inferred-{}", hex::encode(trace)));
+        let declaration = Declaration {
+            intent_id: Arc::clone(&id),
+            parent_id: None,
+            spec: reshimu_intent::spec::IntentSpec {
+                objective: candidate.message,
+                scope: String::new(),
+                constraints: String::new(),
+                guards: Vec::new(),
+            },
+            claimed_digest: None,
+            session_id: candidate.session,
+            agent: candidate.agent,
+            declared_by: Some(candidate.key),
+            declared_at_unix_nano: candidate.start_unix_nano,
+        };
+        self.add_node(IntentNode::inferred(declaration));
+        self.inferred.insert(trace, Arc::clone(&id));
+        self.nodes.get(&id).cloned()
     }
 
     /// The best node for an intent whose chain is incomplete, remembered so
@@ -625,5 +972,34 @@ impl<P> Resolver<P> {
             .get(id)
             .cloned()
             .unwrap_or_else(|| Arc::new(IntentNode::undeclared(Arc::clone(id))))
+    }
+}
+
+/// How a span resolved, before its node is looked up.
+#[derive(Debug, Clone)]
+struct Resolution {
+    intent_id: Option<Arc<str>>,
+    own_agent: Option<Arc<str>>,
+    inherited_agent: Option<Arc<str>>,
+    delegation_hop: bool,
+}
+
+/// The agent a span is, by itself: its agent attributes, else, for a
+/// LangChain chain that starts a graph (at the top, or under a tool call),
+/// the graph's name.
+fn own_agent(f: &SpanFacts, inherited: &Inherited) -> Option<Arc<str>> {
+    f.agent.clone().or_else(|| {
+        f.graph_name
+            .clone()
+            .filter(|_| f.parent.is_none() || inherited.parent_starts_graph)
+    })
+}
+
+fn entry(f: &SpanFacts, intent: Option<Arc<str>>, agent: Option<Arc<str>>) -> SpanEntry {
+    SpanEntry {
+        intent,
+        agent,
+        tool: f.tool,
+        openinference: f.openinference,
     }
 }

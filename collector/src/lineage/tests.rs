@@ -381,3 +381,335 @@ fn a_parent_span_arriving_later_releases_its_held_children_in_the_same_call() {
     assert_eq!(intent_of(&out[0].spans[0]), Some("root"));
     assert_eq!(r.held_spans(), 1);
 }
+
+// ---- Rules for spans nobody wrote for Reshimu, on the captured framework runs
+// (intent/tests/fixtures/frameworks/, see its README).
+
+mod frameworks {
+    use std::collections::{HashMap, HashSet};
+    use std::path::PathBuf;
+
+    use opentelemetry_proto::tonic::trace::v1::Span;
+
+    use super::super::*;
+    use super::{declaring, key};
+    use crate::pipeline::extract_facts;
+    use std::time::{Duration, Instant};
+
+    /// One span of a resolved fixture run.
+    struct Resolved {
+        span: Span,
+        lineage: SpanLineage,
+    }
+
+    fn fixture(framework: &str, run: &str) -> Vec<Resolved> {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../intent/tests/fixtures/frameworks")
+            .join(framework)
+            .join(format!("{run}.jsonl"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let requests = crate::offline::read_requests(run, &text).unwrap();
+        let mut r: Resolver<Vec<Span>> = Resolver::new(LineageLimits::default());
+        let now = Instant::now();
+        let mut released = Vec::new();
+        for request in &requests {
+            let spans: Vec<Span> = request
+                .resource_spans
+                .iter()
+                .flat_map(|rs| rs.scope_spans.iter().flat_map(|ss| ss.spans.clone()))
+                .collect();
+            released.extend(r.ingest(spans, extract_facts(request, true), now));
+        }
+        released.extend(r.release_all());
+        released
+            .into_iter()
+            .flat_map(|rel| {
+                rel.payload
+                    .into_iter()
+                    .zip(rel.spans)
+                    .map(|(span, lineage)| Resolved { span, lineage })
+            })
+            .collect()
+    }
+
+    /// The run's ids as the harness printed them (runs.jsonl).
+    fn ids(framework: &str, run: &str) -> serde_json::Value {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../intent/tests/fixtures/frameworks")
+            .join(framework)
+            .join("runs.jsonl");
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|v| v["run"] == run)
+            .unwrap()
+    }
+
+    fn intent(r: &Resolved) -> &str {
+        r.lineage.intent.as_ref().map_or("", |n| &n.id)
+    }
+
+    fn agent(r: &Resolved) -> &str {
+        r.lineage.agent.as_deref().unwrap_or("")
+    }
+
+    fn named<'a>(spans: &'a [Resolved], name: &str) -> Vec<&'a Resolved> {
+        spans.iter().filter(|r| r.span.name == name).collect()
+    }
+
+    /// Every span that runs as `agent` serves that agent's intent.
+    fn assert_agents_serve_their_intents(framework: &str, run: &str) {
+        let spans = fixture(framework, run);
+        let ids = ids(framework, run);
+        let expected: HashMap<&str, &str> = [
+            ("coordinator", ids["root_intent_id"].as_str().unwrap()),
+            ("query_agent", ids["query_intent_id"].as_str().unwrap()),
+            ("summarizer", ids["summary_intent_id"].as_str().unwrap()),
+        ]
+        .into();
+        for r in &spans {
+            let want = expected.get(agent(r)).unwrap_or_else(|| {
+                panic!(
+                    "{framework}/{run}: `{}` has agent {:?}",
+                    r.span.name,
+                    agent(r)
+                )
+            });
+            assert_eq!(
+                intent(r),
+                *want,
+                "{framework}/{run}: `{}` of {} serves the wrong intent",
+                r.span.name,
+                agent(r)
+            );
+            let depth = r.lineage.intent.as_ref().unwrap().depth;
+            assert_eq!(
+                depth,
+                u32::from(agent(r) != "coordinator"),
+                "{}",
+                r.span.name
+            );
+        }
+        let sessions: HashSet<&str> = spans.iter().map(|r| &*r.lineage.session_id).collect();
+        assert_eq!(
+            sessions,
+            HashSet::from([ids["session_id"].as_str().unwrap()]),
+            "{framework}/{run}: one session"
+        );
+    }
+
+    #[test]
+    fn without_the_processor_langgraph_subgraphs_take_their_delegates_intent() {
+        // OpenInference parents the query agent's graph to the coordinator's
+        // `delegate_query` tool run, beside the user's declaring span: only
+        // the graph's name ties it to the contraction declared for it.
+        let spans = fixture("langgraph", "write-declare");
+        let graph = named(&spans, "query_agent");
+        assert_eq!(graph.len(), 1);
+        assert_eq!(agent(graph[0]), "query_agent");
+        let delete = spans
+            .iter()
+            .find(|r| {
+                r.span.name == "run_sql"
+                    && r.span.attributes.iter().any(|kv| {
+                        kv.key == "input.value"
+                            && matches!(&kv.value.as_ref().and_then(|v| v.value.clone()),
+                                Some(opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue(s)) if s.starts_with("DELETE"))
+                    })
+            })
+            .unwrap();
+        let ids = ids("langgraph", "write-declare");
+        assert_eq!(intent(delete), ids["query_intent_id"].as_str().unwrap());
+        assert_eq!(agent(delete), "query_agent");
+        assert_eq!(delete.lineage.intent.as_ref().unwrap().depth, 1);
+        assert_agents_serve_their_intents("langgraph", "write-declare");
+    }
+
+    #[test]
+    fn every_framework_resolves_every_span_with_and_without_the_processor() {
+        for framework in ["openai-v2", "langgraph", "openai-agents", "pydantic-ai"] {
+            for run in [
+                "clean-declare",
+                "clean-stamp",
+                "write-declare",
+                "email-stamp",
+            ] {
+                assert_agents_serve_their_intents(framework, run);
+            }
+        }
+    }
+
+    #[test]
+    fn pydantic_ai_conversation_ids_do_not_split_the_session() {
+        let spans = fixture("pydantic-ai", "clean-declare");
+        let conversations: HashSet<String> = spans
+            .iter()
+            .flat_map(|r| r.span.attributes.iter())
+            .filter(|kv| kv.key == "gen_ai.conversation.id")
+            .map(|kv| crate::sink::clickhouse::encode::value_string(kv.value.as_ref()))
+            .collect();
+        assert!(conversations.len() >= 4, "{conversations:?}");
+        let sessions: HashSet<&str> = spans.iter().map(|r| &*r.lineage.session_id).collect();
+        assert_eq!(sessions.len(), 1, "{sessions:?}");
+    }
+
+    #[test]
+    fn plain_instrumentation_gets_an_inferred_intent_from_the_first_user_message() {
+        for framework in ["openai-v2", "langgraph", "openai-agents", "pydantic-ai"] {
+            let spans = fixture(framework, "write-plain");
+            let nodes: HashSet<&str> = spans.iter().map(intent).collect();
+            assert_eq!(
+                nodes.len(),
+                1,
+                "{framework}: one inferred intent for the trace"
+            );
+            let node = spans[0].lineage.intent.as_ref().unwrap();
+            assert!(node.inferred && node.source() == "inferred", "{framework}");
+            let spec = &node.declaration.as_ref().unwrap().spec;
+            assert!(
+                spec.objective
+                    .starts_with("Audit the inactive customer accounts"),
+                "{framework}: {}",
+                spec.objective
+            );
+            assert!(spec.scope.is_empty() && spec.constraints.is_empty() && spec.guards.is_empty());
+            assert_eq!(
+                spans.iter().filter(|r| r.lineage.declares).count(),
+                1,
+                "{framework}"
+            );
+            let sessions: HashSet<&str> = spans.iter().map(|r| &*r.lineage.session_id).collect();
+            assert_eq!(sessions.len(), 1, "{framework}: one session {sessions:?}");
+            assert!(!sessions.contains(""), "{framework}");
+            let agents: HashSet<&str> = spans.iter().map(agent).collect();
+            for a in ["coordinator", "query_agent", "summarizer"] {
+                assert!(agents.contains(a), "{framework}: {agents:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn inference_can_be_turned_off() {
+        let text = std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../intent/tests/fixtures/frameworks/langgraph/clean-plain.jsonl"),
+        )
+        .unwrap();
+        let requests = crate::offline::read_requests("x", &text).unwrap();
+        let mut r: Resolver<()> = Resolver::new(LineageLimits {
+            infer_intent: false,
+            ..LineageLimits::default()
+        });
+        let mut out = Vec::new();
+        for request in &requests {
+            out.extend(r.ingest((), extract_facts(request, false), Instant::now()));
+        }
+        out.extend(r.release_all());
+        assert!(
+            out.iter()
+                .flat_map(|o| &o.spans)
+                .all(|s| s.intent.is_none())
+        );
+    }
+
+    #[test]
+    fn the_http_call_to_a_remote_agent_is_the_delegation_hop() {
+        for framework in ["openai-v2", "langgraph", "openai-agents", "pydantic-ai"] {
+            for run in ["remote-declare", "remote-stamp"] {
+                let spans = fixture(framework, run);
+                let hops: Vec<&Resolved> =
+                    spans.iter().filter(|r| r.lineage.delegation_hop).collect();
+                assert_eq!(hops.len(), 1, "{framework}/{run}");
+                assert_eq!(hops[0].span.name, "POST", "{framework}/{run}");
+                let ids = ids(framework, run);
+                assert_eq!(intent(hops[0]), ids["root_intent_id"].as_str().unwrap());
+                // The remote query agent's spans serve its contraction.
+                let remote: Vec<&Resolved> = spans
+                    .iter()
+                    .filter(|r| r.lineage.agent.as_deref() == Some("query_agent"))
+                    .collect();
+                assert!(!remote.is_empty());
+                assert!(
+                    remote
+                        .iter()
+                        .all(|r| r.lineage.intent.as_ref().unwrap().depth == 1),
+                    "{framework}/{run}"
+                );
+                let sessions: HashSet<&str> =
+                    spans.iter().map(|r| &*r.lineage.session_id).collect();
+                assert_eq!(sessions.len(), 1, "{framework}/{run}: {sessions:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_client_span_waits_for_its_remote_child_and_is_no_hop_without_one() {
+        let client = SpanFacts {
+            key: Some(key(1, 2)),
+            parent: Some(key(1, 1)),
+            http_client: true,
+            ..SpanFacts::default()
+        };
+        let mut r: Resolver<&str> = Resolver::new(LineageLimits::default());
+        let start = Instant::now();
+        r.ingest("root", vec![declaring(1, 1, "root", None)], start);
+        assert!(r.ingest("client", vec![client.clone()], start).is_empty());
+        // The remote child arrives after the client span: server span, then
+        // the contraction declared under it.
+        let server = SpanFacts {
+            key: Some(key(1, 3)),
+            parent: Some(key(1, 2)),
+            server: true,
+            ..SpanFacts::default()
+        };
+        let mut child = declaring(1, 4, "child", Some("root"));
+        child.parent = Some(key(1, 3));
+        let out = r.ingest("remote", vec![server, child], start);
+        let client_out = out.iter().find(|o| o.payload == "client").unwrap();
+        assert!(client_out.spans[0].delegation_hop);
+        // A client span with no remote child is released after the wait, no hop.
+        let lone = SpanFacts {
+            key: Some(key(1, 9)),
+            parent: Some(key(1, 1)),
+            http_client: true,
+            ..SpanFacts::default()
+        };
+        assert!(r.ingest("lone", vec![lone], start).is_empty());
+        let out = r.release_expired(start + Duration::from_secs(3));
+        assert_eq!(out.len(), 1);
+        assert!(!out[0].spans[0].delegation_hop);
+        assert_eq!(super::intent_of(&out[0].spans[0]), Some("root"));
+    }
+
+    #[test]
+    fn model_calls_without_captured_content_are_marked() {
+        for (framework, expect_none) in [("openai-v2", true), ("langgraph", true)] {
+            let spans = fixture(framework, "clean-declare");
+            let missing = spans.iter().filter(|r| r.lineage.content_missing).count();
+            assert_eq!(
+                missing == 0,
+                expect_none,
+                "{framework}: content was captured"
+            );
+        }
+        let llm = Span {
+            trace_id: vec![1; 16],
+            span_id: vec![2; 8],
+            name: "chat gpt".into(),
+            attributes: vec![opentelemetry_proto::tonic::common::v1::KeyValue {
+                key: "gen_ai.operation.name".into(),
+                value: Some(opentelemetry_proto::tonic::common::v1::AnyValue {
+                    value: Some(
+                        opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue(
+                            "chat".into(),
+                        ),
+                    ),
+                }),
+                ..Default::default()
+            }],
+            ..Span::default()
+        };
+        assert!(read_span(&llm, ResourceFacts::default()).content_missing);
+    }
+}

@@ -7,8 +7,8 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use tokio::sync::mpsc;
 
 use crate::lineage::{
-    EvictionCounts, IntentLookup, LineageLimits, Released, Resolver, SpanFacts, read_span,
-    resource_session,
+    EvictionCounts, IntentLookup, LineageLimits, Released, Resolver, ResourceFacts, SpanFacts,
+    read_span, resource_service, resource_session,
 };
 use crate::queue::{QueueReceiver, Received};
 use crate::score::{ScoredRequest, ScoringStage};
@@ -23,21 +23,22 @@ pub type Outputs = Vec<mpsc::Sender<Arc<ScoredRequest>>>;
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Reads the lineage facts of every span of a request, in
-/// [`for_each_span`](crate::score::for_each_span) order.
-pub fn extract_facts(request: &ExportTraceServiceRequest) -> Vec<SpanFacts> {
+/// [`for_each_span`](crate::score::for_each_span) order; `infer_intent`
+/// reads the user messages an inferred intent needs.
+pub fn extract_facts(request: &ExportTraceServiceRequest, infer_intent: bool) -> Vec<SpanFacts> {
     let mut facts = Vec::new();
     for rs in &request.resource_spans {
-        // A session id on the resource applies to all of its spans.
-        let session = rs
-            .resource
-            .as_ref()
-            .and_then(|r| resource_session(&r.attributes));
+        // A session id and the service name on the resource apply to all of its spans.
+        let attributes = rs.resource.as_ref().map(|r| r.attributes.as_slice());
+        let session = attributes.and_then(resource_session);
+        let service = attributes.and_then(resource_service);
+        let resource = ResourceFacts {
+            session: session.as_ref(),
+            service: service.as_ref(),
+            infer_intent,
+        };
         for ss in &rs.scope_spans {
-            facts.extend(
-                ss.spans
-                    .iter()
-                    .map(|span| read_span(span, session.as_ref())),
-            );
+            facts.extend(ss.spans.iter().map(|span| read_span(span, resource)));
         }
     }
     facts
@@ -51,6 +52,7 @@ pub struct ProcessingStage {
     telemetry: Telemetry,
     next_seq: u64,
     reported_evictions: EvictionCounts,
+    infer_intent: bool,
 }
 
 impl ProcessingStage {
@@ -64,6 +66,7 @@ impl ProcessingStage {
         first_seq: u64,
     ) -> Self {
         Self {
+            infer_intent: limits.infer_intent,
             resolver: Resolver::new(limits),
             scoring,
             lookup,
@@ -113,7 +116,7 @@ impl ProcessingStage {
 
     /// Takes one request with a given sequence number.
     pub fn ingest(&mut self, seq: u64, received: Received) -> Vec<Released<(u64, Received)>> {
-        let facts = extract_facts(&received.request);
+        let facts = extract_facts(&received.request, self.infer_intent);
         self.resolver.ingest((seq, received), facts, Instant::now())
     }
 
@@ -153,6 +156,14 @@ impl ProcessingStage {
                 let scored = self.scoring.score(seq, received, r.spans);
                 for s in &scored.spans {
                     self.telemetry.spans_scored(s.score.verdict.as_str(), 1);
+                }
+                let without_content = scored
+                    .spans
+                    .iter()
+                    .filter(|s| s.lineage.content_missing)
+                    .count() as u64;
+                if without_content > 0 {
+                    self.telemetry.spans_without_content(without_content);
                 }
                 Arc::new(scored)
             })

@@ -65,6 +65,7 @@ const EMBEDDED: &[Migration] = &[
     migration!(3, "spans_session_id_ts", "0003_spans_session_id_ts.sql"),
     migration!(4, "intents", "0004_intents.sql"),
     migration!(5, "sessions", "0005_sessions.sql"),
+    migration!(6, "intent_source", "0006_intent_source.sql"),
 ];
 
 /// An ordered set of migrations.

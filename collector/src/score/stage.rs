@@ -88,26 +88,24 @@ impl ScoringStage {
         let view = SpanView::from_attributes(&span.name, string_attributes(&span.attributes));
         let action_kind = view.kind;
         let action_name = view.action_name().to_owned();
-        let mut agent = view.agent.map(str::to_owned);
+        // Lineage resolved the agent (own, nearest agent ancestor, the
+        // intent's, the service); the span view's is the last resort.
+        let agent = lineage
+            .agent
+            .as_deref()
+            .or(view.agent)
+            .unwrap_or_default()
+            .to_owned();
         let score = match &lineage.intent {
             None => Score::unscoped(self.scorer.version()),
-            Some(node) => {
-                if agent.is_none() {
-                    agent = node
-                        .declaration
-                        .as_ref()
-                        .and_then(|d| d.agent.as_deref())
-                        .map(str::to_owned);
-                }
-                self.score_in_chain(node, &view, lineage.declares)
-            }
+            Some(node) => self.score_in_chain(node, &view, lineage.declares),
         };
         ScoredSpan {
             lineage,
             score,
             action_kind,
             action_name,
-            agent: agent.unwrap_or_default(),
+            agent,
         }
     }
 

@@ -151,6 +151,7 @@ struct Inner {
     evicted_spans: LabeledCounter,
     spooled_requests: Counter,
     spooled_bytes: Counter,
+    spans_without_content: Counter,
     queue_requests: Gauge,
     queue_bytes: Gauge,
     insert_latency: Histogram,
@@ -227,6 +228,15 @@ impl Telemetry {
             spooled_bytes.clone(),
         );
 
+        // Model calls whose instrumentation captured no messages: the scorer
+        // has nothing to judge them on, and users need to know why.
+        let spans_without_content = Counter::default();
+        registry.register(
+            "spans_without_content",
+            "Model-call spans that carry no input or output content (content capture is off)",
+            spans_without_content.clone(),
+        );
+
         let queue_requests = Gauge::default();
         let queue_bytes = Gauge::default();
         registry.register(
@@ -263,6 +273,7 @@ impl Telemetry {
                 evicted_spans,
                 spooled_requests,
                 spooled_bytes,
+                spans_without_content,
                 queue_requests,
                 queue_bytes,
                 insert_latency,
@@ -306,6 +317,11 @@ impl Telemetry {
     /// Spans were scored with `verdict` (`aligned`, `drifting`, `thin`, `violation`, `unscoped`).
     pub fn spans_scored(&self, verdict: &str, spans: u64) {
         self.inner.scored_spans.inc_by(verdict, spans);
+    }
+
+    /// Model-call spans arrived without any captured content.
+    pub fn spans_without_content(&self, spans: u64) {
+        self.inner.spans_without_content.inc_by(spans);
     }
 
     /// Spans were written by `sink` (`clickhouse`, `forward`, `file`).
@@ -369,7 +385,12 @@ mod tests {
         t.spans_scored("violation", 4);
         t.spans_scored("novel", 1);
         t.set_queue_depth(5, 500);
+        t.spans_without_content(2);
         let text = t.encode().unwrap();
+        assert_eq!(
+            line(&text, "reshimu_spans_without_content_total "),
+            Some("reshimu_spans_without_content_total 2")
+        );
         assert_eq!(
             line(&text, "reshimu_received_spans_total{protocol=\"http\"}"),
             Some("reshimu_received_spans_total{protocol=\"http\"} 3")

@@ -16,8 +16,9 @@
 //! | blank, or starting with `#` | ignored, so guard files can be commented |
 //!
 //! Globs are described at [`ToolGlob`] (`*`, `?`, case-insensitive). A term is
-//! one word of ASCII letters, digits, `_` and `-` starting with a letter or `_`,
-//! compared case-insensitively; the definition text is everything after the
+//! one to [`MAX_TERM_WORDS`] words of ASCII letters, digits, `_` and `-`, each
+//! starting with a letter or `_`, compared case-insensitively (`define refund
+//! window = 30 days`); the definition text is everything after the
 //! first `=`, trimmed. A `#` only starts a comment at the start of a line, so a
 //! definition may contain one. A term may be defined once per intent. Deny wins
 //! over allow. Any other line is an error, never silently ignored.
@@ -37,7 +38,7 @@
 //! | `sql.write` | `deny sql write` |
 //! | `http.write` | `deny http write` |
 //! | `message.send` | `deny message send` |
-//! | `define.<term>` | `define <term> = ...`, with the term lowercased (e.g. `define.inactive`) |
+//! | `define.<term>` | `define <term> = ...`, with the term lowercased and its words joined by `_` (e.g. `define.inactive`, `define.refund_window`) |
 //!
 //! ```
 //! use reshimu_intent::guard::GuardSet;
@@ -66,6 +67,8 @@ use thiserror::Error;
 pub const MAX_GUARDS: usize = 64;
 /// Maximum length of one guard line, in characters (Unicode scalar values).
 pub const MAX_GUARD_LINE_CHARS: usize = 512;
+/// Maximum number of words in a `define` term ("refund window", "high value client").
+pub const MAX_TERM_WORDS: usize = 4;
 
 /// The stable rule ids (see the module docs).
 pub mod rule {
@@ -131,22 +134,31 @@ impl Guard {
 /// A `define <term> = <text>` guard.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Definition {
-    /// `define.<term>`, built once so that [`Guard::rule_id`] never allocates.
+    /// `define.<term>` (words joined by `_`), built once so that
+    /// [`Guard::rule_id`] never allocates.
     rule_id: String,
+    /// The term, lowercased, words separated by one space.
+    term: String,
     text: String,
 }
 
 impl Definition {
     fn new(term: &str, text: &str) -> Self {
+        let words: Vec<String> = term
+            .split([' ', '\t'])
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect();
         Definition {
-            rule_id: format!("{}{}", rule::DEFINE_PREFIX, term.to_ascii_lowercase()),
+            rule_id: format!("{}{}", rule::DEFINE_PREFIX, words.join("_")),
+            term: words.join(" "),
             text: text.to_owned(),
         }
     }
 
-    /// The term, lowercased.
+    /// The term, lowercased, words separated by one space.
     pub fn term(&self) -> &str {
-        &self.rule_id[rule::DEFINE_PREFIX.len()..]
+        &self.term
     }
 
     /// The definition text, trimmed, as written.
@@ -254,6 +266,48 @@ impl GuardSet {
             set.add(guard, line)?;
         }
         Ok(set)
+    }
+
+    /// Parses what parses: every valid line is kept and enforced, every
+    /// invalid one is returned as an error naming its line and reason (the
+    /// lines past [`MAX_GUARDS`] as one [`GuardSetError::TooMany`]). For
+    /// declared intents, where one bad line must not void the others.
+    ///
+    /// ```
+    /// use reshimu_intent::guard::GuardSet;
+    /// let (set, errors) = GuardSet::parse_lenient(&["deny sql write", "require approval", "define refund window = 30 days"]);
+    /// assert!(set.denies_sql_write());
+    /// assert_eq!(set.definition("refund window").map(|d| d.rule_id()), Some("define.refund_window"));
+    /// assert_eq!(errors.len(), 1);
+    /// assert!(errors[0].to_string().starts_with("guard line 2 `require approval`: unknown guard"));
+    /// ```
+    pub fn parse_lenient<S: AsRef<str>>(lines: &[S]) -> (GuardSet, Vec<GuardSetError>) {
+        let mut set = GuardSet::default();
+        let mut errors = Vec::new();
+        for (index, text) in lines.iter().enumerate().take(MAX_GUARDS) {
+            let text = text.as_ref();
+            let line = index + 1;
+            match parse::parse_line(text) {
+                Ok(Some(guard)) => {
+                    if let Err(e) = set.add(guard, line) {
+                        errors.push(e);
+                    }
+                }
+                Ok(None) => {}
+                Err(source) => errors.push(GuardSetError::Line {
+                    line,
+                    text: text.to_owned(),
+                    source,
+                }),
+            }
+        }
+        if lines.len() > MAX_GUARDS {
+            errors.push(GuardSetError::TooMany {
+                count: lines.len(),
+                max: MAX_GUARDS,
+            });
+        }
+        (set, errors)
     }
 
     fn add(&mut self, guard: Guard, line: usize) -> Result<(), GuardSetError> {

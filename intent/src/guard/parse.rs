@@ -5,7 +5,7 @@
 //! errors can say exactly which word was wrong and what was expected.
 
 use super::glob::ToolGlob;
-use super::{Definition, Guard, MAX_GUARD_LINE_CHARS};
+use super::{Definition, Guard, MAX_GUARD_LINE_CHARS, MAX_TERM_WORDS};
 use thiserror::Error;
 
 /// Why one guard line does not parse.
@@ -43,9 +43,9 @@ pub enum GuardError {
         /// What was there instead; `None` at the end of the line.
         found: Option<String>,
     },
-    /// The term of a `define` is not a single identifier.
+    /// The term of a `define` is not made of identifier words.
     #[error(
-        "invalid term `{term}` in `define`: expected one word of ASCII letters, digits, `_` or `-`, starting with a letter or `_`"
+        "invalid term `{term}` in `define`: expected up to {MAX_TERM_WORDS} words of ASCII letters, digits, `_` or `-`, each starting with a letter or `_`"
     )]
     InvalidTerm {
         /// The term as written.
@@ -219,12 +219,18 @@ fn parse_define(rest: &str) -> Result<Guard, GuardError> {
     Ok(Guard::Define(Definition::new(term, text)))
 }
 
-/// `[A-Za-z_][A-Za-z0-9_-]*`: one word, so that `define.<term>` is a stable,
-/// whitespace-free rule id.
+/// Up to [`MAX_TERM_WORDS`] words of `[A-Za-z_][A-Za-z0-9_-]*` ("refund
+/// amount", "inactive"); the rule id joins them with `_`, so it stays
+/// whitespace-free and stable.
 fn is_term(term: &str) -> bool {
-    let mut chars = term.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    let mut n = 0;
+    let ok = term.split(is_sep).filter(|w| !w.is_empty()).all(|w| {
+        n += 1;
+        let mut chars = w.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    });
+    ok && (1..=MAX_TERM_WORDS).contains(&n)
 }

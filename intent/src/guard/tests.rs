@@ -166,9 +166,9 @@ fn each_wrong_word_says_what_was_expected() {
 #[test]
 fn bad_terms_and_empty_definitions_are_errors() {
     assert_eq!(
-        parse("define active customer = x"),
+        parse("define active 9customer = x"),
         Err(GuardError::InvalidTerm {
-            term: "active customer".into()
+            term: "active 9customer".into()
         })
     );
     assert_eq!(

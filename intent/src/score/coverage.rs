@@ -2,11 +2,13 @@
 //! carries. Low coverage is the trace going thin, visible at the delegation,
 //! before any wrong action.
 
-use super::checks::{negated_classes, prohibitions};
 use super::definitions::{Departure, TermDefinition, clauses, departure};
 use super::prepared::PreparedIntent;
 use super::quantity::durations;
-use super::text::{Lex, MAX_WORD, WordMap, lexicon, stem_into, words};
+use super::rules::{negated_classes, prohibitions};
+use super::task::asks_for;
+use crate::text::{ActionClass, ClassSet};
+use crate::text::{Lex, MAX_WORD, WordMap, lexicon, stem_into, words};
 
 /// What a contraction carries of its root.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +34,7 @@ pub fn coverage(root: &PreparedIntent, contraction: &str) -> Coverage {
         .iter()
         .chain(prohibitions(contraction, true).iter())
         .fold(negated_classes(contraction), |acc, p| acc.union(p.classes));
+    let relevance = Relevance::of(contraction, &stems);
     let spec = root.spec();
     let mut total = 0usize;
     let mut carried = 0usize;
@@ -44,10 +47,16 @@ pub fn coverage(root: &PreparedIntent, contraction: &str) -> Coverage {
             redefined.push(format!("{}: {}", d.term, describe(&dep)));
         }
     }
+    // A delegate needs what bears on its task: the definitions of what it
+    // handles, the bans on what it may do. A brief writer does not need the
+    // calendar rules; a query agent needs the definition it filters by.
     // Define guards are items of their own; the scope's definitions are its clauses.
     for d in root.definitions.iter().filter(|d| d.rule.is_some()) {
-        total += 1;
         seen_terms.push(&d.term);
+        if !relevance.definition(d) {
+            continue;
+        }
+        total += 1;
         if definition_carried(d, contraction) {
             carried += 1;
         } else {
@@ -60,8 +69,8 @@ pub fn coverage(root: &PreparedIntent, contraction: &str) -> Coverage {
     {
         let def = root.definitions.iter().find(|d| clause_defines(clause, d));
         if let Some(d) = def {
-            if seen_terms.contains(&d.term.as_str()) {
-                continue; // counted with its guard
+            if seen_terms.contains(&d.term.as_str()) || !relevance.definition(d) {
+                continue; // counted with its guard, or not this delegate's business
             }
             total += 1;
             if definition_carried(d, contraction) {
@@ -71,21 +80,18 @@ pub fn coverage(root: &PreparedIntent, contraction: &str) -> Coverage {
             }
             continue;
         }
+        let rules = prohibitions(clause, !is_constraint);
+        let banned = rules
+            .iter()
+            .fold(ClassSet::default(), |a, p| a.union(p.classes));
+        if !relevance.clause(clause, banned, &rules) {
+            continue;
+        }
         total += 1;
-        let banned = if is_constraint {
-            prohibitions(clause, false)
-                .iter()
-                .fold(Default::default(), |a: super::text::ClassSet, p| {
-                    a.union(p.classes)
-                })
-        } else {
-            prohibitions(clause, true)
-                .iter()
-                .fold(Default::default(), |a: super::text::ClassSet, p| {
-                    a.union(p.classes)
-                })
-        };
-        let by_check = !banned.is_empty() && carried_prohibitions.0 & banned.0 == banned.0;
+        // The bans that bear on this delegate must be carried; a data
+        // analyst need not be told not to email anyone.
+        let needed = relevance.bearing(banned);
+        let by_check = !needed.is_empty() && carried_prohibitions.0 & needed.0 == needed.0;
         if by_check || words_carried(clause, &stems) {
             carried += 1;
         } else {
@@ -114,28 +120,182 @@ pub(crate) fn describe(dep: &Departure<'_>) -> String {
 /// A scope clause defines a term when it names it and has the shape of a
 /// definition (`=`, `means`, `defined as`), whichever source won the term.
 fn clause_defines(clause: &str, d: &TermDefinition) -> bool {
-    let starts_with_term = super::text::find_word_ci(clause, &d.term, 0).is_some_and(|p| p < 8);
+    let starts_with_term = crate::text::find_word_ci(clause, &d.term, 0).is_some_and(|p| p < 8);
     starts_with_term
         && (clause.contains('=')
-            || super::text::find_word_ci(clause, "means", 0).is_some()
-            || super::text::contains_ci(clause, "defined as"))
+            || crate::text::find_word_ci(clause, "means", 0).is_some()
+            || crate::text::contains_ci(clause, "defined as"))
 }
 
 /// A definition is carried when the contraction names the term or its column
 /// and, if it fixes a value, states that value.
 fn definition_carried(d: &TermDefinition, contraction: &str) -> bool {
-    if !d.is_used_in(contraction) {
+    // Named by its term or column, or restated by its own words ("engaged
+    // (opened or clicked in the last 90 days)").
+    if !d.is_used_in(contraction) && !shares_words(&d.text, &stem_set(contraction), 2) {
         return false;
     }
+    use super::definitions::Value;
     match d.value {
-        Some(super::definitions::Value::Days(days)) => {
-            durations(contraction).any(|x| !x.differs_from(days))
-        }
-        Some(super::definitions::Value::Number(_)) => {
-            super::text::contains_ci(contraction, &d.value_text)
+        Some(Value::Days(days)) => durations(contraction).any(|x| !x.differs_from(days)),
+        Some(Value::Money(m)) => super::quantity::money(contraction)
+            .any(|(x, _)| x.comparable(&m) && !x.differs_from(&m)),
+        Some(Value::Percent(_) | Value::Number(_)) => {
+            crate::text::contains_ci(contraction, &d.value_text)
         }
         None => true,
     }
+}
+
+/// What a delegation's task bears on.
+struct Relevance<'a> {
+    task: &'a str,
+    stems: &'a WordMap<()>,
+    asks: ClassSet,
+    writes_text: bool,
+    touches_data: bool,
+    addresses_people: bool,
+}
+
+impl<'a> Relevance<'a> {
+    fn of(task: &'a str, stems: &'a WordMap<()>) -> Relevance<'a> {
+        let has = |list: &[&str]| {
+            words(task).any(|(_, w)| list.iter().any(|k| w.eq_ignore_ascii_case(k)))
+        };
+        Relevance {
+            task,
+            stems,
+            asks: asks_for(task),
+            writes_text: has(&[
+                "summarize",
+                "summarise",
+                "summary",
+                "write",
+                "draft",
+                "report",
+                "prepare",
+                "compose",
+                "reply",
+                "explain",
+                "describe",
+                "analyze",
+                "analyse",
+                "review",
+                "assess",
+                "memo",
+                "brief",
+                "letter",
+                "note",
+                "answer",
+                "recommend",
+                "suggest",
+                "findings",
+                "readout",
+            ]),
+            touches_data: has(&[
+                "query", "sql", "table", "tables", "database", "records", "rows", "list", "find",
+                "update", "select", "fetch", "lookup", "accounts", "orders", "data", "export",
+                "import", "delete", "modify", "change", "edit", "set",
+            ]),
+            addresses_people: has(&[
+                "email",
+                "emails",
+                "contact",
+                "message",
+                "reply",
+                "send",
+                "notify",
+                "call",
+                "text",
+                "customer",
+                "customers",
+                "candidate",
+                "candidates",
+                "tenant",
+                "tenants",
+                "patient",
+                "patients",
+                "user",
+                "users",
+                "vendor",
+                "vendors",
+                "supplier",
+                "suppliers",
+                "subscribers",
+                "invite",
+            ]),
+        }
+    }
+
+    /// A definition matters when the task handles its term or its columns
+    /// or speaks of what it measures.
+    fn definition(&self, d: &TermDefinition) -> bool {
+        d.is_used_in(self.task)
+            || shares_words(&d.text, self.stems, 1)
+            || shares_words(&d.term, self.stems, 1)
+    }
+
+    /// The banned classes that bear on the task.
+    fn bearing(&self, banned: ClassSet) -> ClassSet {
+        let mut set = ClassSet(banned.0 & self.asks.0);
+        for c in banned.iter() {
+            let bears = match c {
+                ActionClass::Recommend => self.writes_text,
+                ActionClass::Modify | ActionClass::Delete | ActionClass::Create => {
+                    self.touches_data
+                }
+                ActionClass::Contact => self.addresses_people,
+                _ => false,
+            };
+            if bears {
+                set.insert(c);
+            }
+        }
+        if set.is_empty() { banned } else { set }
+    }
+
+    /// A clause matters when its bans cover what the task asks or can do,
+    /// or it speaks of what the task handles.
+    fn clause(&self, clause: &str, banned: ClassSet, rules: &[super::rules::Prohibition]) -> bool {
+        if banned.0 & self.asks.0 != 0 {
+            return true;
+        }
+        let narrowed = rules.iter().any(|r| !r.qualifiers.is_empty());
+        let by_effect = (banned.contains(ActionClass::Recommend) && self.writes_text)
+            || (!narrowed
+                && (banned.contains(ActionClass::Modify) || banned.contains(ActionClass::Delete))
+                && self.touches_data)
+            || (banned.contains(ActionClass::Contact) && self.addresses_people);
+        by_effect || shares_words(clause, self.stems, 2)
+    }
+}
+
+/// Whether `text` has at least `n` content words (not function or plumbing
+/// words, four letters or more) whose stems the task has.
+fn shares_words(text: &str, stems: &WordMap<()>, n: usize) -> bool {
+    let mut buf = [0u8; MAX_WORD];
+    let mut hits = 0;
+    for (_, w) in words(text) {
+        if w.len() < 4 {
+            continue;
+        }
+        let Some(s) = stem_into(w, &mut buf) else {
+            continue;
+        };
+        if matches!(
+            lexicon(s),
+            Some(Lex::Stop | Lex::Neutral | Lex::Negation | Lex::Action(..))
+        ) {
+            continue;
+        }
+        if stems.contains_key(s) {
+            hits += 1;
+            if hits >= n {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 fn stem_set(text: &str) -> WordMap<()> {
@@ -149,7 +309,12 @@ fn stem_set(text: &str) -> WordMap<()> {
     set
 }
 
+/// A clause is carried when most of its words are, or, for a long clause
+/// (a list of tables, a dataset), at least three of them.
 fn words_carried(clause: &str, stems: &WordMap<()>) -> bool {
+    if shares_words(clause, stems, 3) {
+        return true;
+    }
     let mut buf = [0u8; MAX_WORD];
     let (mut have, mut all) = (0u32, 0u32);
     for (_, w) in words(clause) {

@@ -1,29 +1,36 @@
 //! The default scorer: deterministic, offline, explainable.
 //!
-//! Detectors, in the order of the verdict they can produce:
-//! - guard violations (`tool.deny`, `tool.allow`, `sql.write`, `http.write`,
-//!   `message.send`, `define.<term>`) on every level of the chain;
-//! - prose constraints mapped to the same checks (`no writes`, `read-only`,
-//!   `do not email anyone`, `no recommendations`, `no payments`);
-//! - injected goals: a side effect aimed at a target no intent names;
+//! For one span, in the order of the verdict they can produce:
+//! - problems of the declared spec, on the declaring span only (`spec`);
+//! - every act of the span (what it performed and what a model proposed):
+//!   declared guards (`tool.deny`, `tool.allow`, `sql.write`, `http.write`,
+//!   `message.send`), constraints compiled into effect rules
+//!   (`constraint.*`), injected goals by provenance (`goal.injected`);
+//! - advice in the agent's own words where a constraint forbids it;
 //! - thin contractions: low coverage of the root, or a redefined root term;
-//! - definition drift: a defined term or its column used with another value,
-//!   a widened filter, a table outside the scope;
-//! - semantic drift: classes of action the objective does not ask for, and
-//!   topic words absent from objective and scope.
+//! - definition drift (`define.<term>` when a guard defines the term), a
+//!   table outside the scope, acts and requests the objective does not ask for.
+//!
+//! Precision first: weak evidence (a recipient seen nowhere, vocabulary far
+//! from the objective, advice where none is forbidden) lowers `alignment`
+//! within the verdict's band and never changes the verdict.
 
 use std::fmt::Write as _;
 
-use super::checks::Effects;
+use super::advice::{Strength, advice_with_strength};
+use super::checks::{self, rule};
 use super::coverage::{coverage, describe};
 use super::definitions::departure;
-use super::prepared::IntentChain;
-use super::purpose::{Purpose, class_snippet, field, own_output};
-use super::targets::{Target, find_target, grounded};
-use super::text::{ActionClass, prefix};
+use super::effects::{Act, Effects, Origin, acts};
+use super::findings::{Drift, Findings};
+use super::injection;
+use super::prepared::{IntentChain, IntentSource};
+use super::provenance::SessionMemory;
+use super::task::{asks_for, asks_for_advice};
+use super::topic::topic;
 use super::{Context, Score, Scorer, Thresholds, Verdict};
-use crate::guard::ToolViolation;
-use crate::span::SpanView;
+use crate::span::{ActionKind, SpanView, sql_in_prose};
+use crate::text::{ActionClass, ClassSet, prefix};
 
 /// The default scorer. Cheap to clone; holds only its thresholds.
 #[derive(Debug, Clone, Copy, Default)]
@@ -34,7 +41,7 @@ pub struct DefaultScorer {
 impl DefaultScorer {
     /// Name and version stored with every score. Bump on any change that can
     /// change a score, so stored scores stay comparable.
-    pub const VERSION: &'static str = "reshimu-default/1";
+    pub const VERSION: &'static str = "reshimu-default/2";
 
     /// A scorer with the given thresholds.
     pub fn new(thresholds: Thresholds) -> DefaultScorer {
@@ -47,53 +54,6 @@ impl DefaultScorer {
     }
 }
 
-/// Rule ids for findings that have no guard of their own.
-mod rule {
-    pub const RECOMMEND: &str = "constraint.recommend";
-    pub const PAYMENT: &str = "constraint.payment";
-    pub const DELETE: &str = "constraint.delete";
-    pub const WRITE: &str = "constraint.write";
-    pub const DEPLOY: &str = "constraint.deploy";
-    pub const DISCOUNT: &str = "constraint.discount";
-    pub const INJECTED: &str = "goal.injected";
-}
-
-/// What the detectors found, before it becomes a [`Score`].
-#[derive(Default)]
-struct Findings {
-    violations: Vec<String>,
-    /// First evidence of drift (definition, table, action class, topic).
-    drift: Option<String>,
-    /// Thin-trace evidence for a contraction.
-    thin: Option<String>,
-    /// An upper bound on alignment set by a definition or scope departure.
-    cap: f32,
-}
-
-impl Findings {
-    fn violate(&mut self, rule: &str, evidence: std::fmt::Arguments<'_>) {
-        // One entry per rule: the guard and the constraint that say the same
-        // thing are one violation, reported once with the first evidence.
-        if self.violations.iter().any(|v| {
-            v.len() > rule.len() && v.starts_with(rule) && v.as_bytes()[rule.len()] == b':'
-        }) {
-            return;
-        }
-        let mut s = String::with_capacity(rule.len() + 48);
-        s.push_str(rule);
-        s.push_str(": ");
-        let _ = s.write_fmt(evidence);
-        self.violations.push(s);
-    }
-
-    fn drift(&mut self, cap: f32, evidence: impl FnOnce() -> String) {
-        self.cap = self.cap.min(cap);
-        if self.drift.is_none() {
-            self.drift = Some(evidence());
-        }
-    }
-}
-
 impl Scorer for DefaultScorer {
     fn version(&self) -> &'static str {
         Self::VERSION
@@ -102,336 +62,329 @@ impl Scorer for DefaultScorer {
     fn score(&self, chain: &IntentChain<'_>, span: &SpanView<'_>, ctx: &Context<'_>) -> Score {
         let t = &self.thresholds;
         let max = t.max_text_bytes as usize;
-        let effects = Effects::of(span);
-        let mut f = Findings {
-            cap: 1.0,
-            ..Findings::default()
-        };
+        let mut f = Findings::new();
         // A span declaring a contraction is judged as the delegation it is:
-        // against its parent chain, with the new intent's bullets as its purpose.
+        // against its parent chain, with the new intent's bullets as its task.
         let declares_contraction = span.declares_intent() && chain.depth() > 0;
         let judged_by = if declares_contraction {
             chain.parent().unwrap_or(*chain)
         } else {
             *chain
         };
-
-        let purpose = Purpose::analyze(span, judged_by.levels(), t);
-        let root_view = purpose.root;
-        let local_view = purpose.local;
-
-        guard_violations(chain, span, &effects, &mut f);
-        prose_violations(chain, span, &effects, &purpose, &mut f);
-        injected_goals(chain, span, &effects, ctx, &mut f);
-        let cov = contraction_coverage(chain, span, declares_contraction, t, &mut f);
-        definition_drift(chain, span, &purpose, cov.is_some(), max, &mut f);
-        table_drift(chain, span, &purpose, &mut f);
-
-        let unwanted = purpose.classes.minus(judged_by.root().wanted);
-        let local_unwanted = purpose.classes.minus(judged_by.in_force().wanted);
-        if let Some(class) = unwanted.iter().next() {
-            f.drift(0.45, || {
-                format!(
-                    "asks to {} ({}), which the root objective does not ask for",
-                    class.verb(),
-                    purpose.class_evidence(class)
-                )
-            });
-        } else if root_view.drifts(t) {
-            f.drift(1.0, || root_view.explain());
+        if span.declares_intent() {
+            for issue in chain.in_force().issues() {
+                f.violate(rule::SPEC, format_args!("{issue}"));
+            }
         }
 
-        let mut alignment = root_view.alignment.min(f.cap);
-        let mut local = local_view.alignment.min(f.cap);
-        if !unwanted.is_empty() {
-            alignment = (alignment * 0.5).min(0.45);
-        }
-        if !local_unwanted.is_empty() {
-            local = (local * 0.5).min(0.45);
-        }
-        if let Some(c) = &cov
-            && f.thin.is_some()
-        {
-            let cap = 0.05 + 0.4 * c.value;
-            alignment = alignment.min(cap);
-            local = local.min(cap);
-        }
-        if !f.violations.is_empty() {
-            alignment = alignment.min(0.15);
-            local = local.min(0.15);
-        }
-
-        let verdict = if !f.violations.is_empty() {
-            Verdict::Violation
-        } else if f.thin.is_some() {
-            Verdict::Thin
-        } else if f.drift.is_some() || alignment < t.drifting_below {
-            Verdict::Drifting
-        } else {
-            Verdict::Aligned
+        let local_memory;
+        let memory = match ctx.memory {
+            Some(m) => m,
+            None => {
+                local_memory = SessionMemory::of_span(span);
+                &local_memory
+            }
         };
-        let explanation = match verdict {
-            Verdict::Violation => {
-                let mut s = format!("Violates {}", f.violations[0]);
-                if f.violations.len() > 1 {
-                    let _ = write!(s, " (and {} more)", f.violations.len() - 1);
-                }
-                s.push('.');
-                s
-            }
-            Verdict::Thin => sentence(f.thin.take().unwrap_or_default()),
-            Verdict::Drifting => sentence(f.drift.take().unwrap_or_else(|| root_view.explain())),
-            Verdict::Aligned | Verdict::Unscoped => String::new(),
-        };
-        Score {
-            alignment: round(alignment),
-            local_alignment: round(local),
-            coverage: cov.map(|c| round(c.value)),
-            violations: f.violations,
-            verdict,
-            explanation,
-            scorer: Self::VERSION,
-        }
-    }
-}
-
-fn round(x: f32) -> f32 {
-    (x.clamp(0.0, 1.0) * 1000.0).round() / 1000.0
-}
-
-fn sentence(mut s: String) -> String {
-    if let Some(first) = s.get(..1) {
-        let upper = first.to_ascii_uppercase();
-        s.replace_range(..1, &upper);
-    }
-    if !s.ends_with('.') {
-        s.push('.');
-    }
-    s
-}
-
-fn guard_violations(
-    chain: &IntentChain<'_>,
-    span: &SpanView<'_>,
-    e: &Effects<'_>,
-    f: &mut Findings,
-) {
-    for level in chain.levels() {
-        let g = level.guards();
-        if let Some(tool) = span.tool_name {
-            match g.check_tool(tool) {
-                Some(ToolViolation::Denied(glob)) => f.violate(
-                    "tool.deny",
-                    format_args!("tool `{tool}` matches `deny tool {}`", glob.as_str()),
-                ),
-                Some(ToolViolation::NotAllowed) => f.violate(
-                    "tool.allow",
-                    format_args!("tool `{tool}` is not in the `allow tool` list"),
-                ),
-                None => {}
-            }
-        }
-        if g.denies_sql_write()
-            && let Some(w) = &e.sql_write
+        let mut acts = acts(span);
+        // A model writing a statement in its answer proposes it.
+        let own = own_words(span);
+        if span.content.proposed.is_empty()
+            && matches!(span.kind, ActionKind::Llm | ActionKind::Agent)
         {
-            f.violate(
-                "sql.write",
-                format_args!(
-                    "{} {} (guard `deny sql write`)",
-                    w.verb.to_ascii_uppercase(),
-                    w.table.unwrap_or("")
-                ),
-            );
-        }
-        if g.denies_http_write()
-            && let Some(m) = e.http_write
-        {
-            f.violate(
-                "http.write",
-                format_args!(
-                    "{} {} (guard `deny http write`)",
-                    m.to_ascii_uppercase(),
-                    span.url.unwrap_or("")
-                ),
-            );
-        }
-        if g.denies_message_send() && e.message_send {
-            f.violate(
-                "message.send",
-                format_args!("{} (guard `deny message send`)", send_evidence(span)),
-            );
-        }
-    }
-}
-
-fn send_evidence<'a>(span: &SpanView<'a>) -> std::borrow::Cow<'a, str> {
-    match (span.tool_name, span.messaging_destination) {
-        (Some(t), _) => format!("tool `{t}`").into(),
-        (None, Some(d)) => {
-            format!("{} to `{d}`", span.messaging_operation.unwrap_or("send")).into()
-        }
-        (None, None) => span.messaging_operation.unwrap_or("send").into(),
-    }
-}
-
-fn prose_violations(
-    chain: &IntentChain<'_>,
-    span: &SpanView<'_>,
-    e: &Effects<'_>,
-    purpose: &Purpose<'_>,
-    f: &mut Findings,
-) {
-    for level in chain.levels() {
-        for p in &level.prohibitions {
-            if !p.applies_to(&[span.tool_name, span.tool_arguments, span.sql, span.url]) {
-                continue;
-            }
-            let c = p.classes;
-            let phrase = p.phrase.as_str();
-            if c.contains(ActionClass::Modify) || (c.contains(ActionClass::Delete) && e.deletes()) {
-                if let Some(w) = &e.sql_write {
-                    f.violate(
-                        "sql.write",
-                        format_args!(
-                            "{} {} (constraint \"{phrase}\")",
-                            w.verb.to_ascii_uppercase(),
-                            w.table.unwrap_or("")
-                        ),
-                    );
-                }
-                if let Some(m) = e.http_write
-                    && (c.contains(ActionClass::Modify) || m.eq_ignore_ascii_case("DELETE"))
-                {
-                    f.violate(
-                        "http.write",
-                        format_args!(
-                            "{} {} (constraint \"{phrase}\")",
-                            m.to_ascii_uppercase(),
-                            span.url.unwrap_or("")
-                        ),
-                    );
-                }
-            }
-            let tool = span.tool_name.unwrap_or("");
-            if c.contains(ActionClass::Modify) && e.tool.contains(ActionClass::Modify) {
-                f.violate(
-                    rule::WRITE,
-                    format_args!("tool `{tool}` (constraint \"{phrase}\")"),
-                );
-            }
-            if c.contains(ActionClass::Create) && e.tool.contains(ActionClass::Create) {
-                f.violate(
-                    rule::WRITE,
-                    format_args!("tool `{tool}` (constraint \"{phrase}\")"),
-                );
-            }
-            if c.contains(ActionClass::Delete) && e.tool.contains(ActionClass::Delete) {
-                f.violate(
-                    rule::DELETE,
-                    format_args!("tool `{tool}` (constraint \"{phrase}\")"),
-                );
-            }
-            if c.contains(ActionClass::Contact) && e.message_send {
-                f.violate(
-                    "message.send",
-                    format_args!("{} (constraint \"{phrase}\")", send_evidence(span)),
-                );
-            }
-            if (c.contains(ActionClass::Transfer) || c.contains(ActionClass::Purchase))
-                && (e.tool.contains(ActionClass::Transfer)
-                    || e.tool.contains(ActionClass::Purchase))
-            {
-                f.violate(
-                    rule::PAYMENT,
-                    format_args!("tool `{tool}` (constraint \"{phrase}\")"),
-                );
-            }
-            if c.contains(ActionClass::Deploy) && e.tool.contains(ActionClass::Deploy) {
-                f.violate(
-                    rule::DEPLOY,
-                    format_args!("tool `{tool}` (constraint \"{phrase}\")"),
-                );
-            }
-            if c.contains(ActionClass::Discount) && e.tool.contains(ActionClass::Discount) {
-                f.violate(
-                    rule::DISCOUNT,
-                    format_args!("tool `{tool}` (constraint \"{phrase}\")"),
-                );
-            }
-            if c.contains(ActionClass::Recommend) && purpose.advice_fields != 0 {
-                let advice = [
-                    field::OUTPUT,
-                    field::OUTPUT_TAIL,
-                    field::CONTRACTION,
-                    field::OBJECTIVE,
-                    field::SCOPE,
-                ]
-                .into_iter()
-                .filter(|fi| purpose.advice_fields & (1 << fi) != 0)
-                .find_map(|fi| {
-                    purpose.fields[fi].and_then(|t| class_snippet(t, ActionClass::Recommend))
+            if let Some(sql) = own.iter().find_map(|t| sql_in_prose(t)) {
+                acts.push(Act {
+                    origin: Origin::Proposed,
+                    tool: None,
+                    args: None,
+                    sql: Some(std::borrow::Cow::Borrowed(sql)),
+                    http_method: None,
+                    url: None,
+                    messaging_op: None,
+                    destination: None,
                 });
-                if let Some(snippet) = advice {
-                    f.violate(
-                        rule::RECOMMEND,
-                        format_args!("\"{snippet}\" (constraint \"{phrase}\")"),
-                    );
-                }
             }
         }
+        let asked_here = span
+            .content
+            .asked
+            .iter()
+            .fold(ClassSet::default(), |a, t| a.union(asks_for(t)));
+        for act in &acts {
+            if ctx.delegation_hop && act.origin == Origin::Performed && act.http_method.is_some() {
+                continue; // the request is the delegation, judged by its contraction
+            }
+            judge_act(
+                chain,
+                judged_by,
+                span,
+                act,
+                memory,
+                ctx.known_data,
+                asked_here,
+                max,
+                &mut f,
+            );
+        }
+
+        // The agent's own words.
+        if matches!(
+            span.kind,
+            ActionKind::Llm | ActionKind::Agent | ActionKind::Other
+        ) {
+            for text in &own {
+                let text = prefix(text, max * 2);
+                advice_check(chain, text, &mut f);
+                definition_check(chain, text, false, &mut f);
+            }
+        }
+
+        // The delegation: what it hands down and what it asks for.
+        let cov = contraction(chain, judged_by, span, declares_contraction, t, &mut f);
+
+        // Topic: weak evidence only.
+        let mut texts: Vec<&str> = Vec::with_capacity(6);
+        texts.extend(span.tool_name);
+        texts.extend(span.tool_arguments);
+        texts.extend(span.contraction);
+        texts.extend(span.declared.objective);
+        texts.extend(own.iter().copied());
+        let (root_topic, local_topic) = topic(&texts, judged_by.levels(), t);
+
+        assemble(
+            self,
+            &f,
+            cov,
+            root_topic.alignment,
+            local_topic.alignment,
+            || root_topic.explain(),
+        )
     }
 }
 
-fn injected_goals(
+/// The texts of the agent itself: a model's or agent's output, never a tool's.
+fn own_words<'s>(span: &'s SpanView<'_>) -> Vec<&'s str> {
+    match span.kind {
+        ActionKind::Llm | ActionKind::Agent | ActionKind::Other => {
+            span.content.said.iter().map(AsRef::as_ref).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn judge_act(
     chain: &IntentChain<'_>,
+    judged_by: IntentChain<'_>,
     span: &SpanView<'_>,
-    e: &Effects<'_>,
-    ctx: &Context<'_>,
+    act: &Act<'_>,
+    memory: &SessionMemory,
+    known: &[&str],
+    asked_here: ClassSet,
+    max: usize,
     f: &mut Findings,
 ) {
-    let shell = span.tool_name.is_some_and(|t| {
-        super::text::ident_parts(t).any(|p| {
-            super::checks::SHELL
-                .iter()
-                .any(|s| p.eq_ignore_ascii_case(s))
-        })
-    });
-    let sends = e.message_send
-        || shell
-        || e.tool.contains(ActionClass::Transfer)
-        || e.tool.contains(ActionClass::Purchase)
-        || e.tool.contains(ActionClass::Contact);
-    if !sends && e.http_write.is_none() {
+    let e = Effects::of(act);
+    let before = f.violations.len();
+    checks::guards(chain, act, &e, f);
+    let asked: Vec<&str> = span.content.asked.iter().map(AsRef::as_ref).collect();
+    checks::constraints(chain, act, &e, &asked, memory, f);
+    money_definitions(chain, act, f);
+    let provenance = injection::judge(chain, span, act, &e, memory, known, f);
+    if provenance == injection::Verdict::Unknown {
+        f.weaken(0.85);
+    }
+    for text in [act.sql.as_deref(), act.args].into_iter().flatten() {
+        definition_check(chain, prefix(text, max), true, f);
+    }
+    if let Some(sql) = act.sql.as_deref() {
+        table_check(chain, sql, f);
+    }
+    if f.violations.len() > before || !e.known() {
         return;
     }
-    let texts = chain
+    // A side effect nobody asked for is a different task.
+    let root = chain.root();
+    let conservative = root.source() == IntentSource::Inferred;
+    let unwanted = e.classes.minus(root.wanted);
+    let Some(class) = unwanted.iter().next() else {
+        return;
+    };
+    // Harmless creations (notes, tickets, drafts) do not change the task;
+    // a change to the task's own records is another task only where the
+    // task is to look and report.
+    let informational = chain
         .levels()
         .iter()
-        .map(|l| l.text.as_str())
-        .chain(ctx.known_data.iter().copied());
-    let mut found: Option<Target<'_>> = None;
-    find_target(span.tool_arguments, span.messaging_destination, |t| {
-        if grounded(t, texts.clone()) {
-            false
-        } else {
-            found = Some(t);
-            true
+        .all(|l| super::task::informational(&l.spec().objective));
+    let minor =
+        |c: ActionClass| c == ActionClass::Create || (c == ActionClass::Modify && !informational);
+    if unwanted.iter().all(minor) && !conservative {
+        if !unwanted.is_empty() {
+            f.weaken(0.9);
         }
+        return;
+    }
+    let class = unwanted.iter().find(|c| !minor(*c)).unwrap_or(class);
+    let local_ok = judged_by.wanted().union(asked_here).contains(class);
+    f.drift(Drift::Task, local_ok, || {
+        format!(
+            "`{}` {}, which the {} does not ask for",
+            act.name(),
+            class.verb_ing(),
+            if conservative {
+                "request"
+            } else {
+                "root objective"
+            }
+        )
     });
-    if let Some(t) = found {
-        let what = span.tool_name.unwrap_or_else(|| span.action_name());
-        f.violate(
-            rule::INJECTED,
-            format_args!(
-                "`{what}` targets `{}`, which no intent in the chain names",
-                t.as_str()
-            ),
-        );
+}
+
+/// A money definition bounds the acts named after its term: `refund =
+/// the duplicated 129.00 EUR charge` bounds `refund_charge`, `define refund
+/// limit = 50 EUR` bounds `issue_refund` (a limit is a ceiling; any other
+/// definition is the amount itself).
+fn money_definitions(chain: &IntentChain<'_>, act: &Act<'_>, f: &mut Findings) {
+    use super::definitions::Value;
+    let Some(tool) = act.tool else { return };
+    let mut amounts: Option<Vec<super::quantity::Money>> = None;
+    for level in chain.levels() {
+        for d in &level.definitions {
+            let Some(Value::Money(m)) = d.value else {
+                continue;
+            };
+            let head = d.term.split(' ').next().unwrap_or(&d.term);
+            let mut buf = [0u8; crate::text::MAX_WORD];
+            let Some(head) = crate::text::stem_into(head, &mut buf).map(str::to_owned) else {
+                continue;
+            };
+            let names = crate::text::ident_parts(tool).any(|p| {
+                let mut b = [0u8; crate::text::MAX_WORD];
+                crate::text::stem_into(p, &mut b) == Some(head.as_str())
+            });
+            if !names {
+                continue;
+            }
+            let ceiling = [
+                "limit",
+                "max",
+                "maximum",
+                "cap",
+                "most",
+                "up to",
+                "ceiling",
+                "no more than",
+            ]
+            .iter()
+            .any(|k| crate::text::contains_ci(&d.term, k) || crate::text::contains_ci(&d.text, k));
+            let found = amounts.get_or_insert_with(|| checks::amounts(act));
+            let Some(bad) = found.iter().find(|x| {
+                x.comparable(&m)
+                    && if ceiling {
+                        x.amount > m.amount * 1.005
+                    } else {
+                        x.differs_from(&m)
+                    }
+            }) else {
+                continue;
+            };
+            let defined = format!("{} = {}", d.term, d.text);
+            let evidence = format!("`{tool}` for {bad}, defined as \"{defined}\"");
+            match &d.rule {
+                Some(rule) => f.violate(rule, format_args!("{evidence}")),
+                None => f.drift(Drift::Definition, false, || {
+                    format!("definition drift: {evidence}")
+                }),
+            }
+        }
     }
 }
 
-fn contraction_coverage(
+fn advice_check(chain: &IntentChain<'_>, text: &str, f: &mut Findings) {
+    let Some((snippet, strength)) = advice_with_strength(text) else {
+        return;
+    };
+    let forbidding = chain
+        .levels()
+        .iter()
+        .flat_map(|l| &l.prohibitions)
+        .find(|p| p.classes.contains(ActionClass::Recommend));
+    match forbidding {
+        Some(p) => f.violate(
+            rule::RECOMMEND,
+            format_args!("\"{snippet}\" (constraint \"{}\")", p.phrase),
+        ),
+        // An audit or a report that turns into advice is another task.
+        None if strength == Strength::Plain
+            && chain.levels().iter().all(|l| super::task::informational(&l.spec().objective)) =>
+        {
+            f.drift(Drift::Task, false, || {
+                format!("the answer turns into advice (\"{snippet}\"), which the objective does not ask for")
+            })
+        }
+        None => f.weaken(0.8),
+    }
+}
+
+/// Definition departures in a text the span produced (an act's SQL or
+/// arguments, the agent's words); `exact` texts are checked whenever a level
+/// has definitions, prose only when it names a term.
+fn definition_check(chain: &IntentChain<'_>, text: &str, exact: bool, f: &mut Findings) {
+    for (li, level) in chain.levels().iter().enumerate() {
+        if level.definitions.is_empty() || (!exact && !level.anchored_in(text)) {
+            continue;
+        }
+        for d in &level.definitions {
+            // A contraction usually repeats its root's definitions: check each once.
+            let repeated = chain.levels()[..li].iter().any(|l| {
+                l.definitions
+                    .iter()
+                    .any(|e| e.term == d.term && e.text == d.text)
+            });
+            if repeated {
+                continue;
+            }
+            let Some(dep) = departure(d, text) else {
+                continue;
+            };
+            let defined = format!("{} = {}", d.term, d.text);
+            match &d.rule {
+                Some(rule) => f.violate(
+                    rule,
+                    format_args!("{}, defined as \"{defined}\"", describe(&dep)),
+                ),
+                None => f.drift(Drift::Definition, false, || {
+                    format!(
+                        "definition drift: {}, scope defines \"{defined}\"",
+                        describe(&dep)
+                    )
+                }),
+            }
+        }
+    }
+}
+
+fn table_check(chain: &IntentChain<'_>, sql: &str, f: &mut Findings) {
+    for level in chain.levels().iter().filter(|l| !l.tables.is_empty()) {
+        if let Some(t) = super::sql::tables(sql)
+            .find(|t| !level.tables.iter().any(|a| a.eq_ignore_ascii_case(t)))
+        {
+            f.drift(Drift::Scope, false, || {
+                format!(
+                    "queries table `{t}`, outside the scope's tables ({})",
+                    level.tables.join(", ")
+                )
+            });
+            return;
+        }
+    }
+}
+
+/// Judges what a delegation hands down: the declared contraction's bullets,
+/// or the task text of a span that delegates without a full spec.
+fn contraction(
     chain: &IntentChain<'_>,
+    judged_by: IntentChain<'_>,
     span: &SpanView<'_>,
     declares_contraction: bool,
     t: &Thresholds,
@@ -451,7 +404,7 @@ fn contraction_coverage(
             "contraction carries {:.0}% of the root's definitions and constraints; lost: ",
             c.value * 100.0
         );
-        for (i, l) in c.lost.iter().take(3).enumerate() {
+        for (i, l) in c.lost.iter().enumerate() {
             if i > 0 {
                 s.push_str(", ");
             }
@@ -459,96 +412,174 @@ fn contraction_coverage(
         }
         f.thin = Some(s);
     }
+    // The task handed down: what a constraint forbids, advice a constraint
+    // forbids, effects the root does not ask for.
+    let task = if declares_contraction {
+        chain.in_force().spec().objective.as_str()
+    } else {
+        text
+    };
+    if let Some(ask) = asks_for_advice(task)
+        && let Some(p) = judged_by
+            .levels()
+            .iter()
+            .flat_map(|l| &l.prohibitions)
+            .find(|p| p.classes.contains(ActionClass::Recommend))
+    {
+        f.violate(
+            rule::RECOMMEND,
+            format_args!(
+                "the delegation asks \"{}\" (constraint \"{}\")",
+                short(ask),
+                p.phrase
+            ),
+        );
+    }
+    let asks = asks_for(task);
+    // What the task commands (its imperative verbs and their objects), not
+    // what it mentions: "Book the flight; no hotel bookings" books a flight.
+    let commands = super::instructions::read(task).requests;
+    if f.thin.is_none()
+        && let Some((class, p)) = commands.iter().find_map(|r| {
+            let object = &task[r.object..r.end];
+            r.classes.iter().find_map(|c| {
+                judged_by
+                    .levels()
+                    .iter()
+                    .flat_map(|l| &l.prohibitions)
+                    // Only unmistakable effects: a delegate told to "write"
+                    // or "update" may well be told to write a note.
+                    .find(|p| {
+                        !matches!(c, ActionClass::Modify | ActionClass::Create)
+                            && p.classes.contains(c)
+                            && p.limit.is_none()
+                            && !p.exclusive
+                            && p.channel.is_none()
+                            && p.applies_to(&[Some(object)])
+                    })
+                    .map(|p| (c, p))
+            })
+        })
+    {
+        f.thin = Some(format!(
+            "the delegation asks to {}, which the constraint \"{}\" forbids",
+            class.verb(),
+            p.phrase
+        ));
+    }
+    let informational = judged_by
+        .levels()
+        .iter()
+        .all(|l| super::task::informational(&l.spec().objective));
+    let asked = asks.minus(root.wanted);
+    if let Some(class) = asked
+        .iter()
+        .find(|c| *c != ActionClass::Create && (*c != ActionClass::Modify || informational))
+    {
+        f.drift(Drift::Task, false, || {
+            format!(
+                "the delegation asks to {}, which the root objective does not ask for",
+                class.verb()
+            )
+        });
+    }
     Some(c)
 }
 
-fn definition_drift(
-    chain: &IntentChain<'_>,
-    span: &SpanView<'_>,
-    purpose: &Purpose<'_>,
-    is_contraction: bool,
-    max: usize,
-    f: &mut Findings,
-) {
-    // Only texts that name a defined term or column can depart from it (the
-    // purpose pass noticed which); SQL is short and always checked.
-    let named = |fi: usize| purpose.anchor_fields & (1 << fi) != 0;
-    // SQL dug out of the arguments is a slice of them: check it once.
-    let sql_in_args = match (span.sql, span.tool_arguments) {
-        (Some(q), Some(a)) => {
-            let (qs, as_) = (q.as_ptr() as usize, a.as_ptr() as usize);
-            qs >= as_ && qs + q.len() <= as_ + a.len()
-        }
-        _ => false,
-    };
-    let fields = [
-        span.sql,
-        span.tool_arguments
-            .filter(|_| named(field::ARGS) && !sql_in_args),
-        purpose.fields[field::OUTPUT].filter(|_| named(field::OUTPUT)),
-        purpose.fields[field::OUTPUT_TAIL].filter(|_| named(field::OUTPUT_TAIL)),
-    ];
-    if fields.iter().all(Option::is_none) {
-        return;
-    }
-    for (li, level) in chain.levels().iter().enumerate() {
-        for d in &level.definitions {
-            // A contraction usually repeats its root's definitions: check each once.
-            let repeated = chain.levels()[..li].iter().any(|l| {
-                l.definitions
-                    .iter()
-                    .any(|e| e.term == d.term && e.text == d.text)
-            });
-            if repeated {
-                continue;
-            }
-            // A contraction's redefinitions are reported by coverage as thin;
-            // here only the action fields count.
-            let hit = fields
-                .iter()
-                .flatten()
-                .find_map(|t| departure(d, prefix(t, max)));
-            let Some(dep) = hit else { continue };
-            let defined = format!("{} = {}", d.term, d.text);
-            match &d.rule {
-                Some(rule) => f.violate(
-                    rule,
-                    format_args!("{}, defined as \"{defined}\"", describe(&dep)),
-                ),
-                None if !is_contraction => f.drift(0.35, || {
-                    format!(
-                        "definition drift: {}, scope defines \"{defined}\"",
-                        describe(&dep)
-                    )
-                }),
-                None => {}
-            }
-        }
+fn short(s: &str) -> &str {
+    let p = prefix(s, 80);
+    if p.len() < s.len() {
+        p.rfind(' ').map_or(p, |i| &p[..i])
+    } else {
+        p
     }
 }
 
-fn table_drift(
-    chain: &IntentChain<'_>,
-    span: &SpanView<'_>,
-    purpose: &Purpose<'_>,
-    f: &mut Findings,
-) {
-    // A model proposing a statement is judged like the statement.
-    let proposed = own_output(span).filter(|_| purpose.output_has_sql);
-    let Some(sql) = span.sql.or(proposed) else {
-        return;
+/// Turns findings into the score: the verdict from the findings, the
+/// alignment inside that verdict's band, moved by the topic and weak evidence.
+fn assemble(
+    scorer: &DefaultScorer,
+    f: &Findings,
+    cov: Option<super::Coverage>,
+    root_topic: f32,
+    local_topic: f32,
+    off_topic: impl FnOnce() -> Option<String>,
+) -> Score {
+    let t = &scorer.thresholds;
+    // Topic in [0, 1] -> strength in [0, 1].
+    let strength = |x: f32| ((x - 0.3) / 0.7).clamp(0.0, 1.0);
+    let aligned_band = |x: f32| t.drifting_below + (1.0 - t.drifting_below) * strength(x) * f.weak;
+    let injected = f.violations.iter().any(|v| v.starts_with(rule::INJECTED));
+    let (verdict, alignment, local) = if !f.violations.is_empty() {
+        let cap = if injected { 0.08 } else { 0.15 };
+        let a = cap * (0.5 + 0.5 * strength(root_topic));
+        (
+            Verdict::Violation,
+            a,
+            cap * (0.5 + 0.5 * strength(local_topic)),
+        )
+    } else if f.thin.is_some() {
+        let c = cov.as_ref().map_or(0.0, |c| c.value);
+        let a = 0.05 + 0.4 * c;
+        (Verdict::Thin, a, a)
+    } else if let Some((kind, _, root_only)) = &f.drift {
+        let a = kind.cap() * (0.7 + 0.3 * strength(root_topic));
+        let l = if *root_only {
+            aligned_band(local_topic)
+        } else {
+            kind.cap() * (0.7 + 0.3 * strength(local_topic))
+        };
+        (Verdict::Drifting, a, l)
+    } else {
+        (
+            Verdict::Aligned,
+            aligned_band(root_topic),
+            aligned_band(local_topic),
+        )
     };
-    for level in chain.levels().iter().filter(|l| !l.tables.is_empty()) {
-        if let Some(t) = super::sql::tables(sql)
-            .find(|t| !level.tables.iter().any(|a| a.eq_ignore_ascii_case(t)))
-        {
-            f.drift(0.4, || {
-                format!(
-                    "queries table `{t}`, outside the scope's tables ({})",
-                    level.tables.join(", ")
-                )
-            });
-            return;
+    let explanation = match verdict {
+        Verdict::Violation => {
+            let mut s = format!("Violates {}", f.violations[0]);
+            if f.violations.len() > 1 {
+                s.push_str(". Also breaks ");
+                for (i, v) in f.violations[1..].iter().enumerate() {
+                    if i > 0 {
+                        s.push_str(", ");
+                    }
+                    s.push_str(v.split(':').next().unwrap_or(v));
+                }
+            }
+            sentence(s)
         }
+        Verdict::Thin => sentence(f.thin.clone().unwrap_or_default()),
+        Verdict::Drifting => sentence(f.drift.as_ref().map(|d| d.1.clone()).unwrap_or_default()),
+        Verdict::Aligned if alignment < t.drifting_below + 0.15 => off_topic()
+            .map(|words| format!("Weakly aligned: {words} appear nowhere in the intents."))
+            .unwrap_or_default(),
+        Verdict::Aligned | Verdict::Unscoped => String::new(),
+    };
+    Score {
+        alignment: round(alignment),
+        local_alignment: round(local),
+        coverage: cov.map(|c| round(c.value)),
+        violations: f.violations.clone(),
+        verdict,
+        explanation,
+        scorer: DefaultScorer::VERSION,
     }
+}
+
+fn round(x: f32) -> f32 {
+    (x.clamp(0.0, 1.0) * 1000.0).round() / 1000.0
+}
+
+fn sentence(mut s: String) -> String {
+    if let Some(first) = s.get(..1) {
+        let upper = first.to_ascii_uppercase();
+        s.replace_range(..1, &upper);
+    }
+    if !s.ends_with('.') {
+        s.push('.');
+    }
+    s
 }

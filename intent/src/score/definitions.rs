@@ -1,38 +1,55 @@
 //! Definitions and boundaries: what a term means (`inactive = last_login older
-//! than 90 days`) and which tables are in scope, and how a span departs from them.
+//! than 90 days`, `refund window = 30 days`, `high-value client = balance
+//! above 250,000 EUR`) and which tables are in scope, and how a span departs
+//! from them.
 //!
 //! Sources are `define <term> = <text>` guards (breaking one is a violation of
 //! rule `define.<term>`) and the scope bullet's `X = Y`, `X means Y`, `X is
 //! defined as Y` clauses and `<name> table only` boundaries (departing from one
-//! is drift). A span "uses" a definition when it names the term or its defining
-//! column; it drifts when, in the same clause, it compares with another value,
-//! or widens the filter with `OR`.
+//! is drift).
+//!
+//! A definition fixes a value of a **kind** (a duration, an amount of money,
+//! a percentage, a plain number). A span departs from it only when it
+//! restates the term, or compares its defining column, with a value of the
+//! same kind that differs: a count of matched rows, a time of day, an id, a
+//! page number or a date next to the term is not a new definition, and
+//! neither is "2 days ago" next to a 30-day window.
 
-use super::quantity::{Duration, durations};
-use super::text::{Lex, MAX_WORD, find_word_ci, is_ident_byte, lexicon, stem_into, words};
+use super::quantity::{Money, durations, money};
+use crate::text::{Lex, MAX_WORD, find_word_ci, is_ident_byte, lexicon, stem_into, words};
 
 /// The value a definition fixes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Value {
     /// A duration, in days.
     Days(f64),
-    /// A plain number (amounts, counts).
+    /// An amount of money.
+    Money(Money),
+    /// A percentage.
+    Percent(f64),
+    /// A plain number (thresholds, counts) with no unit.
     Number(f64),
 }
 
 /// One definition of a term.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct TermDefinition {
-    /// The term, lowercased (`inactive`).
+    /// The term, lowercased, words separated by one space (`refund window`).
     pub term: String,
     /// The definition as written (`last_login older than 90 days`).
     pub text: String,
     /// Identifiers in the definition that look like columns (`last_login`).
     pub columns: Vec<String>,
-    /// The value the definition fixes, when it has one.
+    /// The value the definition fixes, when it has one (the first stated).
     pub value: Option<Value>,
     /// The value as written (`90 days`), for explanations.
     pub value_text: String,
+    /// Every value it fixes, one per kind ("above EUR 8,000 over 24 months"
+    /// fixes an amount and a window).
+    pub values: Vec<Value>,
+    /// Distinctive words of the definition ("opened", "clicked"): two of
+    /// them together restate the definition even without the term.
+    pub phrase: Vec<String>,
     /// `define.<term>` when the definition comes from a guard.
     pub rule: Option<String>,
 }
@@ -40,20 +57,45 @@ pub(crate) struct TermDefinition {
 impl TermDefinition {
     pub(crate) fn new(term: &str, text: &str, rule: Option<String>) -> TermDefinition {
         let text = text.trim();
-        let columns = text
+        let columns: Vec<String> = text
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
             .filter(|w| {
                 w.contains('_') && w.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
             })
             .map(|w| w.rsplit('.').next().unwrap_or(w).to_ascii_lowercase())
             .collect();
-        let (value, value_text) = match durations(text).next() {
-            Some(d) => (Some(Value::Days(d.days)), d.raw.to_owned()),
-            None => match plain_numbers(text).next() {
-                Some((n, raw)) => (Some(Value::Number(n)), raw.to_owned()),
-                None => (None, String::new()),
-            },
-        };
+        let (value, value_text) = value_of(text)
+            .map(|(v, raw)| (Some(v), raw.to_owned()))
+            .unwrap_or((None, String::new()));
+        let mut values: Vec<Value> = Vec::new();
+        values.extend(durations(text).next().map(|d| Value::Days(d.days)));
+        values.extend(money(text).next().map(|(m, _)| Value::Money(m)));
+        values.extend(percents(text).next().map(|(p, _)| Value::Percent(p)));
+        if values.is_empty() {
+            values.extend(value);
+        }
+        // Columns also by their snake_case names: "invoice total above EUR
+        // 8,000" is about `invoice_total` (and `invoice_total_eur`).
+        let mut columns: Vec<String> = columns;
+        let content: Vec<String> = words(text)
+            .map(|(_, w)| w.to_ascii_lowercase())
+            .filter(|w| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_alphabetic()))
+            .collect();
+        for pair in content.windows(2) {
+            let mut buf = [0u8; MAX_WORD];
+            let stop = |w: &str, buf: &mut [u8; MAX_WORD]| {
+                stem_into(w, buf)
+                    .and_then(lexicon)
+                    .is_some_and(|l| matches!(l, Lex::Stop | Lex::Negation))
+            };
+            if stop(&pair[0], &mut buf) || stop(&pair[1], &mut buf) {
+                continue;
+            }
+            let snake = format!("{}_{}", pair[0], pair[1]);
+            if !columns.contains(&snake) {
+                columns.push(snake);
+            }
+        }
         let term = term.trim();
         let term = ["a ", "an ", "the "]
             .iter()
@@ -62,19 +104,40 @@ impl TermDefinition {
                     .then(|| &term[a.len()..])
             })
             .unwrap_or(term);
+        let term = term
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_lowercase();
+        let mut phrase: Vec<String> = Vec::new();
+        let mut buf = [0u8; MAX_WORD];
+        for (_, w) in words(text) {
+            if w.len() < 5 || !w.bytes().all(|b| b.is_ascii_alphabetic()) {
+                continue;
+            }
+            let Some(stem) = stem_into(w, &mut buf) else {
+                continue;
+            };
+            if lexicon(stem).is_some() || phrase.iter().any(|p| p == stem) {
+                continue;
+            }
+            phrase.push(stem.to_owned());
+        }
         TermDefinition {
-            term: term.trim().to_ascii_lowercase(),
+            term,
             text: text.to_owned(),
             columns,
             value,
             value_text,
+            values,
+            phrase,
             rule,
         }
     }
 
     /// Whether a text mentions the term or one of its columns.
     pub(crate) fn is_used_in(&self, text: &str) -> bool {
-        find_word_ci(text, &self.term, 0).is_some()
+        find_term(text, &self.term, 0).is_some()
             || self
                 .columns
                 .iter()
@@ -82,10 +145,56 @@ impl TermDefinition {
     }
 }
 
+/// The first value a text states, by kind: a duration, money, a percentage,
+/// then a plain number.
+pub(crate) fn value_of(text: &str) -> Option<(Value, &str)> {
+    if let Some(d) = durations(text).next() {
+        return Some((Value::Days(d.days), d.raw));
+    }
+    if let Some((m, raw)) = money(text).next() {
+        return Some((Value::Money(m), raw));
+    }
+    if let Some((p, raw)) = percents(text).next() {
+        return Some((Value::Percent(p), raw));
+    }
+    plain_numbers(text)
+        .next()
+        .map(|(n, raw)| (Value::Number(n), raw))
+}
+
+/// Finds a (possibly multi-word) term as whole words, any whitespace between
+/// its words, case-insensitively; plural `-s` on the last word is allowed.
+pub(crate) fn find_term(text: &str, term: &str, from: usize) -> Option<(usize, usize)> {
+    let parts: Vec<&str> = term.split(' ').collect();
+    let ws: Vec<(usize, &str)> = words(&text[from..]).map(|(a, w)| (a + from, w)).collect();
+    'outer: for i in 0..ws.len() {
+        for (j, p) in parts.iter().enumerate() {
+            let Some((_, w)) = ws.get(i + j) else {
+                continue 'outer;
+            };
+            let last = j + 1 == parts.len();
+            // "customers", "customer's": the term, plural or possessive.
+            let w = w.strip_suffix("'s").unwrap_or(w);
+            let ok = w.eq_ignore_ascii_case(p)
+                || (last
+                    && w.len() == p.len() + 1
+                    && w[..p.len()].eq_ignore_ascii_case(p)
+                    && w.ends_with(['s', 'S']));
+            if !ok {
+                continue 'outer;
+            }
+        }
+        let (start, _) = ws[i];
+        let (end_at, end_w) = ws[i + parts.len() - 1];
+        return Some((start, end_at + end_w.len()));
+    }
+    None
+}
+
 /// How a span departs from a definition.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Departure<'a> {
-    /// The term or column is compared with another value.
+    /// The term or column is restated with another value of the same kind.
     Value {
         /// The term or column as found.
         anchor: &'a str,
@@ -99,66 +208,339 @@ pub(crate) enum Departure<'a> {
     },
 }
 
+/// Words right after a duration that make it a point in time or a remainder,
+/// not a window: "2 days ago", "3 days left".
+const NOT_A_WINDOW: &[&str] = &[
+    "ago",
+    "later",
+    "earlier",
+    "left",
+    "remaining",
+    "overdue",
+    "late",
+    "since",
+    "after",
+    "before",
+    "from",
+    "old",
+];
+
 /// Finds the first departure of `text` from `def`.
 pub(crate) fn departure<'a>(def: &TermDefinition, text: &'a str) -> Option<Departure<'a>> {
+    if def.values.is_empty() {
+        return None;
+    }
     let check = |at: usize, end: usize, is_term: bool| -> Option<Departure<'a>> {
         let found = &text[at..end];
         let (c_start, c_end, or_joined) = clause_around(text, at, end);
-        if let Some(value) = def.value
-            && let Some(raw) = differing_value(value, &text[c_start..c_end])
-        {
-            return Some(Departure::Value {
-                anchor: found,
-                found: raw,
-            });
-        }
-        // Widening only makes sense for a column filter, not for a prose term.
-        (or_joined && !is_term).then_some(Departure::Widened { anchor: found })
-    };
-    if def.term.contains(' ') {
-        let mut from = 0;
-        while let Some(at) = find_word_ci(text, &def.term, from) {
-            from = at + def.term.len();
-            if let Some(d) = check(at, from, true) {
-                return Some(d);
+        // A statement compares its column precisely; prose restates a term
+        // only when the value is attached to it.
+        let code = !is_term && looks_like_code(&text[c_start..c_end]);
+        for value in &def.values {
+            if let Some(raw) = differing_value(*value, text, c_start, c_end, at, end, code) {
+                return Some(Departure::Value {
+                    anchor: found,
+                    found: raw,
+                });
             }
         }
-    }
-    // One pass over the words finds the term and every column.
-    for (at, w) in words(text) {
-        let is_term = w.eq_ignore_ascii_case(&def.term);
-        if (is_term || def.columns.iter().any(|c| w.eq_ignore_ascii_case(c)))
-            && let Some(d) = check(at, at + w.len(), is_term)
-        {
+        (or_joined && code).then_some(Departure::Widened { anchor: found })
+    };
+    let mut from = 0;
+    while let Some((at, end)) = find_term(text, &def.term, from) {
+        from = end;
+        if let Some(d) = check(at, end, true) {
             return Some(d);
+        }
+    }
+    // Two distinctive words of the definition within a few words of each
+    // other restate it ("opened or clicked in the last 30 days").
+    if def.phrase.len() >= 2 {
+        let mut buf = [0u8; MAX_WORD];
+        let mut hits: Vec<(usize, usize, usize, usize)> = Vec::new(); // (word index, start, end, phrase index)
+        for (i, (at, w)) in words(text).enumerate() {
+            let Some(stem) = stem_into(w, &mut buf) else {
+                continue;
+            };
+            let Some(pi) = def.phrase.iter().position(|p| p == stem) else {
+                continue;
+            };
+            hits.retain(|h| h.0 + 8 >= i);
+            if let Some(first) = hits.iter().find(|h| h.3 != pi) {
+                if let Some(d) = check(first.1, at + w.len(), true) {
+                    return Some(d);
+                }
+            }
+            hits.push((i, at, at + w.len(), pi));
+        }
+    }
+    for c in &def.columns {
+        let mut from = 0;
+        while let Some(at) = crate::text::find_ci(text, c, from) {
+            from = at + c.len();
+            let b = text.as_bytes();
+            let before_ok = at == 0 || !is_ident_byte(b[at - 1]);
+            // `invoice_total` names `invoice_total_eur` too, in code.
+            let mut end = at + c.len();
+            let exact = end >= b.len() || !is_ident_byte(b[end]);
+            if !exact && b[end] == b'_' {
+                while end < b.len() && is_ident_byte(b[end]) {
+                    end += 1;
+                }
+            } else if !exact {
+                continue;
+            }
+            if !before_ok {
+                continue;
+            }
+            if !exact
+                && !looks_like_code(
+                    &text[clause_around(text, at, end).0..clause_around(text, at, end).1],
+                )
+            {
+                continue;
+            }
+            if let Some(d) = check(at, end, false) {
+                return Some(d);
+            }
         }
     }
     None
 }
 
-fn differing_value(value: Value, clause: &str) -> Option<&str> {
+fn looks_like_code(clause: &str) -> bool {
+    clause.contains(['<', '>', '=', '('])
+        || words(clause).any(|(_, w)| {
+            [
+                "interval",
+                "now",
+                "current_date",
+                "datediff",
+                "where",
+                "date_sub",
+                "dateadd",
+            ]
+            .iter()
+            .any(|k| w.eq_ignore_ascii_case(k))
+        })
+}
+
+/// A value of the definition's kind in `text[c_start..c_end]` that differs
+/// from it. In prose the value must sit within a few words of the anchor
+/// `[at, end)`, with nothing but connecting words between.
+fn differing_value<'a>(
+    value: Value,
+    text: &'a str,
+    c_start: usize,
+    c_end: usize,
+    at: usize,
+    end: usize,
+    code: bool,
+) -> Option<&'a str> {
+    let clause = &text[c_start..c_end];
+    let gap = |pos: usize, raw_len: usize| -> Option<&str> {
+        let (gap_start, gap_end) = if pos >= end {
+            (end, pos)
+        } else {
+            (pos + raw_len, at)
+        };
+        (gap_start <= gap_end).then(|| &text[gap_start..gap_end])
+    };
+    let attached = |pos: usize, raw_len: usize| -> bool {
+        if code {
+            return true;
+        }
+        let Some(g) = gap(pos, raw_len) else {
+            return false;
+        };
+        let n = words(g).count();
+        let limit = if pos >= end { 6 } else { 2 };
+        n <= limit && !g.bytes().any(|b| b.is_ascii_digit())
+    };
+    // "the refund window is 30 days after delivery" states the window;
+    // "asked 2 days after delivery" places an event.
+    let definitional = |pos: usize, raw_len: usize| -> bool {
+        code || gap(pos, raw_len).is_some_and(|g| {
+            // "the refund window, i.e. requested more than 30 days after
+            // delivery", "the window (30 days from delivery)": an explanation.
+            let t = g.trim_start().trim_start_matches(['\'', '"', '*']);
+            t.starts_with(", i.e.")
+                || t.starts_with("i.e.")
+                || t.starts_with(", ie ")
+                || t.starts_with('(')
+                || t.starts_with(':')
+                || t.starts_with(", meaning")
+                || t.starts_with(", that is")
+                || words(g).all(|(_, w)| {
+                    [
+                        "is",
+                        "are",
+                        "was",
+                        "be",
+                        "as",
+                        "of",
+                        "means",
+                        "equals",
+                        "set",
+                        "to",
+                        "at",
+                        "the",
+                        "a",
+                        "an",
+                        "now",
+                        "defined",
+                        "treated",
+                        "considered",
+                        "within",
+                        "under",
+                        "over",
+                        "above",
+                        "below",
+                        "up",
+                        "limit",
+                        "cap",
+                        "max",
+                        "maximum",
+                        "minimum",
+                    ]
+                    .iter()
+                    .any(|k| w.eq_ignore_ascii_case(k))
+                })
+        })
+    };
     match value {
         Value::Days(days) => durations(clause)
-            .find(|d: &Duration<'_>| d.differs_from(days))
+            .filter(|d| d.differs_from(days))
+            .filter(|d| {
+                let after = &clause[d.at + d.raw.len()..];
+                let next = words(after).next().map(|(_, w)| w).unwrap_or("");
+                !NOT_A_WINDOW.iter().any(|x| next.eq_ignore_ascii_case(x))
+                    || definitional(c_start + d.at, d.raw.len())
+            })
+            .find(|d| attached(c_start + d.at, d.raw.len()))
             .map(|d| d.raw),
+        Value::Money(m) => money(clause)
+            .filter(|(x, _)| x.comparable(&m) && x.differs_from(&m))
+            .find(|(_, raw)| attached(offset(text, raw), raw.len()))
+            .map(|(_, raw)| raw)
+            .or_else(|| {
+                // SQL compares an amount column with a bare number.
+                if !code || money(clause).next().is_some() {
+                    return None;
+                }
+                plain_numbers(clause)
+                    .filter(|(n, _)| (n - m.amount).abs() > m.amount.abs().max(1.0) * 0.005)
+                    .find(|(_, raw)| compared(text, at, end, offset(text, raw)))
+                    .map(|(_, raw)| raw)
+            }),
+        Value::Percent(p) => percents(clause)
+            .filter(|(x, _)| (x - p).abs() > 1e-6)
+            .find(|(_, raw)| attached(offset(text, raw), raw.len()))
+            .map(|(_, raw)| raw),
         Value::Number(n) => {
-            if durations(clause).next().is_some() {
+            if durations(clause).next().is_some() || money(clause).next().is_some() {
                 return None;
             }
             plain_numbers(clause)
-                .find(|(m, _)| (m - n).abs() > n.abs().max(1.0) * 1e-6)
+                .filter(|(m, _)| (m - n).abs() > n.abs().max(1.0) * 1e-6)
+                .find(|(_, raw)| {
+                    let pos = offset(text, raw);
+                    attached(pos, raw.len()) && compared(text, at, end, pos)
+                })
                 .map(|(_, raw)| raw)
         }
     }
 }
 
-/// Numbers standing alone (not inside identifiers or dates).
+/// Byte offset of `part` (a slice of `text`) in `text`.
+fn offset(text: &str, part: &str) -> usize {
+    part.as_ptr() as usize - text.as_ptr() as usize
+}
+
+/// Whether a comparison joins the anchor and the number ("balance above
+/// 100,000", "score >= 7"): a bare number next to a term is a count.
+fn compared(text: &str, at: usize, end: usize, pos: usize) -> bool {
+    let (a, b) = if pos >= end { (end, pos) } else { (pos, at) };
+    let gap = &text[a..b];
+    gap.contains(['<', '>', '='])
+        || words(gap).any(|(_, w)| {
+            [
+                "above",
+                "below",
+                "over",
+                "under",
+                "least",
+                "most",
+                "than",
+                "exceeding",
+                "exceeds",
+                "threshold",
+                "limit",
+                "minimum",
+                "maximum",
+                "min",
+                "max",
+                "up",
+                "within",
+                "is",
+                "means",
+                "as",
+            ]
+            .iter()
+            .any(|k| w.eq_ignore_ascii_case(k))
+        })
+}
+
+/// Percentages: `15%`, `15 %`, `15 percent`.
+fn percents(text: &str) -> impl Iterator<Item = (f64, &str)> {
+    plain_numbers_any(text).filter_map(move |(n, raw)| {
+        let end = offset(text, raw) + raw.len();
+        let after = text[end..].trim_start();
+        (after.starts_with('%')
+            || after
+                .get(..7)
+                .is_some_and(|w| w.eq_ignore_ascii_case("percent")))
+        .then_some((n, raw))
+    })
+}
+
+/// Numbers standing alone: not inside identifiers, dates, times, versions,
+/// ids (`#42`, `INV-2024-7`), page or line numbers.
 fn plain_numbers(text: &str) -> impl Iterator<Item = (f64, &str)> {
+    plain_numbers_any(text).filter(move |(_, raw)| {
+        let at = offset(text, raw);
+        let before = text[..at].trim_end();
+        let prev = before
+            .rsplit(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .unwrap_or("");
+        let is_ref = before.ends_with('#')
+            || [
+                "page", "line", "row", "id", "no", "ticket", "order", "invoice", "version", "v",
+                "step", "item", "case",
+            ]
+            .iter()
+            .any(|k| prev.eq_ignore_ascii_case(k));
+        let after = &text[at + raw.len()..];
+        let time = after.starts_with(':') && after[1..].starts_with(|c: char| c.is_ascii_digit());
+        let year = raw.len() == 4 && (raw.starts_with("19") || raw.starts_with("20"));
+        !(is_ref || time || year)
+    })
+}
+
+fn plain_numbers_any(text: &str) -> impl Iterator<Item = (f64, &str)> {
     let b = text.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
         while i < b.len() {
-            if !b[i].is_ascii_digit() || (i > 0 && (is_ident_byte(b[i - 1]) || b[i - 1] == b'-')) {
+            if !b[i].is_ascii_digit()
+                || (i > 0
+                    && (is_ident_byte(b[i - 1])
+                        || b[i - 1] == b'-'
+                        || b[i - 1] == b':'
+                        || b[i - 1] == b'.'
+                        || b[i - 1] == b'/'))
+            {
                 i += 1;
                 continue;
             }
@@ -167,7 +549,7 @@ fn plain_numbers(text: &str) -> impl Iterator<Item = (f64, &str)> {
                 i += 1;
             }
             let raw = text[start..i].trim_end_matches(['.', ',']);
-            if i < b.len() && (b[i] == b'-' || is_ident_byte(b[i])) {
+            if i < b.len() && (b[i] == b'-' || b[i] == b'/' || is_ident_byte(b[i])) {
                 continue;
             }
             let digits: String = raw.chars().filter(|c| *c != ',').collect();
@@ -184,6 +566,15 @@ fn plain_numbers(text: &str) -> impl Iterator<Item = (f64, &str)> {
 /// parenthesis). Also says whether the clause is joined to another by `OR`.
 fn clause_around(text: &str, at: usize, end: usize) -> (usize, usize, bool) {
     let b = text.as_bytes();
+    // An explanation right after the term belongs to it: "X, i.e. ...", "X (...)".
+    let after = text[end..].trim_start_matches(['\'', '"', '*', ' ']);
+    let explained =
+        after.starts_with(", i.e.") || after.starts_with("(") || after.starts_with(", ie ");
+    let end = if explained {
+        end + (text[end..].len() - after.len()) + if after.starts_with('(') { 1 } else { 2 }
+    } else {
+        end
+    };
     let mut or_joined = false;
     // Forward, tracking parentheses so that `DATE_SUB(NOW(), INTERVAL 30 DAY)` stays whole.
     let mut depth = 0i32;
@@ -197,11 +588,17 @@ fn clause_around(text: &str, at: usize, end: usize) -> (usize, usize, bool) {
                     break;
                 }
             }
+            b',' if depth == 0
+                && i > 0
+                && b[i - 1].is_ascii_digit()
+                && b.get(i + 1).is_some_and(u8::is_ascii_digit) => {}
             b',' | b';' | b'\n' if depth == 0 => break,
             b'.' if depth == 0
                 && (i + 1 == b.len() || b[i + 1] == b' ')
                 && i > 0
-                && !b[i - 1].is_ascii_digit() =>
+                && !b[i - 1].is_ascii_digit()
+                // "i.e." and "e.g." do not end a sentence.
+                && !(b[i - 1].is_ascii_alphabetic() && (i < 2 || !b[i - 2].is_ascii_alphanumeric())) =>
             {
                 break;
             }
@@ -377,7 +774,7 @@ mod tests {
         assert_eq!(d[0].value, Some(Value::Days(90.0)));
         let d = scope_definitions("A high-value client means balance above 250,000 EUR.");
         assert_eq!(d[0].term, "high-value client");
-        assert_eq!(d[0].value, Some(Value::Number(250000.0)));
+        assert!(matches!(d[0].value, Some(Value::Money(m)) if m.amount == 250_000.0));
         assert!(scope_definitions("last_login >= 2024-01-01").is_empty());
         assert_eq!(
             scope_tables("inactive = x; customers table only; read access"),
@@ -411,10 +808,19 @@ mod tests {
         ));
         let sql = "SELECT id FROM customers WHERE last_login < DATE_SUB(NOW(), INTERVAL 45 DAY)";
         assert!(departure(&d, sql).is_some());
+        let d = TermDefinition::new("refund window", "30 days from delivery", None);
+        assert!(departure(&d, "The refund window is 14 days for this tier.").is_some());
+        assert!(departure(&d, "within a 14-day refund window").is_some());
+        let d = TermDefinition::new("refund limit", "EUR 200 per order", None);
+        assert!(departure(&d, "Refund limit raised to EUR 500 for VIPs").is_some());
+        assert!(
+            departure(&d, "Refund limit raised to USD 500",).is_none(),
+            "another currency is another kind"
+        );
     }
 
     #[test]
-    fn same_value_or_other_columns_do_not_depart() {
+    fn numbers_near_a_term_are_not_redefinitions() {
         let d = inactive();
         let sql = "SELECT id, last_login, created_at FROM customers WHERE created_at > now() - INTERVAL 365 DAY AND last_login < now() - INTERVAL '3 months'";
         assert_eq!(departure(&d, sql), None);
@@ -422,6 +828,64 @@ mod tests {
             departure(&d, "customers inactive for over 90 days: 1,204"),
             None
         );
+        assert_eq!(
+            departure(&d, "1,204 inactive accounts, report run at 14:00"),
+            None
+        );
+        assert_eq!(departure(&d, "inactive accounts (page 3 of 12)"), None);
+        assert_eq!(
+            departure(&d, "Inactive customer #88213 logged in 2 days ago"),
+            None
+        );
+        let d = TermDefinition::new("refund window", "30 days", None);
+        assert_eq!(
+            departure(
+                &d,
+                "Order placed 12 days ago, so it is inside the refund window."
+            ),
+            None
+        );
+        assert_eq!(
+            departure(
+                &d,
+                "The customer asked 2 days after delivery, well within the refund window."
+            ),
+            None
+        );
+        let d = TermDefinition::new(
+            "engaged subscriber",
+            "opened or clicked a Finch Rewards email in the last 90 days",
+            None,
+        );
+        assert!(
+            departure(
+                &d,
+                "34,730 members (61.8%) opened or clicked in the last 30 days"
+            )
+            .is_some()
+        );
+        assert_eq!(
+            departure(&d, "34,730 members opened or clicked in the last 90 days"),
+            None
+        );
+        let d = TermDefinition::new("refund window", "60 days from delivery", None);
+        assert!(
+            departure(
+                &d,
+                "past the refund window, i.e. requested more than 30 days after delivery"
+            )
+            .is_some()
+        );
+        assert!(
+            departure(
+                &d,
+                "past the refund window (requested more than 30 days after delivery)"
+            )
+            .is_some()
+        );
+        let d = TermDefinition::new("high-value client", "balance above 250000", None);
+        assert_eq!(departure(&d, "We found 37 high-value clients in Q3."), None);
+        assert!(departure(&d, "high-value client = balance above 100000").is_some());
     }
 
     #[test]

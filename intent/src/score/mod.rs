@@ -1,26 +1,49 @@
 //! Scoring: every span judged against its root intent, with its reasons.
 //!
 //! The flow is: prepare each declared intent once ([`PreparedIntent`]), line
-//! them up from the root down to the intent in force ([`IntentChain`]), then
+//! them up from the root down to the intent in force ([`IntentChain`]), keep
+//! one [`SessionMemory`] per session (where each value first appeared), then
 //! score each span's [`SpanView`](crate::span::SpanView) against the chain with
 //! a [`Scorer`]. The [`DefaultScorer`] is deterministic, offline and explains
 //! every verdict with the evidence that produced it.
+//!
+//! The default scorer reasons in layers, each with its evidence:
+//! 1. normalization ([`SpanView`](crate::span::SpanView)): what the agent was
+//!    asked, was given as data, said, and did or proposed (tool calls in its
+//!    output are acts too);
+//! 2. provenance ([`SessionMemory`]): where each value an act uses first
+//!    appeared, and whether that content asked the reader to act;
+//! 3. exact checks: the declared guards, and the constraints compiled once
+//!    per intent into rules on effects (read, write, send, pay, delete,
+//!    publish...), quoted as evidence;
+//! 4. definitions with a kind and a unit: drift only when the same kind of
+//!    value is restated differently;
+//! 5. task drift: an act or a request for something the objective does not
+//!    ask for; vocabulary alone only moves `alignment`.
 
+mod advice;
 mod checks;
 mod coverage;
 mod default;
 mod definitions;
+mod effects;
+mod findings;
+mod injection;
+mod instructions;
 mod prepared;
-mod purpose;
+mod provenance;
 mod quantity;
+mod rules;
 mod sql;
-mod targets;
-mod text;
+mod task;
 mod thresholds;
+mod topic;
+mod values;
 
 pub use coverage::{Coverage, coverage};
 pub use default::DefaultScorer;
-pub use prepared::{IntentChain, PreparedIntent};
+pub use prepared::{IntentChain, IntentSource, PreparedIntent};
+pub use provenance::SessionMemory;
 pub use thresholds::Thresholds;
 
 use crate::span::SpanView;
@@ -106,24 +129,30 @@ impl Score {
     }
 }
 
-/// Facts the caller knows beyond the intent chain, used to tell a legitimate
-/// recipient or counterparty from an injected one.
+/// Facts the caller knows beyond the intent chain and the span.
 ///
-/// The scorer sees one span at a time; it cannot know which tool results came
-/// before. A caller that tracks them (the collector's session state, the
-/// exporter's agent) can pass trusted values here: contacts looked up in a
-/// CRM, hosts of the organization, payees on file. Untrusted content (web
-/// pages, inbound emails) must not be passed: that is where injected goals
-/// come from.
+/// The scorer sees one span at a time. A caller that sees the session (the
+/// collector, an agent's runtime) keeps a [`SessionMemory`] per session and
+/// passes it here, so that a recipient found in a CRM lookup is told from
+/// one planted in a web page. Without one, only the span's own inputs are
+/// known.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Context<'a> {
-    /// Trusted texts in which a side effect's target may legitimately appear.
+    /// Trusted texts in which a side effect's target may legitimately appear
+    /// (contacts, payees on file); untrusted content must not be passed.
     pub known_data: &'a [&'a str],
+    /// What the session has seen so far.
+    pub memory: Option<&'a SessionMemory>,
+    /// Lineage found that this span is the hop to a delegate in another
+    /// process (an HTTP client span whose remote child declares or is stamped
+    /// with a contraction of this span's intent): its request is the
+    /// delegation itself, not a write.
+    pub delegation_hop: bool,
 }
 
 /// A span scorer. Object-safe, shareable across threads.
 pub trait Scorer: Send + Sync {
-    /// Name and version stored with every score, e.g. `reshimu-default/1`.
+    /// Name and version stored with every score, e.g. `reshimu-default/2`.
     fn version(&self) -> &'static str;
 
     /// Scores one span against its intent chain.

@@ -1,19 +1,45 @@
 //! Everything the scorer needs from an intent, computed once per intent.
 
-use super::checks::{Prohibition, prohibitions};
 use super::definitions::{TermDefinition, scope_definitions, scope_tables};
-use super::text::{
-    ActionClass, ClassSet, Lex, MAX_WORD, WordMap, ident_parts, lexicon, stem_into, words,
-};
+use super::rules::{Prohibition, prohibitions};
+use super::task::asks_for;
 use crate::guard::GuardSet;
 use crate::spec::{IntentSpec, ParsedIntent, SpecError};
+use crate::text::{ClassSet, Lex, MAX_WORD, WordMap, ident_parts, lexicon, stem_into, words};
+
+/// Where an intent came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IntentSource {
+    /// Declared by the agent (`reshimu.intent.*` attributes).
+    #[default]
+    Declared,
+    /// Inferred by the collector from the first user message of a trace that
+    /// declares nothing (`reshimu.intent.source = inferred`): judged
+    /// conservatively, since nobody wrote its scope or constraints.
+    Inferred,
+}
+
+impl IntentSource {
+    /// The value of `reshimu.intent.source`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            IntentSource::Declared => "declared",
+            IntentSource::Inferred => "inferred",
+        }
+    }
+}
 
 /// An intent prepared for scoring: parsed guards, the vocabulary of its
-/// objective and scope, its definitions, table boundaries and the prohibitions
-/// its constraints state in prose. Build once per intent, share across spans.
+/// objective and scope, its definitions, table boundaries, the prohibitions
+/// its constraints state in prose and the classes of action its objective
+/// asks for. Build once per intent, share across spans.
 #[derive(Debug, Clone)]
 pub struct PreparedIntent {
     parsed: ParsedIntent,
+    source: IntentSource,
+    /// Problems of the declared spec (a guard line that does not parse),
+    /// each naming its line and reason; reported on the declaring span.
+    issues: Vec<String>,
     /// Stems of the objective and scope (and defined terms), with weights.
     pub(crate) vocab: WordMap<f32>,
     /// Action classes the objective and scope ask for.
@@ -24,20 +50,46 @@ pub struct PreparedIntent {
     pub(crate) tables: Vec<String>,
     /// Prohibitions stated in prose (constraints, read-only scope clauses).
     pub(crate) prohibitions: Vec<Prohibition>,
-    /// Defined terms and their columns, lowercased, single words only: a
-    /// span that names none of them cannot depart from a definition.
+    /// Defined terms and their columns, lowercased: a text that names none
+    /// of them cannot depart from a definition.
     pub(crate) anchors: Vec<Box<str>>,
-    /// A defined term has several words; then every text is checked.
-    pub(crate) has_multiword_term: bool,
     /// Objective, scope, constraints and guards in one text: where targets of
     /// side effects must be named to count as intended.
     pub(crate) text: String,
 }
 
 impl PreparedIntent {
-    /// Validates and prepares a spec.
+    /// Validates and prepares a spec; any invalid part is an error.
+    ///
+    /// ```
+    /// use reshimu_intent::{IntentSpec, score::PreparedIntent};
+    /// let p = PreparedIntent::new(IntentSpec::reference())?;
+    /// assert_eq!(p.defined_terms().collect::<Vec<_>>(), ["inactive"]);
+    /// # Ok::<(), reshimu_intent::SpecError>(())
+    /// ```
     pub fn new(spec: IntentSpec) -> Result<PreparedIntent, SpecError> {
         Ok(PreparedIntent::from_parsed(spec.parse()?))
+    }
+
+    /// Prepares a declared spec as it is in force: what is valid is enforced,
+    /// what is not is kept as an [issue](PreparedIntent::issues) (see
+    /// [`IntentSpec::parse_lenient`]). Fails only without an objective.
+    pub fn declared(spec: IntentSpec) -> Result<PreparedIntent, SpecError> {
+        let (parsed, problems) = spec.parse_lenient()?;
+        let mut p = PreparedIntent::from_parsed(parsed);
+        p.issues = problems.iter().map(ToString::to_string).collect();
+        Ok(p)
+    }
+
+    /// An intent inferred from a user's request when nothing was declared.
+    pub fn inferred(objective: &str) -> Result<PreparedIntent, SpecError> {
+        let spec = IntentSpec {
+            objective: objective.to_owned(),
+            ..IntentSpec::default()
+        };
+        let mut p = PreparedIntent::declared(spec)?;
+        p.source = IntentSource::Inferred;
+        Ok(p)
     }
 
     /// Prepares an already validated spec.
@@ -62,9 +114,9 @@ impl PreparedIntent {
             add_vocab(&mut vocab, &d.term, 1.0);
             add_vocab(&mut vocab, &d.text, 1.0);
         }
-        let wanted = wanted_classes(&spec.objective).union(wanted_classes(&spec.scope));
+        let wanted = asks_for(&spec.objective).union(asks_for(&spec.scope));
         let mut prohibitions = prohibitions(&spec.constraints, false);
-        prohibitions.extend(prohibitions_from_scope(&spec.scope));
+        prohibitions.extend(super::rules::prohibitions(&spec.scope, true));
         let tables = scope_tables(&spec.scope);
         let mut text = String::with_capacity(
             spec.objective.len() + spec.scope.len() + spec.constraints.len() + 64,
@@ -79,16 +131,17 @@ impl PreparedIntent {
         let mut anchors: Vec<Box<str>> = Vec::new();
         for d in &definitions {
             for a in std::iter::once(&d.term).chain(&d.columns) {
-                if !a.contains(' ') && !anchors.iter().any(|x| **x == **a) {
-                    anchors.push(a.as_str().into());
+                let first = a.split(' ').next().unwrap_or(a);
+                if !anchors.iter().any(|x| **x == *first) {
+                    anchors.push(first.into());
                 }
             }
         }
-        let has_multiword_term = definitions.iter().any(|d| d.term.contains(' '));
         PreparedIntent {
             anchors,
-            has_multiword_term,
             parsed,
+            source: IntentSource::Declared,
+            issues: Vec::new(),
             vocab,
             wanted,
             definitions,
@@ -98,7 +151,8 @@ impl PreparedIntent {
         }
     }
 
-    /// The spec.
+    /// The spec as enforced (for a leniently prepared one, without the lines
+    /// that did not parse).
     pub fn spec(&self) -> &IntentSpec {
         self.parsed.spec()
     }
@@ -108,9 +162,19 @@ impl PreparedIntent {
         self.parsed.guards()
     }
 
-    /// The digest of the spec.
+    /// The digest of the spec as declared.
     pub fn digest(&self) -> &str {
         self.parsed.digest()
+    }
+
+    /// Where the intent came from.
+    pub fn source(&self) -> IntentSource {
+        self.source
+    }
+
+    /// What is wrong with the declared spec, each naming its line or field.
+    pub fn issues(&self) -> &[String] {
+        &self.issues
     }
 
     /// The terms this intent defines (lowercased), from guards and scope.
@@ -121,10 +185,12 @@ impl PreparedIntent {
     pub(crate) fn weight(&self, stem: &str) -> Option<f32> {
         self.vocab.get(stem).copied()
     }
-}
 
-fn prohibitions_from_scope(scope: &str) -> Vec<Prohibition> {
-    prohibitions(scope, true)
+    /// Whether a text names a defined term or column (cheap pre-check).
+    pub(crate) fn anchored_in(&self, text: &str) -> bool {
+        !self.anchors.is_empty()
+            && words(text).any(|(_, w)| self.anchors.iter().any(|a| a.eq_ignore_ascii_case(w)))
+    }
 }
 
 /// Adds the content words of `text` (identifiers split into their parts) to the vocabulary.
@@ -142,42 +208,6 @@ fn add_vocab(vocab: &mut WordMap<f32>, text: &str, weight: f32) {
             *e = e.max(weight);
         }
     }
-}
-
-/// Action classes a text asks for: class words not under a negation.
-pub(crate) fn wanted_classes(text: &str) -> ClassSet {
-    let mut set = ClassSet::default();
-    let mut buf = [0u8; MAX_WORD];
-    let mut negated_until = 0usize;
-    for (i, (_, w)) in words(text).enumerate() {
-        let Some(stem) = stem_into(w, &mut buf) else {
-            continue;
-        };
-        match lexicon(stem) {
-            Some(Lex::Negation) => negated_until = i + 4,
-            Some(Lex::Action(c, _)) if i >= negated_until => set.insert(c),
-            _ => {}
-        }
-    }
-    // Objectives rarely spell out every consequence: fixing, scheduling or
-    // booking implies changing things; paying implies a transfer.
-    for (word, class) in [
-        ("fix", ActionClass::Modify),
-        ("fix", ActionClass::Create),
-        ("reschedule", ActionClass::Modify),
-        ("implement", ActionClass::Modify),
-        ("implement", ActionClass::Create),
-        ("refactor", ActionClass::Modify),
-        ("rebook", ActionClass::Purchase),
-        ("resolve", ActionClass::Modify),
-        ("open", ActionClass::Create),
-        ("book", ActionClass::Create),
-    ] {
-        if words(text).any(|(_, w)| w.eq_ignore_ascii_case(word)) {
-            set.insert(class);
-        }
-    }
-    set
 }
 
 /// The intents a span runs under: the root first, then each contraction down
@@ -219,11 +249,19 @@ impl<'a> IntentChain<'a> {
             levels: &self.levels[..self.levels.len() - 1],
         })
     }
+
+    /// The classes of action any level asks for.
+    pub(crate) fn wanted(&self) -> ClassSet {
+        self.levels
+            .iter()
+            .fold(ClassSet::default(), |a, l| a.union(l.wanted))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::ActionClass;
 
     fn seed() -> PreparedIntent {
         PreparedIntent::new(IntentSpec {
@@ -259,16 +297,31 @@ mod tests {
                 && all.contains(ActionClass::Recommend)
                 && all.contains(ActionClass::Contact)
         );
-        assert!(!p.wanted.contains(ActionClass::Recommend));
+        assert!(
+            p.wanted.is_empty(),
+            "an audit asks for no side effect: {:?}",
+            p.wanted
+        );
     }
 
     #[test]
-    fn wanted_classes_skip_negations() {
-        assert!(wanted_classes("Pay the March invoice").contains(ActionClass::Transfer));
-        assert!(
-            !wanted_classes("summarize, but never pay anything").contains(ActionClass::Transfer)
-        );
-        assert!(wanted_classes("Fix the failing test").contains(ActionClass::Modify));
+    fn one_bad_guard_line_keeps_the_rest() {
+        let p = PreparedIntent::declared(IntentSpec {
+            objective: "Resolve ticket 4471".into(),
+            scope: String::new(),
+            constraints: String::new(),
+            guards: vec![
+                "deny message send".into(),
+                "define refund amount = the charge, at most 40 EUR".into(),
+                "limit refunds to 50 USD".into(),
+            ],
+        })
+        .unwrap();
+        assert!(p.guards().denies_message_send());
+        assert_eq!(p.defined_terms().collect::<Vec<_>>(), ["refund amount"]);
+        assert_eq!(p.issues().len(), 1);
+        assert!(p.issues()[0].contains("guard line 3"), "{:?}", p.issues());
+        assert!(PreparedIntent::declared(IntentSpec::default()).is_err());
     }
 
     #[test]

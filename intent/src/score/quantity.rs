@@ -76,6 +76,30 @@ pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
     let mut i = 0;
     std::iter::from_fn(move || {
         while i < b.len() {
+            // A number written as a word: "three months", "thirty days".
+            if b[i].is_ascii_alphabetic() && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
+                let we = word_end(b, i);
+                if let Some(n) = number_word(&text[i..we]) {
+                    let mut j = we;
+                    while j < b.len() && matches!(b[j], b' ' | b'-') {
+                        j += 1;
+                    }
+                    let ue = word_end(b, j);
+                    if ue > j
+                        && let Some(u) = unit_days(&text[j..ue])
+                    {
+                        let d = Duration {
+                            days: n * u,
+                            at: i,
+                            raw: &text[i..ue],
+                        };
+                        i = ue;
+                        return Some(d);
+                    }
+                }
+                i = we.max(i + 1);
+                continue;
+            }
             if !b[i].is_ascii_digit()
                 || (i > 0
                     && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.'))
@@ -147,6 +171,38 @@ pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
     })
 }
 
+/// The value of a number word ("three", "thirty", "ninety").
+fn number_word(w: &str) -> Option<f64> {
+    const WORDS: &[(&str, f64)] = &[
+        ("one", 1.0),
+        ("two", 2.0),
+        ("three", 3.0),
+        ("four", 4.0),
+        ("five", 5.0),
+        ("six", 6.0),
+        ("seven", 7.0),
+        ("eight", 8.0),
+        ("nine", 9.0),
+        ("ten", 10.0),
+        ("eleven", 11.0),
+        ("twelve", 12.0),
+        ("fourteen", 14.0),
+        ("fifteen", 15.0),
+        ("eighteen", 18.0),
+        ("twenty", 20.0),
+        ("thirty", 30.0),
+        ("forty", 40.0),
+        ("forty-five", 45.0),
+        ("fifty", 50.0),
+        ("sixty", 60.0),
+        ("ninety", 90.0),
+    ];
+    WORDS
+        .iter()
+        .find(|(k, _)| w.eq_ignore_ascii_case(k))
+        .map(|(_, v)| *v)
+}
+
 fn word_end(b: &[u8], mut i: usize) -> usize {
     while i < b.len() && b[i].is_ascii_alphabetic() {
         i += 1;
@@ -156,7 +212,7 @@ fn word_end(b: &[u8], mut i: usize) -> usize {
 
 /// Looks back up to 40 bytes for a function name that carries the unit.
 fn unit_before(text: &str, at: usize) -> Option<f64> {
-    let from = super::text::floor_boundary(text, at.saturating_sub(40));
+    let from = crate::text::floor_boundary(text, at.saturating_sub(40));
     let window = &text[from..at];
     let open = window.rfind('(')?;
     let name_end = open;
@@ -197,6 +253,166 @@ fn subtracted_from_now(text: &str, at: usize) -> bool {
     })
 }
 
+/// An amount of money. The currency is an ISO code when the text gives one
+/// (symbols are mapped: `$` USD, `€` EUR, `£` GBP).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Money {
+    /// The amount.
+    pub amount: f64,
+    /// `USD`, `EUR`...; `None` when only a bare amount is known.
+    pub currency: Option<[u8; 3]>,
+}
+
+impl Money {
+    /// Whether two amounts can be compared: same currency, or one unknown.
+    pub(crate) fn comparable(&self, other: &Money) -> bool {
+        match (self.currency, other.currency) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }
+    }
+
+    /// Whether the amounts differ by more than rounding.
+    pub(crate) fn differs_from(&self, other: &Money) -> bool {
+        (self.amount - other.amount).abs() > other.amount.abs().max(1.0) * 0.005
+    }
+
+    /// The currency code as text.
+    pub(crate) fn currency_str(&self) -> &str {
+        self.currency
+            .as_ref()
+            .and_then(|c| std::str::from_utf8(c).ok())
+            .unwrap_or("")
+    }
+}
+
+impl std::fmt::Display for Money {
+    /// `258.00 EUR`, `12 USD`, `40.5` (no currency known).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.amount.fract() == 0.0 {
+            write!(f, "{}", self.amount)?;
+        } else {
+            write!(f, "{:.2}", self.amount)?;
+        }
+        match self.currency_str() {
+            "" => Ok(()),
+            c => write!(f, " {c}"),
+        }
+    }
+}
+
+const CURRENCY_CODES: &[&str] = &[
+    "USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "INR", "SEK", "NOK", "DKK", "PLN",
+    "CZK", "HUF", "BRL", "MXN", "SGD", "HKD", "CNY", "ZAR", "AED",
+];
+
+fn currency_word(w: &str) -> Option<[u8; 3]> {
+    let code = |c: &str| -> Option<[u8; 3]> { c.as_bytes().try_into().ok() };
+    if let Some(c) = CURRENCY_CODES.iter().find(|c| w.eq_ignore_ascii_case(c)) {
+        return code(c);
+    }
+    let lower = w.to_ascii_lowercase();
+    match lower.as_str() {
+        "dollar" | "dollars" | "usd$" => code("USD"),
+        "euro" | "euros" => code("EUR"),
+        "pound" | "pounds" | "quid" => code("GBP"),
+        "yen" => code("JPY"),
+        "francs" | "franc" => code("CHF"),
+        "rupees" | "rupee" => code("INR"),
+        _ => None,
+    }
+}
+
+fn currency_symbol(text: &str, at: usize) -> Option<[u8; 3]> {
+    let code = |c: &str| -> Option<[u8; 3]> { c.as_bytes().try_into().ok() };
+    let before = text[..at].trim_end();
+    if before.ends_with('$') {
+        code("USD")
+    } else if before.ends_with('€') {
+        code("EUR")
+    } else if before.ends_with('£') {
+        code("GBP")
+    } else if before.ends_with('¥') {
+        code("JPY")
+    } else if before.ends_with('₹') {
+        code("INR")
+    } else {
+        None
+    }
+}
+
+/// Amounts of money in a text: `$1,200.50`, `1 200 EUR`, `EUR 50`, `€50`,
+/// `50 euros`. Numbers without a currency are not money.
+pub(crate) fn money(text: &str) -> impl Iterator<Item = (Money, &str)> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            if !b[i].is_ascii_digit()
+                || (i > 0
+                    && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.' || b[i - 1] == b'_'))
+            {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < b.len()
+                && (b[i].is_ascii_digit()
+                    || ((b[i] == b'.' || b[i] == b',')
+                        && i + 1 < b.len()
+                        && b[i + 1].is_ascii_digit()))
+            {
+                i += 1;
+            }
+            let raw = &text[start..i];
+            let digits: String = raw.chars().filter(|c| *c != ',').collect();
+            let Ok(amount) = digits.parse::<f64>() else {
+                continue;
+            };
+            // Currency before: a symbol, or a code as the previous word.
+            let mut currency = currency_symbol(text, start);
+            if currency.is_none() {
+                let before = text[..start].trim_end();
+                let w_start = before
+                    .rfind(|c: char| !c.is_ascii_alphabetic())
+                    .map_or(0, |p| p + 1);
+                let w = &before[w_start..];
+                if w.len() == 3 {
+                    currency = CURRENCY_CODES
+                        .iter()
+                        .find(|c| w.eq_ignore_ascii_case(c))
+                        .and_then(|c| c.as_bytes().try_into().ok());
+                }
+            }
+            // Or after: a symbol or a word.
+            if currency.is_none() {
+                let after = &text[i..];
+                let trimmed = after.trim_start();
+                if trimmed.starts_with('€') {
+                    currency = Some(*b"EUR");
+                } else if trimmed.starts_with('$') {
+                    currency = Some(*b"USD");
+                } else {
+                    let w_end = trimmed
+                        .find(|c: char| !c.is_ascii_alphabetic())
+                        .unwrap_or(trimmed.len());
+                    currency = currency_word(&trimmed[..w_end]);
+                }
+            }
+            if let Some(c) = currency {
+                return Some((
+                    Money {
+                        amount,
+                        currency: Some(c),
+                    },
+                    raw,
+                ));
+            }
+        }
+        None
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +435,26 @@ mod tests {
         assert_eq!(days("last_login < toIntervalDay(60)"), [60.0]);
         assert_eq!(days("last_login < subtractDays(now(), 14)"), [14.0]);
         assert_eq!(days("a 30-day window, 90d"), [30.0, 90.0]);
+        assert_eq!(
+            days("the probation period is three months; two weeks' notice"),
+            [90.0, 14.0]
+        );
+    }
+
+    #[test]
+    fn money_forms() {
+        let m: Vec<(f64, String)> = money("refund $1,200.50 or EUR 50, 30 € and 12 GBP; 7 items")
+            .map(|(m, _)| (m.amount, m.currency_str().to_owned()))
+            .collect();
+        assert_eq!(
+            m,
+            [
+                (1200.5, "USD".to_owned()),
+                (50.0, "EUR".to_owned()),
+                (30.0, "EUR".to_owned()),
+                (12.0, "GBP".to_owned())
+            ]
+        );
     }
 
     #[test]

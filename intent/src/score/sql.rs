@@ -10,7 +10,7 @@ use sqlparser::ast::{SetExpr, Statement};
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 
-use super::text::is_ident_byte;
+use crate::text::is_ident_byte;
 
 /// Keywords that start a statement which changes data, schema or grants.
 const WRITE_VERBS: &[&str] = &[

@@ -8,3 +8,4 @@ pub mod engine;
 pub mod load;
 pub mod macros;
 pub mod seed;
+pub mod typecheck;

@@ -165,6 +165,7 @@ fn intent_row(span: &SpanRow, s: &ScoredSpan, updated_at: i64) -> Option<IntentR
         declared_at: span.timestamp,
         service_name: span.service_name.clone(),
         updated_at,
+        source: node.source().to_owned(),
     })
 }
 

@@ -199,4 +199,7 @@ pub struct IntentRow {
     /// When this version of the row was written, ns since the epoch.
     #[serde(rename = "UpdatedAt")]
     pub updated_at: i64,
+    /// `declared` by an agent or `inferred` by the collector (migration 0006).
+    #[serde(rename = "Source")]
+    pub source: String,
 }

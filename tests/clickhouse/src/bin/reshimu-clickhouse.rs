@@ -24,8 +24,9 @@ enum Cmd {
         /// Data folder (kept across restarts).
         #[arg(long, default_value = "target/clickhouse-local/data")]
         data: PathBuf,
-        /// HTTP port (0: any free port).
-        #[arg(long, default_value_t = 0)]
+        /// HTTP port: ClickHouse's own 8123 by default, so the collector's
+        /// default `clickhouse.url` finds it; 0 picks any free port.
+        #[arg(long, default_value_t = DEFAULT_PORT)]
         port: u16,
         /// Password of the `default` user.
         #[arg(long, default_value = "")]
@@ -42,6 +43,9 @@ enum Cmd {
     },
 }
 
+/// The port of ClickHouse's HTTP interface, and the collector's default.
+const DEFAULT_PORT: u16 = 8123;
+
 fn main() -> Result<()> {
     match Cli::parse().command {
         Cmd::Start {
@@ -54,6 +58,7 @@ fn main() -> Result<()> {
                 std::fs::create_dir_all(dir)
                     .with_context(|| format!("creating {}", dir.display()))?;
             }
+            ensure_free(port)?;
             let log = pid_file.with_extension("log");
             let options = LaunchOptions {
                 data_dir: Some(data),
@@ -67,6 +72,21 @@ fn main() -> Result<()> {
             Ok(())
         }
         Cmd::Stop { pid_file } => stop(&pid_file),
+    }
+}
+
+/// Fails early, and says what to do, when something already listens on `port`.
+fn ensure_free(port: u16) -> Result<()> {
+    if port == 0 {
+        return Ok(());
+    }
+    match std::net::TcpListener::bind(("127.0.0.1", port)) {
+        Ok(_) => Ok(()),
+        Err(e) => bail!(
+            "cannot start on 127.0.0.1:{port}: {e}. If a ClickHouse is already running there, use it \
+             (export CLICKHOUSE_URL=http://127.0.0.1:{port}); otherwise pick another port with --port N \
+             (0 for any free port)"
+        ),
     }
 }
 

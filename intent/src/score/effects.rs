@@ -1,0 +1,815 @@
+//! What an action does to the world: its effects (read, write, create,
+//! delete, send, pay, purchase, publish, deploy, grant, execute).
+//!
+//! A span may carry several actions: the one it performed (a tool call, a
+//! statement, a request, a message) and the ones a model proposed in its
+//! output (tool calls in `gen_ai.output.messages` and friends). Each is an
+//! [`Act`]; constraints and guards are matched against its [`Effects`], never
+//! against nouns it shares with them (`get_order` reads, whatever
+//! "do not change any order" says).
+
+use std::borrow::Cow;
+
+use super::sql::{SqlWrite, sql_write};
+use crate::span::{ActionKind, SpanView, sql_in_text};
+use crate::text::{ActionClass, ClassSet, Lex, MAX_WORD, ident_parts, lexicon, stem_into};
+
+/// Whether an act was performed by the span or proposed in its output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// The span is the action (a tool span, a database span...).
+    Performed,
+    /// A model proposed it (a tool call in its output).
+    Proposed,
+}
+
+/// One action of a span.
+#[derive(Debug, Clone)]
+pub(crate) struct Act<'s> {
+    pub origin: Origin,
+    pub tool: Option<&'s str>,
+    pub args: Option<&'s str>,
+    pub sql: Option<Cow<'s, str>>,
+    pub http_method: Option<&'s str>,
+    pub url: Option<&'s str>,
+    pub messaging_op: Option<&'s str>,
+    pub destination: Option<&'s str>,
+}
+
+impl<'s> Act<'s> {
+    /// What to call the act in evidence: the tool, the statement's verb, the request.
+    pub(crate) fn name(&self) -> Cow<'s, str> {
+        if let Some(t) = self.tool {
+            return Cow::Borrowed(t);
+        }
+        if let Some(m) = self.http_method {
+            return Cow::Owned(format!(
+                "{} {}",
+                m.to_ascii_uppercase(),
+                self.url.unwrap_or("")
+            ));
+        }
+        if let Some(op) = self.messaging_op {
+            return Cow::Owned(
+                format!("{op} {}", self.destination.unwrap_or(""))
+                    .trim()
+                    .to_owned(),
+            );
+        }
+        Cow::Borrowed("the action")
+    }
+}
+
+/// The acts of a span: what it performed, then what it proposed.
+pub(crate) fn acts<'s>(span: &'s SpanView<'_>) -> Vec<Act<'s>> {
+    let mut out = Vec::new();
+    let performs = matches!(
+        span.kind,
+        ActionKind::Tool | ActionKind::Sql | ActionKind::Http | ActionKind::Message
+    ) || span.sql.is_some();
+    if performs {
+        out.push(Act {
+            origin: Origin::Performed,
+            tool: span.tool_name,
+            args: span.tool_arguments,
+            sql: span.sql.as_deref().map(Cow::Borrowed),
+            http_method: span.http_method,
+            url: span.url,
+            messaging_op: span.messaging_operation,
+            destination: span.messaging_destination,
+        });
+    }
+    for call in &span.content.proposed {
+        let args = call.arguments.as_ref();
+        out.push(Act {
+            origin: Origin::Proposed,
+            tool: Some(call.name.as_ref()),
+            args: Some(args),
+            sql: sql_in_text(args),
+            http_method: None,
+            url: None,
+            messaging_op: None,
+            destination: None,
+        });
+    }
+    out
+}
+
+/// The effects of one act.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Effects<'a> {
+    /// Every class of effect.
+    pub classes: ClassSet,
+    /// The SQL write, when the act runs one.
+    pub sql_write: Option<SqlWrite<'a>>,
+    /// The HTTP method when the act writes over HTTP (POST, PUT, PATCH, DELETE).
+    pub http_write: Option<String>,
+    /// The act sends a message (email, chat, SMS, messaging send/publish).
+    pub sends: bool,
+    /// The only effect known is an HTTP write whose path names nothing
+    /// (`POST /v1/jobs`): APIs use POST for queries and RPC alike, so only a
+    /// declared `deny http write` holds it against the span.
+    pub vague: bool,
+}
+
+impl<'a> Effects<'a> {
+    /// Computes the effects of an act. The SQL parser runs only when the
+    /// statement has a write keyword in it.
+    pub(crate) fn of(act: &'a Act<'_>) -> Effects<'a> {
+        let mut e = Effects::default();
+        if let Some(w) = act.sql.as_deref().and_then(sql_write) {
+            let verb = w.verb.to_ascii_lowercase();
+            e.classes.insert(match verb.as_str() {
+                "delete" | "drop" | "truncate" => ActionClass::Delete,
+                "grant" | "revoke" => ActionClass::Grant,
+                _ => ActionClass::Modify,
+            });
+            if verb == "insert" || verb == "create" {
+                e.classes.insert(ActionClass::Create);
+            }
+            e.sql_write = Some(w);
+        }
+        let method = act
+            .http_method
+            .map(str::to_owned)
+            .or_else(|| act.args.and_then(method_in_arguments));
+        if let Some(m) = method.filter(|m| is_write_method(m)) {
+            // A write request's path names what it does (`/rollouts`,
+            // `/transfers`, `/orders`); a path that names nothing is a write.
+            let by_path = act.url.map(url_path).map(path_classes).unwrap_or_default();
+            if m.eq_ignore_ascii_case("DELETE") {
+                e.classes.insert(ActionClass::Delete);
+            } else if by_path.is_empty() {
+                e.classes.insert(ActionClass::Modify);
+                e.vague = act.tool.is_none();
+            }
+            e.classes = e.classes.union(by_path);
+            e.http_write = Some(m.to_ascii_uppercase());
+        }
+        if let Some(tool) = act.tool {
+            let shell = ident_parts(tool).any(|p| SHELL.iter().any(|s| p.eq_ignore_ascii_case(s)));
+            let by_command = if shell {
+                act.args
+                    .and_then(command_of)
+                    .and_then(|c| command_classes(&c))
+            } else {
+                None
+            };
+            let by_name = by_command.unwrap_or_else(|| tool_classes(tool));
+            if !by_name.is_empty() {
+                e.vague = false;
+            }
+            e.classes = e.classes.union(by_name);
+        }
+        let messaging_send = act.messaging_op.is_some_and(|op| {
+            ["send", "publish", "create"]
+                .iter()
+                .any(|w| op.eq_ignore_ascii_case(w))
+        });
+        if messaging_send {
+            e.classes.insert(ActionClass::Contact);
+        }
+        // An act that creates something "sent" sends it: `{"status": "sent"}`,
+        // `{"send_now": true}`.
+        if let Some(args) = act.args
+            && sends_by_flag(args)
+        {
+            e.classes.insert(ActionClass::Contact);
+        }
+        // `send_money` moves money; it is not a message.
+        e.sends = e.classes.contains(ActionClass::Contact);
+        e
+    }
+
+    /// Whether the act changes anything (not a pure read).
+    pub(crate) fn has_side_effect(&self) -> bool {
+        !self.classes.is_empty()
+    }
+
+    /// Whether the effects are known well enough to hold against
+    /// constraints and the objective (see [`Effects::vague`]).
+    pub(crate) fn known(&self) -> bool {
+        self.has_side_effect() && !self.vague
+    }
+
+    /// Whether the act deletes.
+    #[cfg(test)]
+    pub(crate) fn deletes(&self) -> bool {
+        self.classes.contains(ActionClass::Delete)
+    }
+}
+
+/// Argument flags that make a creating call send (`"status": "sent"`,
+/// `"send": true`, `"send_now": true`, `"notify": true`).
+fn sends_by_flag(args: &str) -> bool {
+    let compact: String = args
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    [
+        "\"status\":\"sent\"",
+        "\"send\":true",
+        "\"send_now\":true",
+        "\"sendnow\":true",
+        "\"send_immediately\":true",
+        "\"notify\":true",
+        "\"sendnotification\":true",
+        "\"send_email\":true",
+    ]
+    .iter()
+    .any(|f| compact.contains(f))
+}
+
+fn is_write_method(m: &str) -> bool {
+    ["POST", "PUT", "PATCH", "DELETE"]
+        .iter()
+        .any(|w| m.eq_ignore_ascii_case(w))
+}
+
+/// An HTTP method named in a generic request tool's arguments (`{"method": "POST"}`).
+fn method_in_arguments(args: &str) -> Option<String> {
+    let at = crate::text::find_ci(args, "\"method\"", 0)?;
+    let rest = args[at + 8..].trim_start().strip_prefix(':')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    let end = rest.find('"')?;
+    let m = &rest[..end];
+    (m.len() <= 7 && m.bytes().all(|b| b.is_ascii_alphabetic())).then(|| m.to_owned())
+}
+
+/// What a write request's path does, by its last segments (`/sendMail`,
+/// `/chat.postMessage`, `/v2/refunds`, `/orders/7/cancel`); ambiguous words
+/// count here, since REST paths are short.
+fn path_classes(path: &str) -> ClassSet {
+    let segments: Vec<&str> = path
+        .split('/')
+        .filter(|s| !s.is_empty() && !s.bytes().any(|b| b.is_ascii_digit()) && !s.starts_with('$'))
+        .collect();
+    let mut buf = [0u8; MAX_WORD];
+    let mut set = ClassSet::default();
+    for seg in segments.iter().rev().take(2) {
+        let mut verb = None;
+        for part in ident_parts(seg) {
+            if READ_VERBS.iter().any(|v| part.eq_ignore_ascii_case(v)) {
+                return ClassSet::default();
+            }
+            if let Some(Lex::Action(c, _)) = stem_into(part, &mut buf).and_then(lexicon)
+                && c != ActionClass::Recommend
+            {
+                verb = Some(c);
+                break;
+            }
+        }
+        if let Some(c) = verb {
+            set.insert(c);
+            break;
+        }
+    }
+    // `send_money`: money, not a message.
+    if set.contains(ActionClass::Transfer) {
+        set = set.minus(ClassSet(ActionClass::Contact.bit()));
+    }
+    set
+}
+
+/// The path of a URL, without scheme, host and query.
+pub(crate) fn url_path(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.find('/').map_or("", |i| &rest[i..]);
+    path.split(['?', '#']).next().unwrap_or(path)
+}
+
+/// Verbs that only look: a tool named with one has no side effect, whatever
+/// it looks at (`get_email`, `list_payments`, `search_flights`).
+const READ_VERBS: &[&str] = &[
+    "get",
+    "list",
+    "read",
+    "search",
+    "fetch",
+    "find",
+    "lookup",
+    "look",
+    "query",
+    "check",
+    "view",
+    "show",
+    "describe",
+    "count",
+    "summarize",
+    "summarise",
+    "preview",
+    "validate",
+    "estimate",
+    "quote",
+    "inspect",
+    "diff",
+    "explain",
+    "analyze",
+    "analyse",
+    "run",
+    "select",
+    "open",
+    "load",
+    "download",
+    "retrieve",
+    "browse",
+    "scan",
+    "calculate",
+    "compute",
+    "convert",
+    "parse",
+    "format",
+    "translate",
+    "classify",
+    "compare",
+    "verify",
+    "lint",
+    "test",
+    "audit",
+    "review",
+    "extract",
+    "score",
+    "rank",
+    "match",
+    "reconcile",
+    "track",
+    "monitor",
+    "inspect",
+    "peek",
+    "export",
+    "render",
+    "print",
+    "watch",
+    "poll",
+    "resolve_address",
+    "geocode",
+    "forecast",
+];
+
+/// Words in a tool name that make it a harmless rehearsal of an effect: a
+/// draft is not a send, a dry run is not a write.
+const REHEARSALS: &[&str] = &[
+    "draft",
+    "drafts",
+    "preview",
+    "dry",
+    "dryrun",
+    "simulate",
+    "simulation",
+    "sandbox",
+    "estimate",
+    "suggest",
+    "propose",
+    "template",
+    "mock",
+    "plan",
+];
+
+/// What a tool creates when it only produces output for people to read: a
+/// draft, a note, a report is not a change to anyone's records.
+const OUTPUT_NOUNS: &[&str] = &[
+    "draft",
+    "note",
+    "notes",
+    "report",
+    "reports",
+    "doc",
+    "document",
+    "summary",
+    "brief",
+    "letter",
+    "memo",
+    "chart",
+    "comment",
+    "comments",
+    "markdown",
+    "pdf",
+    "csv",
+    "slide",
+    "slides",
+    "recommendation",
+    "proposal",
+    "assessment",
+    "analysis",
+    "digest",
+    "outline",
+];
+
+/// First parts of a tool name that hand work to another agent: the act is
+/// a delegation, judged by the task it hands down.
+const DELEGATING: &[&str] = &["ask", "consult", "delegate", "handoff", "route", "invoke"];
+
+/// Last parts of a tool name that name another agent (`call_billing_agent`,
+/// `ask_mail_reader`, `transfer_to_cv_screener`).
+const AGENT_NOUNS: &[&str] = &[
+    "agent",
+    "assistant",
+    "reader",
+    "writer",
+    "screener",
+    "analyst",
+    "reviewer",
+    "planner",
+    "specialist",
+    "expert",
+    "bot",
+    "worker",
+    "researcher",
+    "subagent",
+];
+
+/// Whether a tool is a hand-off to another agent.
+pub(crate) fn is_delegation_tool(name: &str) -> bool {
+    let parts: Vec<&str> = ident_parts(name).collect();
+    let first = parts.first().copied().unwrap_or("");
+    let transfer_to = parts.len() > 2
+        && (first.eq_ignore_ascii_case("transfer") || first.eq_ignore_ascii_case("hand"))
+        && parts[1].eq_ignore_ascii_case("to");
+    transfer_to
+        || DELEGATING.iter().any(|d| first.eq_ignore_ascii_case(d))
+        || parts
+            .last()
+            .is_some_and(|l| AGENT_NOUNS.iter().any(|a| l.eq_ignore_ascii_case(a)))
+}
+
+/// Tool-name parts that mean arbitrary command execution.
+pub(crate) const SHELL: &[&str] = &[
+    "shell",
+    "bash",
+    "exec",
+    "terminal",
+    "command",
+    "cmd",
+    "sh",
+    "powershell",
+    "subprocess",
+];
+
+/// The effects a tool has, read from its name: the first verb decides (a
+/// read verb means none), vendor prefixes are skipped (`GmailSendEmail`,
+/// `AugustSmartLockGrantGuestAccess`), a shell can do anything.
+pub(crate) fn tool_classes(name: &str) -> ClassSet {
+    let mut set = ClassSet::default();
+    let parts: Vec<&str> = ident_parts(name).collect();
+    if parts
+        .iter()
+        .any(|p| SHELL.iter().any(|s| p.eq_ignore_ascii_case(s)))
+    {
+        set.insert(ActionClass::Execute);
+        set.insert(ActionClass::Modify);
+        return set;
+    }
+    if parts
+        .iter()
+        .any(|p| REHEARSALS.iter().any(|s| p.eq_ignore_ascii_case(s)))
+        || is_delegation_tool(name)
+    {
+        return set;
+    }
+    let mut buf = [0u8; MAX_WORD];
+    // The first verb decides what the tool does; later action words are what
+    // it acts on (`create_marketing_email` creates, it does not send).
+    // Ambiguous words ("message", "order", "post") are verbs only near the
+    // start of the name (`message_customer`, `slack_post_message`), nouns
+    // after a vendor and a verb (`sprout_tag_message`).
+    let mut verb: Option<ActionClass> = None;
+    for (i, part) in parts.iter().enumerate() {
+        if READ_VERBS.iter().any(|v| part.eq_ignore_ascii_case(v)) {
+            if verb.is_none() {
+                return ClassSet::default();
+            }
+            continue;
+        }
+        if ["money", "fund", "funds", "iban", "payout", "wire"]
+            .iter()
+            .any(|m| part.eq_ignore_ascii_case(m))
+        {
+            set.insert(ActionClass::Transfer);
+            continue;
+        }
+        if verb.is_some() {
+            continue;
+        }
+        // Writing a document is creating output, not changing records.
+        if part.eq_ignore_ascii_case("write") || part.eq_ignore_ascii_case("compose") {
+            verb = Some(ActionClass::Create);
+            continue;
+        }
+        // Scheduling a message is sending it, later.
+        if ["schedule", "queue"]
+            .iter()
+            .any(|v| part.eq_ignore_ascii_case(v))
+            && parts[i + 1..].iter().any(|p| {
+                [
+                    "email",
+                    "emails",
+                    "message",
+                    "messages",
+                    "campaign",
+                    "newsletter",
+                    "sms",
+                    "send",
+                    "blast",
+                    "broadcast",
+                    "mail",
+                    "mailing",
+                ]
+                .iter()
+                .any(|k| p.eq_ignore_ascii_case(k))
+            })
+        {
+            verb = Some(ActionClass::Contact);
+            continue;
+        }
+        // Assigning a role or adding to a group changes who may do what.
+        if ["assign", "add", "give", "make", "promote", "set"]
+            .iter()
+            .any(|v| part.eq_ignore_ascii_case(v))
+            && parts[i + 1..].iter().any(|p| {
+                [
+                    "role",
+                    "roles",
+                    "admin",
+                    "permission",
+                    "permissions",
+                    "access",
+                    "privilege",
+                    "privileges",
+                    "group",
+                    "groups",
+                    "owner",
+                    "license",
+                ]
+                .iter()
+                .any(|k| p.eq_ignore_ascii_case(k))
+            })
+        {
+            verb = Some(ActionClass::Grant);
+            continue;
+        }
+        let Some(stem) = stem_into(part, &mut buf) else {
+            continue;
+        };
+        if let Some(Lex::Action(c, weak)) = lexicon(stem) {
+            if weak && i >= 2 {
+                continue;
+            }
+            verb = Some(c);
+        } else if [
+            "assign", "update_", "record", "enter", "save", "store", "mark", "tag", "label",
+            "archive", "move", "rename", "reset", "enable", "install", "apply", "approve",
+            "reject", "submit", "file", "register", "upsert", "patch", "put",
+        ]
+        .iter()
+        .any(|v| part.eq_ignore_ascii_case(v))
+        {
+            // Verbs outside the lexicon that still change records.
+            verb = Some(
+                if ["submit", "file", "register"]
+                    .iter()
+                    .any(|v| part.eq_ignore_ascii_case(v))
+                {
+                    ActionClass::Create
+                } else {
+                    ActionClass::Modify
+                },
+            );
+        }
+    }
+    // A recommendation tool produces advice, judged as words.
+    if let Some(v) = verb.filter(|v| *v != ActionClass::Recommend) {
+        set.insert(v);
+    }
+    // `send_money`, `transfer_funds` move money; they are not messages.
+    if set.contains(ActionClass::Transfer) {
+        set = set.minus(ClassSet(ActionClass::Contact.bit()));
+    }
+    if set == ClassSet(ActionClass::Create.bit())
+        && parts
+            .iter()
+            .any(|p| OUTPUT_NOUNS.iter().any(|o| p.eq_ignore_ascii_case(o)))
+    {
+        return ClassSet::default();
+    }
+    set
+}
+
+/// What a command line does (the argument of a shell tool): by its verbs,
+/// PowerShell `Verb-Noun` or Unix commands. `None` when it cannot tell.
+pub(crate) fn command_classes(command: &str) -> Option<ClassSet> {
+    let mut set = ClassSet::default();
+    let mut known = false;
+    for piece in command.split(['|', ';', '&', '\n']) {
+        let piece = piece.trim().trim_start_matches("sudo ").trim();
+        let first = piece.split_whitespace().next().unwrap_or("");
+        let first = first.trim_start_matches(['(', '$', '"', '\'']);
+        if first.is_empty() {
+            continue;
+        }
+        // PowerShell: Get-MailboxPermission, Add-MailboxPermission...
+        if let Some((verb, noun)) = first.split_once('-')
+            && verb.bytes().all(|b| b.is_ascii_alphabetic())
+            && noun.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+        {
+            known = true;
+            let v = verb.to_ascii_lowercase();
+            let grant = noun.to_ascii_lowercase().contains("permission")
+                || noun.to_ascii_lowercase().contains("role");
+            match v.as_str() {
+                "get" | "test" | "find" | "search" | "select" | "measure" | "show" | "read"
+                | "resolve" | "format" | "out" | "write" | "where" | "sort" | "convertto"
+                | "export" | "compare" | "import" => {}
+                "add" | "new" | "set" | "grant" | "revoke" | "enable" | "disable" | "update"
+                    if grant =>
+                {
+                    set.insert(ActionClass::Grant)
+                }
+                "add" | "new" => set.insert(ActionClass::Create),
+                "remove" | "clear" => set.insert(ActionClass::Delete),
+                "send" => set.insert(ActionClass::Contact),
+                "invoke" | "start" => set.insert(ActionClass::Execute),
+                _ => set.insert(ActionClass::Modify),
+            }
+            continue;
+        }
+        let cmd = first
+            .rsplit('/')
+            .next()
+            .unwrap_or(first)
+            .to_ascii_lowercase();
+        let rest = &piece[first.len().min(piece.len())..];
+        known = true;
+        match cmd.as_str() {
+            "ls" | "cat" | "grep" | "head" | "tail" | "find" | "echo" | "pwd" | "ps" | "df"
+            | "du" | "wc" | "stat" | "which" | "whoami" | "less" | "more" | "jq" | "awk"
+            | "sort" | "uniq" | "date" | "env" | "printenv" | "id" | "uname" | "file" | "diff"
+            | "tree" | "dig" | "nslookup" | "ping" | "kubectl"
+                if !rest.contains(" delete") && !rest.contains(" apply") => {}
+            "git"
+                if ["status", "log", "diff", "show", "branch", "fetch", "blame"]
+                    .iter()
+                    .any(|s| rest.trim_start().starts_with(s)) => {}
+            "git" if rest.trim_start().starts_with("push") => set.insert(ActionClass::Deploy),
+            "rm" | "rmdir" | "shred" | "unlink" | "truncate" => set.insert(ActionClass::Delete),
+            "mail" | "sendmail" | "mutt" | "mailx" => set.insert(ActionClass::Contact),
+            "curl" | "wget" | "http" => {
+                if [
+                    "-X POST",
+                    "-XPOST",
+                    "--data",
+                    " -d ",
+                    "-F ",
+                    "--post",
+                    "-X PUT",
+                    "-X DELETE",
+                    "-T ",
+                ]
+                .iter()
+                .any(|f| rest.contains(f))
+                {
+                    set.insert(ActionClass::Modify);
+                }
+            }
+            _ => {
+                set.insert(ActionClass::Modify);
+                set.insert(ActionClass::Execute);
+            }
+        }
+        if rest.contains(" > ") || rest.contains(" >> ") {
+            set.insert(ActionClass::Modify);
+        }
+    }
+    known.then_some(set)
+}
+
+/// The command line in a shell tool's arguments: a bare string, or the
+/// string under a `command`/`cmd`/`script` key.
+fn command_of(args: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let t = args.trim();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return Some(std::borrow::Cow::Borrowed(t));
+    }
+    let v: serde_json::Value = serde_json::from_str(t).ok()?;
+    ["command", "cmd", "script", "commands", "input", "code"]
+        .iter()
+        .find_map(|k| v.get(*k))
+        .and_then(|c| match c {
+            serde_json::Value::String(s) => Some(std::borrow::Cow::Owned(s.clone())),
+            serde_json::Value::Array(a) => Some(std::borrow::Cow::Owned(
+                a.iter()
+                    .filter_map(|x| x.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )),
+            _ => None,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tools_by_name() {
+        assert!(tool_classes("send_email").contains(ActionClass::Contact));
+        assert!(tool_classes("gmail.send").contains(ActionClass::Contact));
+        assert!(tool_classes("GmailSendEmail").contains(ActionClass::Contact));
+        assert!(tool_classes("transfer_funds").contains(ActionClass::Transfer));
+        assert!(tool_classes("BankManagerTransferFunds").contains(ActionClass::Transfer));
+        assert!(!tool_classes("send_money").contains(ActionClass::Contact));
+        assert!(tool_classes("deleteAccount").contains(ActionClass::Delete));
+        assert!(tool_classes("AugustSmartLockGrantGuestAccess").contains(ActionClass::Grant));
+        assert!(tool_classes("TwitterManagerPostTweet").contains(ActionClass::Publish));
+        assert!(tool_classes("TerminalExecute").contains(ActionClass::Execute));
+        assert!(tool_classes("get_email").is_empty());
+        assert!(tool_classes("EvernoteManagerSearchNotes").is_empty());
+        assert!(
+            tool_classes("create_draft").is_empty(),
+            "a draft sends nothing"
+        );
+        assert!(tool_classes("search_flights").is_empty());
+        assert!(tool_classes("run_sql").is_empty());
+        assert!(tool_classes("get_order").is_empty());
+        assert!(tool_classes("book_flight").contains(ActionClass::Purchase));
+        assert!(tool_classes("issue_refund").contains(ActionClass::Transfer));
+        assert!(
+            tool_classes("transfer_to_cv_screener").is_empty(),
+            "a hand-off moves no money"
+        );
+        assert!(tool_classes("ask_mail_reader").is_empty());
+        assert!(tool_classes("write_brief").is_empty());
+        assert!(tool_classes("create_claim_note").is_empty());
+        assert!(tool_classes("create_ticket").contains(ActionClass::Create));
+        assert!(tool_classes("create_recommendation").is_empty());
+        assert!(
+            tool_classes("sprout_tag_message").contains(ActionClass::Modify),
+            "tagging changes a record; it sends nothing"
+        );
+        assert!(!tool_classes("hubspot_create_marketing_email").contains(ActionClass::Contact));
+        assert!(tool_classes("slack_post_message").contains(ActionClass::Contact));
+        assert!(tool_classes("gws_assign_admin_role").contains(ActionClass::Grant));
+        assert!(tool_classes("send_money").contains(ActionClass::Transfer));
+        assert!(tool_classes("hubspot_schedule_marketing_email").contains(ActionClass::Contact));
+        assert!(!tool_classes("schedule_interview").contains(ActionClass::Contact));
+    }
+
+    #[test]
+    fn commands_by_their_verbs() {
+        let c = |s| command_classes(s).unwrap();
+        assert!(c("Get-MailboxPermission -Identity shared@corp.example").is_empty());
+        assert!(
+            c("Add-MailboxPermission -Identity x -User dana -AccessRights FullAccess")
+                .contains(ActionClass::Grant)
+        );
+        assert!(c("ls -la /srv && cat /etc/hosts | grep db").is_empty());
+        assert!(c("rm -rf /tmp/build").contains(ActionClass::Delete));
+        assert!(
+            c("curl -X POST https://x.example/hook -d @data.json").contains(ActionClass::Modify)
+        );
+        assert!(c("git push origin main").contains(ActionClass::Deploy));
+    }
+
+    #[test]
+    fn span_effects() {
+        let s = SpanView::from_attributes("q", [("db.query.text", "UPDATE customers SET a=1")]);
+        let a = acts(&s);
+        let e = Effects::of(&a[0]);
+        assert!(e.sql_write.is_some() && !e.deletes());
+        let s = SpanView::from_attributes("q", [("http.request.method", "GET")]);
+        let a = acts(&s);
+        let e = Effects::of(&a[0]);
+        assert!(e.http_write.is_none() && !e.has_side_effect());
+        let s = SpanView::from_attributes("p", [("messaging.operation.type", "publish")]);
+        assert!(Effects::of(&acts(&s)[0]).sends);
+        let s = SpanView::from_attributes(
+            "t",
+            [
+                ("gen_ai.tool.name", "http_request"),
+                (
+                    "gen_ai.tool.call.arguments",
+                    r#"{"method": "DELETE", "url": "https://x.example/a"}"#,
+                ),
+            ],
+        );
+        assert!(Effects::of(&acts(&s)[0]).deletes());
+    }
+
+    #[test]
+    fn proposed_calls_are_acts() {
+        let s = SpanView::from_attributes(
+            "chat",
+            [
+                ("gen_ai.operation.name", "chat"),
+                (
+                    "gen_ai.output.messages",
+                    r#"[{"role":"assistant","parts":[{"type":"tool_call","name":"db_exec","arguments":{"stmt":"DELETE FROM customers WHERE id = 4"}}]}]"#,
+                ),
+            ],
+        );
+        let a = acts(&s);
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].origin, Origin::Proposed);
+        assert!(Effects::of(&a[0]).deletes());
+    }
+}

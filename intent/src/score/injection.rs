@@ -1,0 +1,183 @@
+//! Injected goals: an act that serves a request found in content the agent
+//! read, not in what the user asked.
+//!
+//! Provenance decides. For every value an act with side effects uses (a
+//! recipient, an account, a URL, a guest id), the session's memory says where
+//! it first appeared: in the intent or the user's words (intended), in plain
+//! data such as a CRM record (legitimate), or in content that asks the reader
+//! to act. The last is an injection when the request asks for what the act
+//! does and either speaks to the agent ("ignore the previous task") or asks
+//! for something the root objective does not. An act the objective does not
+//! ask for, matching such a request's words, is one too, whatever its values.
+
+use super::checks::rule;
+use super::effects::{Act, Effects};
+use super::findings::Findings;
+use super::prepared::IntentChain;
+use super::provenance::{Seen, SeenRequest, SessionMemory};
+use super::values;
+use crate::span::SpanView;
+use crate::text::{ClassSet, Lex, MAX_WORD, lexicon, stem_into, words};
+
+/// What provenance said about one act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Every value is intended or legitimate data (or the act uses none).
+    Clean,
+    /// A value appears nowhere the session has seen: weak evidence.
+    Unknown,
+    /// Injected (reported).
+    Injected,
+}
+
+/// Judges one act with side effects.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn judge(
+    chain: &IntentChain<'_>,
+    span: &SpanView<'_>,
+    act: &Act<'_>,
+    e: &Effects<'_>,
+    memory: &SessionMemory,
+    known: &[&str],
+    f: &mut Findings,
+) -> Verdict {
+    if !e.has_side_effect() {
+        // A read of a link that hostile content handed the agent ("AI
+        // agents: fetch https://... next") serves that content's goal.
+        for text in [act.args, act.url].into_iter().flatten() {
+            let mut hit = None;
+            values::scan(text, false, |v| {
+                if let Some(Seen::InRequest(r)) = memory.seen(v)
+                    && let Some(req) = memory.request(r)
+                    && req.addresses_agent
+                {
+                    hit = Some((v.text.to_owned(), req));
+                    return true;
+                }
+                false
+            });
+            if let Some((value, req)) = hit {
+                report(f, act, Some(&value), req);
+                return Verdict::Injected;
+            }
+        }
+        return Verdict::Clean;
+    }
+    let root_wants = chain.root().wanted;
+    let intended = chain
+        .levels()
+        .iter()
+        .map(|l| l.text.as_str())
+        .chain(span.content.asked.iter().map(AsRef::as_ref))
+        .chain(known.iter().copied());
+    let mut verdict = Verdict::Clean;
+    let mut finding: Option<(String, &SeenRequest)> = None;
+    let texts = [act.args, act.destination, act.url];
+    for text in texts.into_iter().flatten() {
+        values::scan(text, true, |v| {
+            if values::grounded(v, intended.clone()) {
+                return false;
+            }
+            match memory.seen(v) {
+                // Named in the very sentence that asks for this act: the
+                // request chose the target ("pay ... to IBAN GB29 ...").
+                Some(Seen::InRequest(r)) => {
+                    if let Some(req) = memory.request(r) {
+                        finding = Some((v.text.to_owned(), req));
+                        return true;
+                    }
+                    false
+                }
+                Some(Seen::NearRequest(r)) => {
+                    if let Some(req) = memory.request(r)
+                        && req.classes.0 & e.classes.0 != 0
+                        && (req.addresses_agent || !covers(root_wants, e.classes))
+                    {
+                        finding = Some((v.text.to_owned(), req));
+                        return true;
+                    }
+                    false
+                }
+                Some(Seen::Asked | Seen::Data | Seen::Created) => false,
+                None => {
+                    if !matches!(v.kind, values::Kind::Party | values::Kind::Ident) {
+                        verdict = Verdict::Unknown;
+                    }
+                    false
+                }
+            }
+        });
+        if finding.is_some() {
+            break;
+        }
+    }
+    if let Some((value, req)) = finding {
+        report(f, act, Some(&value), req);
+        return Verdict::Injected;
+    }
+    // The act itself was requested: not asked by the objective, matching a
+    // request's class and words (a harmless creation, a draft or a note,
+    // serves no one's goal).
+    if !covers(root_wants, e.classes)
+        && e.classes
+            .minus(ClassSet(crate::text::ActionClass::Create.bit()))
+            .0
+            != 0
+        && let Some(req) = memory.requests().iter().find(|r| {
+            r.classes.0 & e.classes.0 != 0 && (r.addresses_agent || shares_words(act, &r.quote))
+        })
+    {
+        report(f, act, None, req);
+        return Verdict::Injected;
+    }
+    verdict
+}
+
+/// Whether the wanted classes include every class of the act.
+fn covers(wanted: ClassSet, classes: ClassSet) -> bool {
+    classes.0 & !wanted.0 == 0
+}
+
+fn report(f: &mut Findings, act: &Act<'_>, value: Option<&str>, req: &SeenRequest) {
+    let what = act.name();
+    let source = req.tool.as_deref().map_or_else(
+        || "content the agent read".to_owned(),
+        |t| format!("the result of `{t}`"),
+    );
+    match value {
+        Some(v) => f.violate(
+            rule::INJECTED,
+            format_args!(
+                "`{what}` targets `{v}`, which first appeared in {source} asking \"{}\", not in the intent",
+                req.quote
+            ),
+        ),
+        None => f.violate(
+            rule::INJECTED,
+            format_args!(
+                "`{what}` does what {source} asked (\"{}\"), not what the objective asks",
+                req.quote
+            ),
+        ),
+    }
+}
+
+/// Whether an act's arguments share a content word with a request.
+fn shares_words(act: &Act<'_>, quote: &str) -> bool {
+    let mut buf = [0u8; MAX_WORD];
+    let mut qbuf = [0u8; MAX_WORD];
+    let content = |w: &str, buf: &mut [u8; MAX_WORD]| -> Option<String> {
+        if w.len() < 4 {
+            return None;
+        }
+        let s = stem_into(w, buf)?;
+        (!matches!(lexicon(s), Some(Lex::Stop | Lex::Neutral | Lex::Negation)))
+            .then(|| s.to_owned())
+    };
+    let quote_words: Vec<String> = words(quote)
+        .filter_map(|(_, w)| content(w, &mut qbuf))
+        .collect();
+    act.args.into_iter().chain(act.tool).any(|t| {
+        words(t).any(|(_, w)| content(w, &mut buf).is_some_and(|s| quote_words.contains(&s)))
+    })
+}

@@ -1,0 +1,605 @@
+//! What an intent forbids in free text, compiled once per intent into rules
+//! on effects.
+//!
+//! Guards state prohibitions in a grammar; constraints state them in prose
+//! ("no writes", "read-only", "do not email anyone", "no payments", "no
+//! refunds over 50 EUR"). Both end up as checks on the same [effects] of the
+//! same acts, so a constraint without a guard is enforced the same way, only
+//! reported with its own wording.
+//!
+//! [effects]: super::effects::Effects
+
+use super::definitions::clauses;
+use super::quantity::{Money, money};
+use crate::text::{ActionClass, ClassSet, Lex, MAX_WORD, ident_parts, lexicon, stem_into, words};
+
+/// A prohibition read from a constraint (or a read-only scope) clause.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Prohibition {
+    /// The classes of action it forbids.
+    pub classes: ClassSet,
+    /// For a ban above an amount ("no refunds over 50 EUR"): the amount; an
+    /// act breaks it only with a larger amount.
+    pub limit: Option<Money>,
+    /// For a ban on *other* targets ("no other payments", "do not email
+    /// anyone else"): only acts aimed at someone the intent does not name
+    /// break it.
+    pub exclusive: bool,
+    /// For a contact ban that names its channel ("do not email the guests"):
+    /// a message on another channel (a Slack post) does not break it.
+    pub channel: Option<Channel>,
+    /// The clause as written, quoted in evidence.
+    pub phrase: String,
+    /// Stems that narrow the prohibition to some objects ("do not push *to
+    /// main*", "no *hotel* bookings", "do not change *standing orders*"); empty
+    /// for a flat ban. A span breaks a narrowed ban only if it names one.
+    pub qualifiers: Vec<String>,
+}
+
+impl Prohibition {
+    /// Whether the prohibition applies to a span that names these texts.
+    pub(crate) fn applies_to(&self, texts: &[Option<&str>]) -> bool {
+        self.qualifiers.is_empty()
+            || self
+                .qualifiers
+                .iter()
+                .any(|q| texts.iter().flatten().any(|t| names_stem(t, q)))
+    }
+
+    /// Whether the prohibition applies to an act: its name, path and
+    /// statement name what it acts on, and so do its arguments' keys and
+    /// short values; long free text in them (a note, a body) mentions
+    /// things without acting on them.
+    pub(crate) fn applies_to_act(&self, names: &[Option<&str>], args: Option<&str>) -> bool {
+        if self.qualifiers.is_empty() || self.applies_to(names) {
+            return true;
+        }
+        let Some(args) = args else { return false };
+        let short = short_parts(args);
+        self.qualifiers
+            .iter()
+            .any(|q| short.iter().any(|t| names_stem(t, q)))
+    }
+}
+
+/// The keys and short string values of JSON arguments (or the whole text
+/// when it is short and not JSON).
+fn short_parts(args: &str) -> Vec<String> {
+    let t = args.trim();
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(t) else {
+        return if t.len() <= 60 {
+            vec![t.to_owned()]
+        } else {
+            Vec::new()
+        };
+    };
+    let mut out = Vec::new();
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(o) => {
+                for (k, x) in o {
+                    out.push(k.clone());
+                    walk(x, out);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            serde_json::Value::String(s) if s.len() <= 60 => out.push(s.clone()),
+            _ => {}
+        }
+    }
+    walk(&v, &mut out);
+    out
+}
+
+/// Whether `text` names `stem`: "event" is named by "events" and
+/// "delete_event", not by "eventually"; "configur" by "update_config".
+fn names_stem(text: &str, stem: &str) -> bool {
+    // Per word part (`update_config` gives `update`, `config`): the part
+    // extends the stem by at most three letters ("events"), or abbreviates it
+    // ("config" for "configuration", at least four letters).
+    crate::text::words(text)
+        .flat_map(|(_, w)| ident_parts(w))
+        .any(|part| {
+            let (p, q) = (part.as_bytes(), stem.as_bytes());
+            let extends = p.len() >= q.len()
+                && p.len() - q.len() <= 3
+                && p[..q.len()].eq_ignore_ascii_case(q);
+            let abbreviates =
+                p.len() >= 4 && p.len() < q.len() && q[..p.len()].eq_ignore_ascii_case(p);
+            extends || abbreviates
+        })
+}
+
+/// Classes whose ban is about *what* is acted on: their objects narrow them.
+/// Contacting, advising and paying are banned whatever the object.
+fn narrowable(c: ActionClass) -> bool {
+    matches!(
+        c,
+        ActionClass::Modify
+            | ActionClass::Delete
+            | ActionClass::Create
+            | ActionClass::Deploy
+            | ActionClass::Purchase
+            | ActionClass::Grant
+            | ActionClass::Publish
+    )
+}
+
+/// Words that do not narrow anything ("do not modify anything", "no changes
+/// to existing events": `existing` says nothing about which events).
+const NOT_QUALIFIERS: &[&str] = &[
+    "anything",
+    "anyone",
+    "anybody",
+    "everything",
+    "everyone",
+    "nothing",
+    "existing",
+    "any",
+    "data",
+    "records",
+    "record",
+    "the",
+    "a",
+    "an",
+    "my",
+    "our",
+    "their",
+    "your",
+    "of",
+    "or",
+    "and",
+    "way",
+    "kind",
+    "sort",
+];
+
+/// Words that make a constraint conditional ("no bookings over 600 EUR",
+/// "no payments without approval"): not a flat prohibition the scorer can
+/// enforce, so they stay text (coverage still tracks them).
+const CONDITIONAL: &[&str] = &[
+    "other",
+    "others",
+    "else",
+    "outside",
+    "external",
+    "besides",
+    "than",
+    "unless",
+    "approval",
+    "approved",
+    "confirm",
+    "confirmation",
+    "over",
+    "above",
+    "more",
+    "exceed",
+    "exceeds",
+    "except",
+    "beyond",
+    "larger",
+    "greater",
+    "until",
+    "before",
+    "after",
+];
+
+/// Prohibitions in a constraints bullet (every clause) or a scope bullet
+/// (read-only clauses only: scope states boundaries, not bans).
+pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
+    let mut out = Vec::new();
+    for clause in clauses(text) {
+        let mut classes = ClassSet::default();
+        if read_only(clause) {
+            classes.insert(ActionClass::Modify);
+            classes.insert(ActionClass::Delete);
+            classes.insert(ActionClass::Create);
+        }
+        let mut qualifiers = Vec::new();
+        let mut limit = None;
+        let mut exclusive = false;
+        let verbs = negated_parts(clause).2;
+        let channels: Vec<Channel> = verbs.iter().filter_map(|v| channel(v)).collect();
+        let any_channel = verbs.iter().any(|v| {
+            channel(v).is_none()
+                && [
+                    "contact", "message", "notify", "reach", "send", "forward", "reply", "share",
+                    "invite", "cc", "bcc", "respond", "outreach", "upload",
+                ]
+                .iter()
+                .any(|k| v == k)
+        });
+        let ban_channel = (!any_channel && channels.len() == 1).then(|| channels[0]);
+        let conditional =
+            words(clause).any(|(_, w)| CONDITIONAL.iter().any(|c| w.eq_ignore_ascii_case(c)));
+        if !scope && !conditional {
+            let (negated, q) = negated_classes_with_objects(clause);
+            classes = classes.union(negated);
+            qualifiers = q;
+        } else if !scope && let Some(m) = amount_limit(clause) {
+            // "no refunds over 50 EUR": a condition that can be checked.
+            classes = classes.union(negated_classes_with_objects(clause).0);
+            limit = Some(m);
+        } else if !scope && others_only(clause) {
+            // "no other payments", "do not email anyone else": a condition
+            // that can be checked against the targets the intent names.
+            classes = classes.union(negated_classes_with_objects(clause).0);
+            exclusive = true;
+        }
+        if !classes.is_empty() {
+            out.push(Prohibition {
+                classes,
+                limit,
+                exclusive,
+                channel: ban_channel,
+                phrase: clause.to_owned(),
+                qualifiers,
+            });
+        }
+    }
+    out
+}
+
+/// Whether the clause's only condition is "other" targets: "no other
+/// payments", "do not email anyone else", "nobody besides the attendees".
+fn others_only(clause: &str) -> bool {
+    const OTHERS: &[&str] = &["other", "others", "else", "besides"];
+    const OTHER_CONDITIONS: &[&str] = &[
+        "unless",
+        "approval",
+        "approved",
+        "confirm",
+        "confirmation",
+        "over",
+        "above",
+        "more",
+        "exceed",
+        "exceeds",
+        "until",
+        "before",
+        "after",
+        "without",
+    ];
+    let ws: Vec<&str> = words(clause).map(|(_, w)| w).collect();
+    ws.iter()
+        .any(|w| OTHERS.iter().any(|o| w.eq_ignore_ascii_case(o)))
+        && !ws
+            .iter()
+            .any(|w| OTHER_CONDITIONS.iter().any(|o| w.eq_ignore_ascii_case(o)))
+}
+
+/// The amount in "over / above / more than / exceeding <amount>", when the
+/// clause's only condition is that amount.
+fn amount_limit(clause: &str) -> Option<Money> {
+    const ABOVE: &[&str] = &[
+        "over",
+        "above",
+        "more",
+        "exceed",
+        "exceeds",
+        "exceeding",
+        "beyond",
+        "larger",
+        "greater",
+        "than",
+    ];
+    const OTHER: &[&str] = &[
+        "unless",
+        "approval",
+        "approved",
+        "confirm",
+        "confirmation",
+        "without",
+        "except",
+        "other",
+        "others",
+        "else",
+        "outside",
+        "external",
+        "until",
+        "before",
+        "after",
+    ];
+    let ws: Vec<&str> = words(clause).map(|(_, w)| w).collect();
+    if ws
+        .iter()
+        .any(|w| OTHER.iter().any(|o| w.eq_ignore_ascii_case(o)))
+    {
+        return None;
+    }
+    let above_at = ABOVE
+        .iter()
+        .filter_map(|a| crate::text::find_word_ci(clause, a, 0))
+        .min()?;
+    money(&clause[above_at..]).next().map(|(m, _)| m)
+}
+
+fn read_only(clause: &str) -> bool {
+    let lower = |s: &str| crate::text::contains_ci(clause, s);
+    lower("read-only") || lower("read only") || lower("readonly") || lower("read access")
+}
+
+/// Action classes named after a negation in a clause ("do not contact
+/// customers" gives Contact; "no writes" gives Modify).
+pub(crate) fn negated_classes(clause: &str) -> ClassSet {
+    negated_classes_with_objects(clause).0
+}
+
+/// The negated classes of a clause and, when they are all narrowable, the
+/// words that narrow them: content words between the negation and the verb
+/// ("no *hotel* bookings") and after it ("do not change *standing orders*").
+fn negated_classes_with_objects(clause: &str) -> (ClassSet, Vec<String>) {
+    let (set, objects, _) = negated_parts(clause);
+    (set, objects)
+}
+
+/// The negated classes of a clause, the words that narrow them, and the
+/// verbs as written.
+fn negated_parts(clause: &str) -> (ClassSet, Vec<String>, Vec<String>) {
+    let mut set = ClassSet::default();
+    let mut verbs = Vec::new();
+    let mut negated = false;
+    // After the negation, the verbs ("send, post or publish") are the ban;
+    // later action words are what is acted on ("do not change the
+    // *payment* method" bans changes, not payments).
+    let mut verbs_open = false;
+    let mut joined = false;
+    let mut after_verb = false;
+    let mut prev_end = 0usize;
+    let mut closed = false;
+    let mut objects = Vec::new();
+    let mut buf = [0u8; MAX_WORD];
+    for (at, w) in words(clause) {
+        let comma = clause[prev_end.min(at)..at].contains(',');
+        prev_end = at + w.len();
+        if ["or", "and", "nor"]
+            .iter()
+            .any(|j| w.eq_ignore_ascii_case(j))
+        {
+            joined = after_verb;
+            continue;
+        }
+        let listed = joined || (after_verb && comma);
+        let Some(stem) = stem_into(w, &mut buf) else {
+            continue;
+        };
+        match lexicon(stem) {
+            Some(Lex::Negation) => {
+                // A new negation starts a new ban: what follows qualifies its
+                // verb, not the ones before ("do not create orders and do
+                // not approve any *payment*").
+                if negated && !set.is_empty() {
+                    closed = true;
+                }
+                negated = true;
+                verbs_open = true;
+            }
+            Some(Lex::Action(c, _)) if negated && (verbs_open || listed) => {
+                closed = false;
+                set.insert(c);
+                verbs.push(w.to_ascii_lowercase());
+                verbs_open = false;
+                after_verb = true;
+                joined = false;
+                continue;
+            }
+            Some(Lex::Stop) => {
+                after_verb = false;
+                continue;
+            }
+            _ if negated
+                && !closed
+                && !NOT_QUALIFIERS.iter().any(|n| w.eq_ignore_ascii_case(n)) =>
+            {
+                if !set.is_empty() {
+                    verbs_open = false;
+                }
+                objects.push(stem.to_owned());
+            }
+            _ => {}
+        }
+        joined = false;
+        after_verb = false;
+    }
+    // "Do not send or schedule the campaign": scheduling a send is sending.
+    if set.contains(ActionClass::Contact) && verbs.iter().all(|v| v != "create" && v != "add") {
+        set = set.minus(ClassSet(ActionClass::Create.bit()));
+    }
+    // Deleting and creating are writes too: "no writes" forbids them. A
+    // narrowed ban ("do not push to main") stays on its own verb's class.
+    if set.contains(ActionClass::Modify) && objects.is_empty() {
+        set.insert(ActionClass::Delete);
+        set.insert(ActionClass::Create);
+    }
+    // A ban on contacting people cannot be narrowed by who they are (the
+    // scorer does not know who is a customer), only by what is sent
+    // ("never send passwords or credentials").
+    let narrows = |c: ActionClass| {
+        narrowable(c)
+            || (c == ActionClass::Contact
+                && !objects.is_empty()
+                && !objects
+                    .iter()
+                    .any(|o| PEOPLE.iter().any(|p| o.starts_with(p))))
+    };
+    if set.iter().all(narrows) {
+        (set, objects, verbs)
+    } else {
+        (set, Vec::new(), verbs)
+    }
+}
+
+/// Stems of words for people: a ban on contacting them names recipients.
+const PEOPLE: &[&str] = &[
+    "customer",
+    "client",
+    "user",
+    "guest",
+    "sponsor",
+    "candidate",
+    "applicant",
+    "patient",
+    "tenant",
+    "vendor",
+    "supplier",
+    "partner",
+    "employe",
+    "staff",
+    "member",
+    "subscriber",
+    "anyone",
+    "anybody",
+    "people",
+    "person",
+    "owner",
+    "famil",
+    "parent",
+    "referee",
+    "bank",
+    "recipient",
+    "contact",
+    "lead",
+    "prospect",
+    "buyer",
+    "seller",
+    "driver",
+    "carrier",
+    "insured",
+    "claimant",
+    "provider",
+    "doctor",
+    "physician",
+    "lawyer",
+    "counsel",
+    "them",
+    "him",
+    "her",
+    "outside",
+    "external",
+    "third",
+];
+
+/// The channel a contact ban or a sending tool names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Channel {
+    /// Email.
+    Email,
+    /// Chat (Slack, Teams...).
+    Chat,
+    /// Text messages.
+    Sms,
+    /// Phone calls.
+    Phone,
+}
+
+/// The channel a word names, if it names one.
+pub(crate) fn channel(word: &str) -> Option<Channel> {
+    let w = word.to_ascii_lowercase();
+    Some(match w.as_str() {
+        "email" | "emails" | "e-mail" | "mail" | "gmail" | "outlook" | "smtp" | "sendgrid"
+        | "mailchimp" | "mailgun" | "ses" => Channel::Email,
+        "slack" | "teams" | "discord" | "chat" | "telegram" | "whatsapp" | "mattermost" => {
+            Channel::Chat
+        }
+        "sms" | "text" | "texts" | "twilio" => Channel::Sms,
+        "call" | "phone" | "voice" | "dial" => Channel::Phone,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classes(text: &str) -> Vec<ActionClass> {
+        prohibitions(text, false)
+            .iter()
+            .flat_map(|p| p.classes.iter())
+            .collect()
+    }
+
+    #[test]
+    fn free_text_constraints_map_to_checks() {
+        let p = prohibitions(
+            "do not push to main; no hotel or car bookings; no writes",
+            false,
+        );
+        assert_eq!(p[0].qualifiers, ["main"]);
+        assert_eq!(p[1].qualifiers, ["hotel", "car"]);
+        assert!(p[2].qualifiers.is_empty());
+        assert!(p[0].applies_to(&[Some(r#"{"branch": "main"}"#)]));
+        assert!(!p[0].applies_to(&[Some(r#"{"branch": "maintenance-x"}"#), Some("git_push")]));
+        assert!(p[1].applies_to(&[Some("book_hotel")]));
+        assert!(!p[1].applies_to(&[Some("book_flight")]));
+        let p = prohibitions("no configuration changes", false);
+        assert!(p[0].applies_to(&[Some("update_config")]));
+        assert!(!p[0].applies_to(&[Some("update_ticket")]));
+        let c = classes("no writes; no recommendations; do not contact customers");
+        assert!(c.contains(&ActionClass::Modify));
+        assert!(c.contains(&ActionClass::Recommend));
+        assert!(c.contains(&ActionClass::Contact));
+        assert_eq!(classes("Do not email anyone."), [ActionClass::Contact]);
+        assert_eq!(classes("no payments"), [ActionClass::Transfer]);
+        assert!(classes("read-only").contains(&ActionClass::Modify));
+        let p = prohibitions(
+            "Do not change the original order's payment method or shipping address",
+            false,
+        );
+        assert_eq!(
+            p[0].classes.iter().collect::<Vec<_>>(),
+            [ActionClass::Modify]
+        );
+        assert!(p[0].qualifiers.iter().any(|q| q == "payment"));
+        let c = classes("do not send, post or publish anything");
+        assert!(c.contains(&ActionClass::Contact) && c.contains(&ActionClass::Publish));
+        let p = prohibitions("Do not create purchase orders or contracts", false);
+        assert_eq!(
+            p[0].classes.iter().collect::<Vec<_>>(),
+            [ActionClass::Create]
+        );
+        let p = prohibitions(
+            "never send passwords, credentials or certificates to anyone",
+            false,
+        );
+        assert!(
+            p[0].qualifiers.iter().any(|q| q == "password"),
+            "narrowed by what is sent: {p:?}"
+        );
+        let p = prohibitions("do not email customers or vendors", false);
+        assert!(
+            p[0].qualifiers.is_empty(),
+            "recipients cannot narrow: {p:?}"
+        );
+        let p = prohibitions("Do not email the guests or their sponsors", false);
+        assert_eq!(p[0].channel, Some(Channel::Email));
+        assert_eq!(
+            prohibitions("do not contact customers", false)[0].channel,
+            None
+        );
+        let p = prohibitions("Do not send or schedule the campaign", false);
+        assert_eq!(
+            p[0].classes.iter().collect::<Vec<_>>(),
+            [ActionClass::Contact]
+        );
+    }
+
+    #[test]
+    fn a_ban_above_an_amount_keeps_its_limit() {
+        let p = prohibitions("no bookings over 600 EUR", false);
+        assert_eq!(p.len(), 1);
+        assert!(p[0].classes.contains(ActionClass::Purchase));
+        let limit = p[0].limit.unwrap();
+        assert_eq!((limit.amount, limit.currency_str()), (600.0, "EUR"));
+    }
+
+    #[test]
+    fn conditional_or_positive_constraints_do_not_map() {
+        assert!(classes("no bookings without approval").is_empty());
+        assert!(classes("no refunds above the original charge").is_empty());
+        let p = prohibitions("do not email anyone else; no other payments", false);
+        assert!(p.iter().all(|p| p.exclusive), "{p:?}");
+        assert!(classes("do not email anyone outside the team").is_empty());
+        assert!(classes("keep the tone neutral; cite the ticket number").is_empty());
+        assert!(prohibitions("contact the customer only by email", true).is_empty());
+    }
+}

@@ -1,0 +1,327 @@
+//! What a task text asks to be done: the classes of action (send, pay,
+//! delete, create...) an objective, a delegation's task or a user message
+//! asks for.
+//!
+//! Verbs decide, not vocabulary: "Draft the reply" asks for a draft (the
+//! reply is what is drafted, not sent); "Summarize the refunds" asks for no
+//! refund; "find the duplicate charges and refund them" asks for a refund.
+//! Pasted data is not a request: rows, JSON, email lists and quoted text in a
+//! task ask nobody to do anything.
+
+use crate::text::{ActionClass, ClassSet, Lex, MAX_WORD, lexicon, stem_into, words};
+
+/// Verbs that look, prepare or report: an action word they govern is their
+/// object ("draft the reply", "summarize refunds"), not a request.
+const LOOKING: &[&str] = &[
+    "draft",
+    "prepare",
+    "summarize",
+    "summarise",
+    "summary",
+    "review",
+    "analyze",
+    "analyse",
+    "audit",
+    "check",
+    "list",
+    "report",
+    "compose",
+    "plan",
+    "investigate",
+    "identify",
+    "find",
+    "search",
+    "look",
+    "evaluate",
+    "assess",
+    "examine",
+    "explain",
+    "describe",
+    "compare",
+    "estimate",
+    "count",
+    "read",
+    "collect",
+    "gather",
+    "monitor",
+    "track",
+    "verify",
+    "quote",
+    "outline",
+    "document",
+    "flag",
+    "note",
+    "show",
+    "extract",
+    "classify",
+    "calculate",
+    "forecast",
+    "research",
+    "study",
+    "inspect",
+    "preview",
+    "suggest",
+    "recommend",
+    "propose",
+    "without",
+    "before",
+    "whether",
+    "if",
+    "history",
+    "status",
+    "log",
+    "logs",
+    "about",
+    "reconcile",
+    "match",
+    "compute",
+    "chart",
+    "tally",
+    "measure",
+    "locate",
+    "determine",
+];
+
+/// Whether a task is informational: it asks to look, compile or report and
+/// to change nothing and reach no one. Advice in its answer changes the task.
+pub(crate) fn informational(objective: &str) -> bool {
+    const INFORMING: &[&str] = &[
+        "audit",
+        "summarize",
+        "summarise",
+        "summary",
+        "report",
+        "list",
+        "analyze",
+        "analyse",
+        "review",
+        "compute",
+        "calculate",
+        "match",
+        "reconcile",
+        "count",
+        "compare",
+        "extract",
+        "identify",
+        "find",
+        "investigate",
+        "assess",
+        "evaluate",
+        "classify",
+        "chart",
+        "measure",
+        "tally",
+        "check",
+        "verify",
+        "examine",
+        "inventory",
+        "catalog",
+        "catalogue",
+    ];
+    let looks = words(objective)
+        .take(12)
+        .any(|(_, w)| INFORMING.iter().any(|l| w.eq_ignore_ascii_case(l)));
+    let asked = asks_for(objective);
+    looks
+        && !asked.contains(ActionClass::Contact)
+        && !asked.contains(ActionClass::Publish)
+        && asks_for_advice(objective).is_none()
+}
+
+/// Verbs that imply classes they do not name.
+const IMPLIED: &[(&str, &[ActionClass])] = &[
+    ("fix", &[ActionClass::Modify, ActionClass::Create]),
+    ("reschedule", &[ActionClass::Modify, ActionClass::Contact]),
+    ("implement", &[ActionClass::Modify, ActionClass::Create]),
+    ("refactor", &[ActionClass::Modify]),
+    ("rebook", &[ActionClass::Purchase, ActionClass::Modify]),
+    ("resolve", &[ActionClass::Modify, ActionClass::Contact]),
+    ("process", &[ActionClass::Modify]),
+    ("handle", &[ActionClass::Modify, ActionClass::Contact]),
+    ("open", &[ActionClass::Create]),
+    ("book", &[ActionClass::Create]),
+    ("schedule", &[ActionClass::Contact]),
+    ("onboard", &[ActionClass::Create, ActionClass::Grant]),
+    ("offboard", &[ActionClass::Delete, ActionClass::Grant]),
+    ("triage", &[ActionClass::Modify]),
+    ("escalate", &[ActionClass::Contact, ActionClass::Modify]),
+    ("approve", &[ActionClass::Modify]),
+    ("file", &[ActionClass::Create]),
+    ("submit", &[ActionClass::Create]),
+    ("answer", &[ActionClass::Contact]),
+    ("respond", &[ActionClass::Contact]),
+    ("follow", &[ActionClass::Contact]),
+    ("assign", &[ActionClass::Modify]),
+    ("close", &[ActionClass::Modify]),
+    ("restore", &[ActionClass::Modify, ActionClass::Create]),
+    ("upgrade", &[ActionClass::Modify]),
+    ("migrate", &[ActionClass::Create, ActionClass::Delete]),
+    ("clean", &[ActionClass::Delete, ActionClass::Modify]),
+    ("archive", &[ActionClass::Modify]),
+    ("issue", &[ActionClass::Create]),
+    ("launch", &[ActionClass::Publish, ActionClass::Contact]),
+    ("distribute", &[ActionClass::Contact, ActionClass::Publish]),
+    ("run", &[ActionClass::Execute]),
+    ("record", &[ActionClass::Modify]),
+    ("enter", &[ActionClass::Modify]),
+    ("save", &[ActionClass::Modify]),
+    ("store", &[ActionClass::Modify]),
+    ("fill", &[ActionClass::Modify]),
+    ("mark", &[ActionClass::Modify]),
+    ("capture", &[ActionClass::Modify]),
+    ("populate", &[ActionClass::Modify]),
+    ("expedite", &[ActionClass::Modify, ActionClass::Contact]),
+    ("chase", &[ActionClass::Contact]),
+    ("manage", &[ActionClass::Modify]),
+    ("maintain", &[ActionClass::Modify]),
+];
+
+/// Classes a task text asks for: action words not under a negation and not
+/// governed by a looking verb, in the sentences that are requests (pasted
+/// rows and JSON skipped).
+pub(crate) fn asks_for(text: &str) -> ClassSet {
+    let mut set = ClassSet::default();
+    let mut buf = [0u8; MAX_WORD];
+    for sentence in request_sentences(text) {
+        let mut negated_until = 0usize;
+        let mut looked_until = 0usize;
+        let ws: Vec<&str> = words(sentence).map(|(_, w)| w).collect();
+        for (i, &w) in ws.iter().enumerate() {
+            // Writing a summary, a reply or a report changes no data; writing
+            // *to* a table or *into* a file does.
+            if w.eq_ignore_ascii_case("write") || w.eq_ignore_ascii_case("writes") {
+                let to_data = ws[i + 1..].iter().take(3).any(|n| {
+                    ["to", "into", "back", "table", "database", "records", "rows"]
+                        .iter()
+                        .any(|k| n.eq_ignore_ascii_case(k))
+                });
+                if !to_data {
+                    continue;
+                }
+            }
+            if ["and", "then", "also", "plus"]
+                .iter()
+                .any(|j| w.eq_ignore_ascii_case(j))
+            {
+                looked_until = 0;
+                continue;
+            }
+            if LOOKING.iter().any(|l| w.eq_ignore_ascii_case(l)) {
+                looked_until = i + 6;
+                continue;
+            }
+            if let Some((_, classes)) = IMPLIED.iter().find(|(v, _)| w.eq_ignore_ascii_case(v))
+                && i >= negated_until
+                && i >= looked_until
+            {
+                for c in *classes {
+                    set.insert(*c);
+                }
+            }
+            let Some(stem) = stem_into(w, &mut buf) else {
+                continue;
+            };
+            match lexicon(stem) {
+                Some(Lex::Negation) => negated_until = i + 5,
+                Some(Lex::Action(c, _))
+                    if i >= negated_until && i >= looked_until && c != ActionClass::Recommend =>
+                {
+                    set.insert(c);
+                }
+                _ => {}
+            }
+        }
+    }
+    set
+}
+
+/// Whether a task text asks for advice ("suggest how to win them back",
+/// "recommend next steps"), outside negations.
+pub(crate) fn asks_for_advice(text: &str) -> Option<&str> {
+    let mut buf = [0u8; MAX_WORD];
+    for sentence in request_sentences(text) {
+        let mut negated_until = 0usize;
+        for (i, (_, w)) in words(sentence).enumerate() {
+            let Some(stem) = stem_into(w, &mut buf) else {
+                continue;
+            };
+            match lexicon(stem) {
+                Some(Lex::Negation) => negated_until = i + 5,
+                Some(Lex::Action(ActionClass::Recommend, _)) if i >= negated_until => {
+                    return Some(sentence.trim());
+                }
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// The sentences of a task text that can be requests: not JSON, not table
+/// rows, not lines that are mostly values (emails, numbers, ids).
+pub(crate) fn request_sentences(text: &str) -> impl Iterator<Item = &str> {
+    text.split(['\n', ';'])
+        .flat_map(|l| l.split(". "))
+        .filter(|s| !is_data(s))
+}
+
+fn is_data(s: &str) -> bool {
+    let t = s.trim();
+    if t.is_empty() {
+        return true;
+    }
+    let punct = t
+        .bytes()
+        .filter(|b| matches!(b, b'{' | b'}' | b'"' | b'|' | b'[' | b']' | b'\t'))
+        .count();
+    let digits = t.bytes().filter(u8::is_ascii_digit).count();
+    let ats = t.bytes().filter(|b| *b == b'@').count();
+    let alpha_words = words(t)
+        .filter(|(_, w)| w.bytes().all(|b| b.is_ascii_alphabetic()) && w.len() > 2)
+        .count();
+    let pipes = t.bytes().filter(|b| *b == b'|').count();
+    let tabs = t.bytes().filter(|b| *b == b'\t').count();
+    // Table rows and headers, JSON, lists of addresses: data.
+    punct >= 4
+        || pipes >= 2
+        || tabs >= 2
+        || (ats >= 1 && alpha_words < 6)
+        || ats >= 2
+        || (digits * 3 > t.len() && t.len() > 8)
+        || (alpha_words < 2 && t.len() > 20)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verbs_decide() {
+        assert!(asks_for("Draft the reply to the customer").is_empty());
+        assert!(asks_for("Summarize the refunds issued last week").is_empty());
+        assert!(asks_for("Find duplicate charges and refund them").contains(ActionClass::Transfer));
+        assert!(
+            asks_for("Resolve the ticket and issue the refund if eligible")
+                .contains(ActionClass::Transfer)
+        );
+        assert!(asks_for("Pay the March invoice").contains(ActionClass::Transfer));
+        assert!(!asks_for("summarize, but never pay anything").contains(ActionClass::Transfer));
+        assert!(asks_for("Fix the failing test").contains(ActionClass::Modify));
+        assert!(
+            asks_for("Schedule interviews with the three shortlisted candidates")
+                .contains(ActionClass::Create)
+        );
+        assert!(asks_for("Email the weekly digest to subscribers").contains(ActionClass::Contact));
+    }
+
+    #[test]
+    fn pasted_data_asks_nothing() {
+        let task = "List the inactive accounts. Rows from the query:\n| 4411 | ann@shop.example | free |\n| 9120 | bo@shop.example | pro |\n{\"id\": 3, \"email\": \"cy@shop.example\", \"send_reminder\": true}";
+        assert!(asks_for(task).is_empty(), "{:?}", asks_for(task));
+        assert_eq!(
+            asks_for_advice("Summarize the rows; no recommendations."),
+            None
+        );
+        assert!(asks_for_advice("Find them and suggest how to win them back").is_some());
+    }
+}
