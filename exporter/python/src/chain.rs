@@ -33,7 +33,14 @@ pub(crate) fn score(
 ) -> RustScore {
     let refs: Vec<&PreparedIntent> = levels.iter().map(|p| &**p).collect();
     match RustChain::new(&refs) {
-        Some(chain) => SCORER.score(&chain, view, &Context { known_data: known }),
+        Some(chain) => SCORER.score(
+            &chain,
+            view,
+            &Context {
+                known_data: known,
+                ..Context::default()
+            },
+        ),
         None => RustScore::unscoped(SCORER.version()),
     }
 }

@@ -20,8 +20,11 @@ from typing import Any
 
 from workspace import collector_binary
 
-# The line `run` prints once its receivers are bound.
+# The line `run` prints once its receivers are bound, and the log line once
+# the schema is applied (spans sent before are held and retried, which under
+# load can outlast a test's wait).
 LISTENING = re.compile(r"listening: .*OTLP/HTTP (\d+\.\d+\.\d+\.\d+:\d+)")
+SCHEMA_READY = "ClickHouse schema ready"
 
 
 class ClickHouse:
@@ -94,11 +97,13 @@ class Collector:
         self.endpoint = self._wait_listening()
 
     def _wait_listening(self) -> str:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline and self._process.poll() is None:
-            for line in list(self.log):
+            lines = list(self.log)
+            ready = any(SCHEMA_READY in line for line in lines)
+            for line in lines:
                 found = LISTENING.search(line)
-                if found:
+                if found and ready:
                     return f"http://{found.group(1)}"
             time.sleep(0.05)
         self.stop()
@@ -110,7 +115,7 @@ class Collector:
             self.log.append(line)
 
     def spans(
-        self, where: str, expect: int, timeout: float = 30.0, **params: str
+        self, where: str, expect: int, timeout: float = 60.0, **params: str
     ) -> list[dict[str, Any]]:
         """The rows of `spans` matching `where`, once there are `expect` of them
         (or whatever is there after `timeout`, for the assertion to show)."""
