@@ -29,4 +29,12 @@ dashboards/typecheck/check.sh
 # Libraries, binaries, integration tests, examples and doctests of every crate.
 status=0
 cargo test --workspace --no-fail-fast "$@" || status=$?
+
+# The Python SDK (exporter/python): its wheel, lints and pytest suite, end
+# to end against the collector binary and this ClickHouse. Skipped when
+# arguments select particular cargo tests.
+if [[ $# -eq 0 ]]; then
+    cargo build --quiet -p reshimu-collector --bin reshimu-collector
+    ./exporter/python/tests/run.sh || status=$?
+fi
 exit "$status"

@@ -30,6 +30,7 @@
 // Tests may unwrap: a panic there is a failed assertion.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod action;
 pub mod attr;
 pub mod attributes;
 pub mod canonical;

@@ -1,0 +1,150 @@
+//! `IntentChain`: the intents a span runs under, root first, and the scoring
+//! of spans and proposed actions against them.
+
+use std::sync::{Arc, LazyLock};
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use reshimu_intent::score::{Context, DefaultScorer, IntentChain as RustChain, PreparedIntent};
+use reshimu_intent::score::{Score as RustScore, Scorer};
+use reshimu_intent::span::SpanView;
+
+use crate::action::Action;
+use crate::attributes::string_attributes;
+use crate::score::Score;
+use crate::spec::IntentSpec;
+
+/// The collector's default scorer, built once per process.
+static SCORER: LazyLock<DefaultScorer> = LazyLock::new(DefaultScorer::default);
+
+/// The scorer's name and version, stored with every score.
+pub(crate) fn scorer_version() -> &'static str {
+    SCORER.version()
+}
+
+/// The one call into the scorer: `view` judged against `levels` (root first)
+/// with the caller's trusted data. Every score the binding returns comes
+/// from here, so a change of the scorer's API is a change of this function.
+pub(crate) fn score(
+    levels: &[Arc<PreparedIntent>],
+    view: &SpanView<'_>,
+    known: &[&str],
+) -> RustScore {
+    let refs: Vec<&PreparedIntent> = levels.iter().map(|p| &**p).collect();
+    match RustChain::new(&refs) {
+        Some(chain) => SCORER.score(
+            &chain,
+            view,
+            &Context {
+                known_data: known,
+                ..Context::default()
+            },
+        ),
+        None => RustScore::unscoped(SCORER.version()),
+    }
+}
+
+/// The intents a span runs under: the root first, then each contraction down
+/// to the intent in force. Immutable; `extend` makes the chain of a delegate.
+#[pyclass(frozen, module = "reshimu._native")]
+pub(crate) struct IntentChain {
+    levels: Vec<Arc<PreparedIntent>>,
+}
+
+#[pymethods]
+impl IntentChain {
+    /// A chain from its levels, root first (at least one).
+    #[new]
+    fn new(levels: Vec<PyRef<'_, IntentSpec>>) -> PyResult<IntentChain> {
+        if levels.is_empty() {
+            return Err(PyValueError::new_err(
+                "an intent chain needs at least its root intent",
+            ));
+        }
+        Ok(IntentChain {
+            levels: levels.iter().map(|s| s.prepared.clone()).collect(),
+        })
+    }
+
+    /// The chain of a delegate: this chain plus `spec` as the intent in force.
+    fn extend(&self, spec: PyRef<'_, IntentSpec>) -> IntentChain {
+        let mut levels = self.levels.clone();
+        levels.push(spec.prepared.clone());
+        IntentChain { levels }
+    }
+
+    /// The root intent.
+    #[getter]
+    fn root(&self) -> IntentSpec {
+        IntentSpec {
+            prepared: self.levels[0].clone(),
+        }
+    }
+
+    /// The intent in force (the deepest contraction).
+    #[getter]
+    fn in_force(&self) -> IntentSpec {
+        IntentSpec {
+            prepared: self.levels[self.levels.len() - 1].clone(),
+        }
+    }
+
+    /// Every level, root first.
+    #[getter]
+    fn levels(&self) -> Vec<IntentSpec> {
+        self.levels
+            .iter()
+            .map(|p| IntentSpec {
+                prepared: p.clone(),
+            })
+            .collect()
+    }
+
+    /// Delegation depth of the intent in force (0 at the root).
+    #[getter]
+    fn depth(&self) -> usize {
+        self.levels.len() - 1
+    }
+
+    fn __len__(&self) -> usize {
+        self.levels.len()
+    }
+
+    /// Scores a span, given its name and attributes (a mapping or `(key,
+    /// value)` pairs; only string values are read, as the collector reads
+    /// them), against this chain, as the collector scores a span whose
+    /// lineage is this chain. `known_data`: trusted texts (contacts from a
+    /// CRM, payees on file) in which a side effect's target may appear;
+    /// never untrusted content.
+    #[pyo3(signature = (name, attributes, known_data = Vec::new()))]
+    fn score(
+        &self,
+        name: PyBackedStr,
+        attributes: &Bound<'_, PyAny>,
+        known_data: Vec<PyBackedStr>,
+    ) -> PyResult<Score> {
+        let attrs = string_attributes(attributes)?;
+        let view = SpanView::from_attributes(&name, attrs.iter().map(|(k, v)| (&**k, &**v)));
+        let known: Vec<&str> = known_data.iter().map(|s| &**s).collect();
+        Ok(score(&self.levels, &view, &known).into())
+    }
+
+    /// Scores a proposed action running under the intent `intent_id` (the
+    /// id of the intent in force), as its span will be scored.
+    #[pyo3(signature = (action, intent_id, known_data = Vec::new()))]
+    fn check(
+        &self,
+        action: PyRef<'_, Action>,
+        intent_id: PyBackedStr,
+        known_data: Vec<PyBackedStr>,
+    ) -> Score {
+        let view = action.inner.view(&intent_id);
+        let known: Vec<&str> = known_data.iter().map(|s| &**s).collect();
+        score(&self.levels, &view, &known).into()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("IntentChain(depth={})", self.levels.len() - 1)
+    }
+}
