@@ -112,6 +112,9 @@ impl TermDefinition {
         let mut phrase: Vec<String> = Vec::new();
         let mut buf = [0u8; MAX_WORD];
         for (_, w) in words(text) {
+            // "sign-in" is `signin` in a column name.
+            let joined: String = w.chars().filter(|c| *c != '-').collect();
+            let w = joined.as_str();
             if w.len() < 5 || !w.bytes().all(|b| b.is_ascii_alphabetic()) {
                 continue;
             }
@@ -230,7 +233,7 @@ pub(crate) fn departure<'a>(def: &TermDefinition, text: &'a str) -> Option<Depar
     if def.values.is_empty() {
         return None;
     }
-    let check = |at: usize, end: usize, is_term: bool| -> Option<Departure<'a>> {
+    let check_as = |at: usize, end: usize, is_term: bool, widen: bool| -> Option<Departure<'a>> {
         let found = &text[at..end];
         let (c_start, c_end, or_joined) = clause_around(text, at, end);
         // A statement compares its column precisely; prose restates a term
@@ -244,8 +247,9 @@ pub(crate) fn departure<'a>(def: &TermDefinition, text: &'a str) -> Option<Depar
                 });
             }
         }
-        (or_joined && code).then_some(Departure::Widened { anchor: found })
+        (or_joined && code && widen).then_some(Departure::Widened { anchor: found })
     };
+    let check = |at: usize, end: usize, is_term: bool| check_as(at, end, is_term, true);
     let mut from = 0;
     while let Some((at, end)) = find_term(text, &def.term, from) {
         from = end;
@@ -272,6 +276,28 @@ pub(crate) fn departure<'a>(def: &TermDefinition, text: &'a str) -> Option<Depar
                 return Some(d);
             }
             hits.push((i, at, at + w.len(), pi));
+        }
+    }
+    // In a statement, an identifier made of the definition's own words
+    // (`last_signin_at` for "last successful sign-in", `invoice_total_eur`
+    // for "a repair invoice above EUR 8,000") is its column.
+    if looks_like_code(text) {
+        for (at, w) in words(text) {
+            if !w.contains('_') {
+                continue;
+            }
+            let hits = w.split('_').any(|part| {
+                part.len() >= 5
+                    && def.phrase.iter().any(|p| {
+                        let mut buf = [0u8; MAX_WORD];
+                        stem_into(part, &mut buf) == Some(p.as_str())
+                    })
+            });
+            // A column found by its words may be one of several in an OR'ed
+            // definition ("not renewed within 30 days"): only its value counts.
+            if hits && let Some(d) = check_as(at, at + w.len(), false, false) {
+                return Some(d);
+            }
         }
     }
     for c in &def.columns {
@@ -425,7 +451,7 @@ fn differing_value(
             .map(|(_, raw)| raw)
             .or_else(|| {
                 // SQL compares an amount column with a bare number.
-                if !code || money(clause).next().is_some() {
+                if !code || money(clause).next().is_some() || durations(clause).next().is_some() {
                     return None;
                 }
                 plain_numbers(clause)
@@ -667,7 +693,14 @@ pub(crate) fn scope_definitions(scope: &str) -> Vec<TermDefinition> {
             .or_else(|| clause.find('=').map(|p| (p, 1)))
             .or_else(|| find_word_ci(clause, "means", 0).map(|p| (p, 5)))
             .or_else(|| find_word_ci(clause, "is defined as", 0).map(|p| (p, 13)));
-        let Some((p, len)) = split else { continue };
+        let Some((p, len)) = split else {
+            // "A guest account is stale when its last sign-in is more than 90
+            // days ago": the term is what the subject *is*, when the rest holds.
+            if let Some(d) = conditional_definition(clause) {
+                out.push(d);
+            }
+            continue;
+        };
         // `last_login >= x` is a comparison, not a definition.
         if p > 0 && matches!(clause.as_bytes()[p - 1], b'<' | b'>' | b'!') {
             continue;
@@ -683,6 +716,30 @@ pub(crate) fn scope_definitions(scope: &str) -> Vec<TermDefinition> {
         out.push(TermDefinition::new(term, text, None));
     }
     out
+}
+
+/// "X is <term> when|if Y", "X counts as <term> when Y", "X is considered
+/// <term> if Y": a definition of `<term>` (one to three words) by `Y`.
+fn conditional_definition(clause: &str) -> Option<TermDefinition> {
+    let ws: Vec<(usize, &str)> = words(clause).collect();
+    let cond = ws
+        .iter()
+        .position(|(_, w)| w.eq_ignore_ascii_case("when") || w.eq_ignore_ascii_case("if"))?;
+    let copula = ws[..cond].iter().rposition(|(_, w)| {
+        ["is", "are", "as", "considered", "counts", "count"]
+            .iter()
+            .any(|c| w.eq_ignore_ascii_case(c))
+    })?;
+    let term_words = &ws[copula + 1..cond];
+    if term_words.is_empty() || term_words.len() > 3 {
+        return None;
+    }
+    let (first, _) = term_words[0];
+    let (last_at, last) = term_words[term_words.len() - 1];
+    let term = &clause[first..last_at + last.len()];
+    let text = &clause[ws[cond].0 + ws[cond].1.len()..];
+    let d = TermDefinition::new(term, text, None);
+    d.value.is_some().then_some(d)
 }
 
 /// Tables a scope restricts the session to: `customers table only`, `only the
