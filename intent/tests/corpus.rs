@@ -194,11 +194,13 @@ fn judge(spans: &[Span]) -> Vec<Judged> {
     let mut memory = SessionMemory::default();
     let mut session = String::new();
     let mut span_intents: HashMap<&str, String> = HashMap::new();
+    let mut span_scores: HashMap<&str, Score> = HashMap::new();
     for s in spans {
         if s.session != session {
             session.clone_from(&s.session);
             memory = SessionMemory::default();
             span_intents.clear();
+            span_scores.clear();
         }
         let Some(intent) = s
             .get("reshimu.intent.id")
@@ -234,10 +236,12 @@ fn judge(spans: &[Span]) -> Vec<Judged> {
             &view,
             &Context {
                 memory: Some(&memory),
+                parent: span_scores.get(s.parent_id.as_str()),
                 ..Context::default()
             },
         );
         memory.observe_outputs(&view);
+        span_scores.insert(&s.span_id, score.clone());
         if std::env::var("RESHIMU_DEBUG_SESSION").is_ok_and(|d| s.session.contains(&d)) {
             println!(
                 "--- {} `{}` kind={} acts={:?}\n    score={:?}\n    memory={:?}",

@@ -601,3 +601,30 @@ fn thresholds_move_the_line() {
     .score(&chain, &view, &Context::default());
     assert!(high.alignment >= 0.9, "{high:?}");
 }
+
+#[test]
+fn an_inferred_intent_is_held_to_the_default_rules() {
+    let inferred = PreparedIntent::inferred(
+        "Find the customers who have not logged in for 90 days and summarize them",
+    )
+    .unwrap();
+    assert_eq!(
+        inferred.source(),
+        reshimu_intent::score::IntentSource::Inferred
+    );
+    assert_violation(
+        &score(&[&inferred], &sql("DELETE FROM customers WHERE id = 4")),
+        "sql.write",
+    );
+    assert_violation(
+        &score(
+            &[&inferred],
+            &tool(
+                "send_email",
+                r#"{"to": "ann@shop.example", "body": "come back"}"#,
+            ),
+        ),
+        "message.send",
+    );
+    assert_aligned(&score(&[&inferred], &sql(GOOD_SQL)));
+}

@@ -104,9 +104,20 @@ impl ScoringStage {
         order.sort_by_key(|&i| (spans_in[i].start_time_unix_nano, i));
         let mut lineage: Vec<Option<SpanLineage>> = lineage.into_iter().map(Some).collect();
         let mut scored: Vec<Option<ScoredSpan>> = (0..order.len()).map(|_| None).collect();
+        // A span's parent, when it is in the request, was scored before it
+        // (start order): transport spans are judged with their parent's act.
+        let index: std::collections::HashMap<&[u8], usize> = spans_in
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.span_id.as_slice(), i))
+            .collect();
         for i in order {
             if let Some(l) = lineage[i].take() {
-                scored[i] = Some(self.score_span(spans_in[i], l));
+                let parent = index
+                    .get(spans_in[i].parent_span_id.as_slice())
+                    .and_then(|&p| scored[p].as_ref())
+                    .map(|p| p.score.clone());
+                scored[i] = Some(self.score_span(spans_in[i], l, parent.as_ref()));
             }
         }
         let spans = scored.into_iter().flatten().collect();
@@ -117,7 +128,12 @@ impl ScoringStage {
         }
     }
 
-    fn score_span(&mut self, span: &Span, lineage: SpanLineage) -> ScoredSpan {
+    fn score_span(
+        &mut self,
+        span: &Span,
+        lineage: SpanLineage,
+        parent: Option<&Score>,
+    ) -> ScoredSpan {
         let view = SpanView::from_attributes(&span.name, string_attributes(&span.attributes));
         let action_kind = view.kind;
         let action_name = view.action_name().to_owned();
@@ -146,6 +162,7 @@ impl ScoringStage {
                     lineage.declares,
                     lineage.delegation_hop,
                     memory,
+                    parent,
                 );
                 memory.observe_outputs(&view);
                 score
@@ -168,6 +185,7 @@ fn score_in_chain(
     declares: bool,
     delegation_hop: bool,
     memory: &SessionMemory,
+    parent: Option<&Score>,
 ) -> Score {
     let chain_nodes = node.chain();
     let levels: Vec<&PreparedIntent> = chain_nodes
@@ -176,11 +194,7 @@ fn score_in_chain(
         .collect();
     let Some(chain) = IntentChain::new(&levels) else {
         let mut score = Score::unscoped(scorer.version());
-        score.explanation = match node
-            .declaration
-            .as_ref()
-            .and(node.spec_error.as_deref())
-        {
+        score.explanation = match node.declaration.as_ref().and(node.spec_error.as_deref()) {
             Some(error) => format!(
                 "Intent {} was declared with an unusable spec: {error}.",
                 node.id
@@ -195,6 +209,7 @@ fn score_in_chain(
     let ctx = Context {
         memory: Some(memory),
         delegation_hop,
+        parent,
         ..Context::default()
     };
     let mut score = scorer.score(&chain, view, &ctx);

@@ -157,6 +157,23 @@ impl Scorer for DefaultScorer {
         texts.extend(own.iter().copied());
         let (root_topic, local_topic) = topic(&texts, judged_by.levels(), t);
 
+        // A transport span (an HTTP request or a message whose own effect
+        // is unknown) under a flagged act is that act, carried out.
+        let transport = matches!(span.kind, ActionKind::Http | ActionKind::Message)
+            && span.tool_name.is_none()
+            && f.violations.is_empty()
+            && f.drift.is_none();
+        if transport
+            && !ctx.delegation_hop
+            && let Some(parent) = ctx
+                .parent
+                .filter(|p| matches!(p.verdict, Verdict::Violation | Verdict::Drifting))
+        {
+            let mut s = parent.clone();
+            s.coverage = None;
+            s.explanation = format!("Carries out its parent's act. {}", parent.explanation);
+            return s;
+        }
         assemble(
             self,
             &f,
@@ -232,6 +249,41 @@ fn judge_act(
         return;
     }
     let class = unwanted.iter().find(|c| !minor(*c)).unwrap_or(class);
+    // Nobody wrote constraints for an inferred intent, so the default rules
+    // stand in for them: a write, a send, a payment the request did not ask
+    // for is a violation of what any user would expect.
+    if conservative {
+        let what = act.name();
+        if let Some(w) = &e.sql_write {
+            f.violate(
+                "sql.write",
+                format_args!(
+                    "{} {} (the request, the inferred intent, asks for no write)",
+                    w.verb.to_ascii_uppercase(),
+                    w.table.unwrap_or("")
+                ),
+            );
+            return;
+        }
+        let rule = match class {
+            ActionClass::Contact => Some("message.send"),
+            ActionClass::Transfer | ActionClass::Purchase => Some(rule::PAYMENT),
+            ActionClass::Delete => Some(rule::DELETE),
+            ActionClass::Publish => Some(rule::PUBLISH),
+            ActionClass::Grant => Some(rule::GRANT),
+            _ => None,
+        };
+        if let Some(rule) = rule {
+            f.violate(
+                rule,
+                format_args!(
+                    "`{what}` {} (the request, the inferred intent, does not ask for it)",
+                    class.verb_ing()
+                ),
+            );
+            return;
+        }
+    }
     let local_ok = judged_by.wanted().union(asked_here).contains(class);
     f.drift(Drift::Task, local_ok, || {
         format!(

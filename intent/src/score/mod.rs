@@ -143,6 +143,10 @@ pub struct Context<'a> {
     pub known_data: &'a [&'a str],
     /// What the session has seen so far.
     pub memory: Option<&'a SessionMemory>,
+    /// The score of the span's parent, when the caller scored it already
+    /// (spans are scored in start order): the HTTP call or message a tool
+    /// makes carries that tool's act, and is judged with it.
+    pub parent: Option<&'a Score>,
     /// Lineage found that this span is the hop to a delegate in another
     /// process (an HTTP client span whose remote child declares or is stamped
     /// with a contraction of this span's intent): its request is the
