@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reshimu_intent::score::{DefaultScorer, Scorer};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
@@ -19,6 +19,7 @@ use crate::queue::{Admission, bounded};
 use crate::receive::{ReceiveError, Receivers};
 use crate::schema::{self, SchemaOptions};
 use crate::score::{ScoringStage, thresholds};
+use crate::sink::clickhouse::writer::capped_jitter;
 use crate::sink::clickhouse::{ClickHouseIntentLookup, ClickHouseWriter, client};
 use crate::sink::file::FileSink;
 use crate::sink::forward::{ForwardError, ForwardSink};
@@ -104,15 +105,18 @@ impl Collector {
 
         if config.clickhouse.enabled {
             let ch = &config.clickhouse;
+            let mut writer = ClickHouseWriter::new(ch, run_id.clone(), telemetry.clone());
             if ch.migrate_on_start {
+                let (applied, ready) = watch::channel(false);
+                writer = writer.wait_for_schema(ready);
                 background.push(tokio::spawn(migrate_until_done(
                     config.clone(),
                     telemetry.clone(),
+                    applied,
                 )));
             }
             let (tx, rx) = mpsc::channel(SINK_CHANNEL);
             outputs.push(tx);
-            let mut writer = ClickHouseWriter::new(ch, run_id.clone(), telemetry.clone());
             if let Some(journal) = &journal {
                 writer = writer.with_journal(journal.clone());
             }
@@ -289,9 +293,13 @@ async fn acknowledge_handed_over(
     }
 }
 
-/// Applies the schema, retrying while ClickHouse is unreachable, and reports
-/// its state to `/readyz`.
-async fn migrate_until_done(config: Config, telemetry: Telemetry) {
+/// Applies the schema, retrying while ClickHouse is unreachable, reports its
+/// state to `/readyz`, and lets inserts start once it is applied.
+async fn migrate_until_done(
+    config: Config,
+    telemetry: Telemetry,
+    schema_ready: watch::Sender<bool>,
+) {
     let ch = &config.clickhouse;
     let options = SchemaOptions {
         database: ch.database.clone(),
@@ -309,13 +317,16 @@ async fn migrate_until_done(config: Config, telemetry: Telemetry) {
             Ok(applied) => {
                 tracing::info!(?applied, database = %ch.database, "ClickHouse schema ready");
                 telemetry.health().set_clickhouse(ClickHouseState::Up);
+                schema_ready.send_replace(true);
                 return;
             }
             Err(error) => {
                 telemetry.health().set_clickhouse(ClickHouseState::Down);
-                tracing::warn!(%error, retry_in = ?backoff, "cannot apply the ClickHouse schema yet");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(ch.retry.max_backoff.max(Duration::from_secs(1)));
+                let cap = ch.retry.max_backoff.max(Duration::from_secs(1));
+                let wait = capped_jitter(backoff, cap);
+                tracing::warn!(%error, retry_in = ?wait, "cannot apply the ClickHouse schema yet");
+                tokio::time::sleep(wait).await;
+                backoff = (backoff * 2).min(cap);
             }
         }
     }

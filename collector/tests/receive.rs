@@ -735,20 +735,19 @@ async fn metrics_readyz_and_graceful_shutdown() {
     h.telemetry
         .health()
         .set_clickhouse(reshimu_collector::telemetry::ClickHouseState::Down);
-    let json: serde_json::Value = h
-        .client
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let readyz = h.client.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(readyz.status(), 503);
+    let json: serde_json::Value = readyz.json().await.unwrap();
     assert_eq!(json["clickhouse"], "down");
     assert_eq!(
-        json["ready"], true,
-        "ClickHouse being down must not make the collector unready"
+        json["ready"], false,
+        "nothing can be written while ClickHouse is down: not ready (issue 12)"
     );
+    h.telemetry
+        .health()
+        .set_clickhouse(reshimu_collector::telemetry::ClickHouseState::Up);
+    let readyz = h.client.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(readyz.status(), 200);
 
     // Shutdown: not ready, sockets closed, queued requests still drain, then the queue ends.
     h.receivers.take().unwrap().shutdown().await;

@@ -37,6 +37,9 @@ pub struct ClickHouseConfig {
     pub timeout: Duration,
     /// Apply the schema migrations when the collector starts.
     pub migrate_on_start: bool,
+    /// Where spans ClickHouse refuses for good are kept, as OTLP JSON lines
+    /// (`reshimu-collector replay FILE` sends them again).
+    pub dead_letter_path: PathBuf,
 }
 
 impl Default for ClickHouseConfig {
@@ -54,6 +57,7 @@ impl Default for ClickHouseConfig {
             retry: RetryConfig::default(),
             timeout: Duration::from_secs(30),
             migrate_on_start: true,
+            dead_letter_path: PathBuf::from("reshimu-dead-letter.jsonl"),
         }
     }
 }

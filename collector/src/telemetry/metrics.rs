@@ -87,6 +87,7 @@ impl RefuseReason {
 
 const VERDICTS: &[&str] = &["aligned", "drifting", "thin", "violation", "unscoped"];
 const SINKS: &[&str] = &["clickhouse", "forward", "file"];
+const LOSSES: &[&str] = &["dead_letter_failed", "shutdown"];
 const EVICTIONS: &[&str] = &[
     "intent_ttl",
     "max_intents",
@@ -151,6 +152,9 @@ struct Inner {
     evicted_spans: LabeledCounter,
     spooled_requests: Counter,
     spooled_bytes: Counter,
+    expired_spans: Counter,
+    dead_lettered_spans: Counter,
+    lost_spans: LabeledCounter,
     queue_requests: Gauge,
     queue_bytes: Gauge,
     insert_latency: Histogram,
@@ -227,6 +231,25 @@ impl Telemetry {
             spooled_bytes.clone(),
         );
 
+        let expired_spans = Counter::default();
+        registry.register(
+            "spans_expired",
+            "Spans not written because the ClickHouse TTL would drop them at insert",
+            expired_spans.clone(),
+        );
+        let dead_lettered_spans = Counter::default();
+        registry.register(
+            "dead_lettered_spans",
+            "Spans ClickHouse refused for good, written to the dead-letter file",
+            dead_lettered_spans.clone(),
+        );
+        let lost_spans = LabeledCounter::new("reason", LOSSES);
+        registry.register(
+            "lost_spans",
+            "Acknowledged spans that were neither written nor kept anywhere, by reason",
+            lost_spans.family(),
+        );
+
         let queue_requests = Gauge::default();
         let queue_bytes = Gauge::default();
         registry.register(
@@ -263,6 +286,9 @@ impl Telemetry {
                 evicted_spans,
                 spooled_requests,
                 spooled_bytes,
+                expired_spans,
+                dead_lettered_spans,
+                lost_spans,
                 queue_requests,
                 queue_bytes,
                 insert_latency,
@@ -327,6 +353,21 @@ impl Telemetry {
     pub fn request_spooled(&self, bytes: u64) {
         self.inner.spooled_requests.inc();
         self.inner.spooled_bytes.inc_by(bytes);
+    }
+
+    /// Spans were not written because the TTL would drop them at insert.
+    pub fn spans_expired(&self, spans: u64) {
+        self.inner.expired_spans.inc_by(spans);
+    }
+
+    /// Spans were written to the dead-letter file.
+    pub fn spans_dead_lettered(&self, spans: u64) {
+        self.inner.dead_lettered_spans.inc_by(spans);
+    }
+
+    /// Acknowledged spans were lost (`dead_letter_failed`, `shutdown`).
+    pub fn spans_lost(&self, reason: &str, spans: u64) {
+        self.inner.lost_spans.inc_by(reason, spans);
     }
 
     /// Current queue depth; set by whoever last changed it.

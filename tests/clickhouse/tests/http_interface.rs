@@ -332,7 +332,11 @@ fn inserts_refuse_what_clickhouse_refuses_and_deduplicate() {
         "{}",
         response.text()
     );
-    assert!(!response.text().contains("insert-spill"), "{}", response.text());
+    assert!(
+        !response.text().contains("insert-spill"),
+        "{}",
+        response.text()
+    );
 
     let response = insert("", b"not a time\tx\n");
     assert_eq!(response.status, 400, "{}", response.text());

@@ -1,0 +1,213 @@
+//! Reliability under faults (issue 12), against the real engine: what
+//! ClickHouse refuses must not stop the writes behind it, nothing
+//! acknowledged vanishes without a count, and `/readyz` tells the truth.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[allow(unused_imports)]
+mod support;
+
+use std::time::Duration;
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use reshimu_clickhouse_launcher::LocalClickHouse;
+use reshimu_collector::service::Collector;
+use support::{config, count, now_ns, post, start, wait_for};
+
+const DAY: u64 = 86_400 * 1_000_000_000;
+
+fn ch() -> &'static LocalClickHouse {
+    LocalClickHouse::shared().unwrap()
+}
+
+/// One request of `n` spans of a trace, span `i` starting at `start(i)` and
+/// named `name(i)`.
+fn spans(
+    trace: u8,
+    n: usize,
+    start: impl Fn(usize) -> u64,
+    name: impl Fn(usize) -> String,
+) -> ExportTraceServiceRequest {
+    let spans = (0..n)
+        .map(|i| Span {
+            trace_id: vec![trace; 16],
+            span_id: {
+                let mut id = (i as u64 + 1).to_be_bytes().to_vec();
+                id[0] = trace;
+                id
+            },
+            name: name(i),
+            start_time_unix_nano: start(i),
+            end_time_unix_nano: start(i) + 1_000,
+            ..Span::default()
+        })
+        .collect();
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            scope_spans: vec![ScopeSpans {
+                spans,
+                ..ScopeSpans::default()
+            }],
+            ..ResourceSpans::default()
+        }],
+    }
+}
+
+async fn metrics(collector: &Collector) -> String {
+    reqwest::get(format!(
+        "http://{}/metrics",
+        collector.telemetry_addr().unwrap()
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap()
+}
+
+/// The value of one sample line, 0 when absent.
+fn metric(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0)
+}
+
+async fn readyz(collector: &Collector) -> (u16, serde_json::Value) {
+    let response = reqwest::get(format!(
+        "http://{}/readyz",
+        collector.telemetry_addr().unwrap()
+    ))
+    .await
+    .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// Finding 2: spans spread over 150 days used to make ClickHouse refuse the
+/// insert (more than 100 partitions) forever, holding both insert slots, so
+/// nothing after them was written. Now batches are cut by day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spans_over_many_days_do_not_stop_writes() {
+    let db = ch().fresh_database("faults_days").unwrap();
+    let mut c = config(ch(), &db);
+    c.clickhouse.max_in_flight = 2;
+    let collector = start(c, ch()).await;
+    let now = now_ns();
+    for trace in [1, 2] {
+        post(
+            &collector,
+            &spans(trace, 150, |i| now - i as u64 * DAY, |i| format!("day{i}")),
+        )
+        .await;
+    }
+    post(&collector, &spans(3, 20, |_| now, |i| format!("after{i}"))).await;
+    let sql = format!("SELECT count() FROM `{db}`.spans");
+    wait_for(Duration::from_secs(60), || async {
+        count(ch(), &sql).await == 320
+    })
+    .await;
+    let text = metrics(&collector).await;
+    assert_eq!(
+        metric(&text, "reshimu_written_spans_total{sink=\"clickhouse\"}"),
+        320
+    );
+    assert_eq!(readyz(&collector).await.0, 200);
+    collector.shutdown().await;
+}
+
+/// Finding 2: rows ClickHouse refuses for good (here a CHECK constraint) are
+/// isolated, kept in the dead-letter file with a count, and the rest of their
+/// batch is written; `replay` sends them again once the cause is fixed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_rows_go_to_the_dead_letter_file_and_replay() {
+    let db = ch().fresh_database("faults_poison").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dead_letter = dir.path().join("dead.jsonl");
+    let mut c = config(ch(), &db);
+    c.clickhouse.dead_letter_path = dead_letter.clone();
+    let collector = start(c, ch()).await;
+    ch().execute(&format!(
+        "ALTER TABLE `{db}`.spans ADD CONSTRAINT no_poison CHECK SpanName != 'poison'"
+    ))
+    .unwrap();
+    let now = now_ns();
+    let name = |i: usize| {
+        if i == 3 || i == 11 {
+            "poison".to_owned()
+        } else {
+            format!("good{i}")
+        }
+    };
+    post(&collector, &spans(7, 16, |_| now, name)).await;
+    post(&collector, &spans(8, 4, |_| now, |i| format!("later{i}"))).await;
+
+    let sql = format!("SELECT count() FROM `{db}`.spans");
+    wait_for(Duration::from_secs(60), || async {
+        count(ch(), &sql).await == 18
+    })
+    .await;
+    wait_for(Duration::from_secs(10), || async {
+        metric(
+            &metrics(&collector).await,
+            "reshimu_dead_lettered_spans_total",
+        ) == 2
+    })
+    .await;
+    let text = metrics(&collector).await;
+    assert_eq!(
+        metric(&text, "reshimu_written_spans_total{sink=\"clickhouse\"}"),
+        18
+    );
+    let kept = std::fs::read_to_string(&dead_letter).unwrap();
+    assert_eq!(kept.lines().count(), 2, "{kept}");
+    assert!(kept.lines().all(|l| l.contains("\"poison\"")), "{kept}");
+    assert_eq!(readyz(&collector).await.0, 200, "ClickHouse is up");
+
+    // Fixed: the constraint goes, the dead letters are replayed.
+    ch().execute(&format!(
+        "ALTER TABLE `{db}`.spans DROP CONSTRAINT no_poison"
+    ))
+    .unwrap();
+    let endpoint = format!("http://{}", collector.http_addr().unwrap());
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_reshimu-collector"))
+        .args(["replay", "--endpoint", &endpoint])
+        .arg(&dead_letter)
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("replayed 2 requests (2 spans)"),
+        "{output:?}"
+    );
+    let poison = format!("SELECT count() FROM `{db}`.spans WHERE SpanName = 'poison'");
+    wait_for(Duration::from_secs(30), || async {
+        count(ch(), &poison).await == 2
+    })
+    .await;
+    collector.shutdown().await;
+}
+
+/// Finding 2: readiness is false while nothing can be written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_ready_while_clickhouse_is_down() {
+    let mut c = config(ch(), "unreachable");
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    c.clickhouse.url = format!("http://127.0.0.1:{port}");
+    let collector = Collector::start(c).await.unwrap();
+    wait_for(Duration::from_secs(10), || async {
+        readyz(&collector).await.0 == 503
+    })
+    .await;
+    let (_, json) = readyz(&collector).await;
+    assert_eq!(json["ready"], false);
+    assert_eq!(json["clickhouse"], "down");
+    assert_eq!(json["receivers"], "bound");
+    collector.shutdown().await;
+}
