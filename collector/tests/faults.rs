@@ -39,7 +39,7 @@ fn spans(
             },
             name: name(i),
             start_time_unix_nano: start(i),
-            end_time_unix_nano: start(i) + 1_000,
+            end_time_unix_nano: start(i).saturating_add(1_000),
             ..Span::default()
         })
         .collect();
@@ -209,5 +209,216 @@ async fn not_ready_while_clickhouse_is_down() {
     assert_eq!(json["ready"], false);
     assert_eq!(json["clickhouse"], "down");
     assert_eq!(json["receivers"], "bound");
+    collector.shutdown().await;
+}
+
+/// Finding 3: start times ClickHouse cannot keep are refused alone with a
+/// message (partial success) instead of being acknowledged and dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_range_times_are_rejected_with_a_message() {
+    use prost::Message;
+    let db = ch().fresh_database("faults_times").unwrap();
+    let collector = start(config(ch(), &db), ch()).await;
+    let now = now_ns();
+    let starts = [
+        0,
+        now,
+        4_323_283_200_000_000_000,
+        i64::MAX as u64,
+        u64::MAX,
+        now,
+    ];
+    let request = spans(9, starts.len(), |i| starts[i], |i| format!("t{i}"));
+    for (content_type, body) in [
+        ("application/x-protobuf", request.encode_to_vec()),
+        ("application/json", serde_json::to_vec(&request).unwrap()),
+    ] {
+        let response = reqwest::Client::new()
+            .post(format!(
+                "http://{}/v1/traces",
+                collector.http_addr().unwrap()
+            ))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let bytes = response.bytes().await.unwrap();
+        let message = if content_type == "application/json" {
+            let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(json["partialSuccess"]["rejectedSpans"], "4");
+            json["partialSuccess"]["errorMessage"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        } else {
+            let answer = opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse::decode(bytes).unwrap();
+            let partial = answer.partial_success.unwrap();
+            assert_eq!(partial.rejected_spans, 4);
+            partial.error_message
+        };
+        assert!(message.contains("start_time_unix_nano is 0"), "{message}");
+    }
+    // The two good spans, sent twice: the second copy has the same ids (4 rows).
+    let sql = format!("SELECT count() FROM `{db}`.spans");
+    wait_for(Duration::from_secs(30), || async {
+        count(ch(), &sql).await == 4
+    })
+    .await;
+    let text = metrics(&collector).await;
+    assert_eq!(
+        metric(
+            &text,
+            "reshimu_refused_spans_total{protocol=\"http\",reason=\"invalid_span\"}"
+        ),
+        8
+    );
+    collector.shutdown().await;
+}
+
+/// Finding 3: spans older than the TTL are counted as expired with a
+/// warning, not counted as written (the table would drop them at once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spans_older_than_the_ttl_are_counted_as_expired() {
+    let db = ch().fresh_database("faults_ttl").unwrap();
+    let mut c = config(ch(), &db);
+    c.clickhouse.ttl_days = 30;
+    let collector = start(c, ch()).await;
+    let now = now_ns();
+    // Like replaying last year's tests/drift/ corpus: 5 spans 400 days old, 3 fresh.
+    post(
+        &collector,
+        &spans(
+            10,
+            8,
+            |i| if i < 5 { now - 400 * DAY } else { now },
+            |i| format!("s{i}"),
+        ),
+    )
+    .await;
+    wait_for(Duration::from_secs(30), || async {
+        metric(
+            &metrics(&collector).await,
+            "reshimu_written_spans_total{sink=\"clickhouse\"}",
+        ) == 3
+    })
+    .await;
+    let text = metrics(&collector).await;
+    assert_eq!(metric(&text, "reshimu_spans_expired_total"), 5);
+    let sql = format!("SELECT count() FROM `{db}`.spans");
+    assert_eq!(count(ch(), &sql).await, 3);
+    collector.shutdown().await;
+}
+
+/// Finding 7: a gRPC body that does not decode is the client's error,
+/// `INVALID_ARGUMENT`, not `INTERNAL`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undecodable_grpc_is_invalid_argument() {
+    /// `ExportTraceServiceRequest` with its first field as raw bytes, to send
+    /// what a real message cannot hold.
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Raw {
+        #[prost(bytes = "vec", tag = "1")]
+        resource_spans: Vec<u8>,
+    }
+    let mut c = config(ch(), "grpc_codes");
+    c.clickhouse.enabled = false;
+    let collector = Collector::start(c).await.unwrap();
+    let channel = tonic::transport::Channel::from_shared(format!(
+        "http://{}",
+        collector.grpc_addr().unwrap()
+    ))
+    .unwrap()
+    .connect()
+    .await
+    .unwrap();
+    // A truncated varint; a span name (ScopeSpans 2 -> Span 5) that is not UTF-8.
+    let invalid_utf8 = {
+        use prost::Message;
+        #[derive(Clone, PartialEq, prost::Message)]
+        struct Span {
+            #[prost(bytes = "vec", tag = "5")]
+            name: Vec<u8>,
+        }
+        #[derive(Clone, PartialEq, prost::Message)]
+        struct Scope {
+            #[prost(message, repeated, tag = "2")]
+            spans: Vec<Span>,
+        }
+        #[derive(Clone, PartialEq, prost::Message)]
+        struct Resource {
+            #[prost(message, repeated, tag = "2")]
+            scope_spans: Vec<Scope>,
+        }
+        Resource {
+            scope_spans: vec![Scope {
+                spans: vec![Span {
+                    name: vec![0xff, 0xfe],
+                }],
+            }],
+        }
+        .encode_to_vec()
+    };
+    for body in [vec![0x0a, 0xff, 0xff, 0xff], invalid_utf8] {
+        let mut grpc = tonic::client::Grpc::new(channel.clone());
+        grpc.ready().await.unwrap();
+        let status = grpc
+            .unary::<Raw, opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse, _>(
+                tonic::Request::new(Raw {
+                    resource_spans: body,
+                }),
+                "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+                    .parse()
+                    .unwrap(),
+                tonic_prost::ProstCodec::default(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    }
+    let text = metrics(&collector).await;
+    assert_eq!(
+        metric(
+            &text,
+            "reshimu_refused_requests_total{protocol=\"grpc\",reason=\"malformed\"}"
+        ),
+        2
+    );
+    collector.shutdown().await;
+}
+
+/// Finding 7: in OTLP/JSON a `traceId` that is not hex (3 characters) rejects
+/// its span alone, like a 10-character one, not the whole request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_json_ids_reject_their_span_alone() {
+    let db = ch().fresh_database("faults_json_ids").unwrap();
+    let collector = start(config(ch(), &db), ch()).await;
+    let now = now_ns();
+    let body = format!(
+        r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[
+        {{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"good","startTimeUnixNano":"{now}","endTimeUnixNano":"{now}"}},
+        {{"traceId":"abc","spanId":"eee19b7ec3c1b175","name":"odd","startTimeUnixNano":"{now}","endTimeUnixNano":"{now}"}},
+        {{"traceId":"5b8efff798","spanId":"eee19b7ec3c1b176","name":"short","startTimeUnixNano":"{now}","endTimeUnixNano":"{now}"}}
+        ]}}]}}]}}"#
+    );
+    let response = reqwest::Client::new()
+        .post(format!(
+            "http://{}/v1/traces",
+            collector.http_addr().unwrap()
+        ))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let json: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(json["partialSuccess"]["rejectedSpans"], "2", "{json}");
+    let sql = format!("SELECT count() FROM `{db}`.spans WHERE SpanName = 'good'");
+    wait_for(Duration::from_secs(30), || async {
+        count(ch(), &sql).await == 1
+    })
+    .await;
     collector.shutdown().await;
 }

@@ -452,7 +452,8 @@ async fn malformed_json_is_400_with_a_message() {
         message.starts_with("invalid OTLP JSON") && message.contains("line 1"),
         "{message}"
     );
-    // Odd-length hex is malformed too.
+    // Odd-length hex rejects its span alone (partial success), not the
+    // request (issue 12, finding 7).
     let resp = h
         .post(
             "application/json",
@@ -460,7 +461,9 @@ async fn malformed_json_is_400_with_a_message() {
             &[],
         )
         .await;
-    assert_eq!(resp.status(), 400);
+    assert_eq!(resp.status(), 200);
+    let json: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(json["partialSuccess"]["rejectedSpans"], "1", "{json}");
     // A corrupt gzip stream is a malformed body, not a server error.
     let resp = h
         .post(

@@ -14,6 +14,7 @@ use tonic::service::interceptor::InterceptedService;
 
 use super::intake::{Intake, Refusal};
 use super::status::{RpcStatus, code};
+use super::validate::Rejected;
 use crate::telemetry::{Protocol, RefuseReason};
 
 const P: Protocol = Protocol::Grpc;
@@ -34,7 +35,11 @@ impl TraceService for GrpcReceiver {
         // tonic does not expose the wire size; the re-computed one is what
         // the queue accounts anyway (decoded size, as for HTTP).
         let len = request.encoded_len();
-        match self.intake.accept(P, request, len).await {
+        match self
+            .intake
+            .accept(P, request, Rejected::default(), len)
+            .await
+        {
             Ok(rejected) => Ok(tonic::Response::new(ExportTraceServiceResponse {
                 partial_success: (rejected.count > 0).then(|| ExportTracePartialSuccess {
                     rejected_spans: i64::try_from(rejected.count).unwrap_or(i64::MAX),
@@ -93,14 +98,26 @@ pub(crate) fn service(
 /// decompressed one with `RESOURCE_EXHAUSTED`); OTLP clients expect
 /// `RESOURCE_EXHAUSTED` for both. Our own handler never returns `OUT_OF_RANGE`,
 /// so every such status here is the size limit: rewrite and count it.
-pub(crate) fn size_limit_status<B>(
+///
+/// tonic's prost codec also answers a body that does not decode (truncated,
+/// random bytes, invalid UTF-8, nesting too deep) with `INTERNAL`; it is the
+/// client's error, `INVALID_ARGUMENT` (which OTLP clients do not retry).
+/// Our handler never returns `INTERNAL` either, so it is rewritten too.
+pub(crate) fn client_error_status<B>(
     intake: Arc<Intake>,
 ) -> impl Fn(axum::http::Response<B>) -> axum::http::Response<B> + Clone {
     const OUT_OF_RANGE: &[u8] = b"11";
+    const INTERNAL: &[u8] = b"13";
     move |mut response: axum::http::Response<B>| {
         let headers = response.headers_mut();
         let status = headers.get("grpc-status").map(|v| v.as_bytes());
-        if status == Some(OUT_OF_RANGE) {
+        if status == Some(INTERNAL) {
+            headers.insert(
+                "grpc-status",
+                axum::http::HeaderValue::from(code::INVALID_ARGUMENT),
+            );
+            intake.refuse_undecoded(P, RefuseReason::Malformed);
+        } else if status == Some(OUT_OF_RANGE) {
             headers.insert(
                 "grpc-status",
                 axum::http::HeaderValue::from(code::RESOURCE_EXHAUSTED),

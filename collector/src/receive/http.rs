@@ -19,6 +19,7 @@ use prost::Message;
 
 use super::body::{BodyError, Compression, Encoding, gunzip_limited, read_limited};
 use super::intake::{Intake, Refusal};
+use super::json;
 use super::status::{RpcStatus, code};
 use super::validate::Rejected;
 use crate::telemetry::{Protocol, RefuseReason};
@@ -109,16 +110,16 @@ async fn export(State(intake): State<Arc<Intake>>, request: Request) -> Response
 
     let decoded = match encoding {
         Encoding::Protobuf => ExportTraceServiceRequest::decode(bytes.as_ref())
+            .map(|request| (request, Rejected::default()))
             .map_err(|e| format!("invalid OTLP protobuf: {e}")),
-        Encoding::Json => serde_json::from_slice::<ExportTraceServiceRequest>(&bytes)
-            .map_err(|e| format!("invalid OTLP JSON: {e}")),
+        Encoding::Json => json::decode(&bytes),
     };
-    let request = match decoded {
-        Ok(request) => request,
+    let (request, rejected) = match decoded {
+        Ok(decoded) => decoded,
         Err(why) => return malformed(&intake, reply, why),
     };
 
-    match intake.accept(P, request, bytes.len()).await {
+    match intake.accept(P, request, rejected, bytes.len()).await {
         Ok(rejected) => reply.success(&rejected),
         Err(Refusal::Full(retry_after)) => reply.error(
             StatusCode::TOO_MANY_REQUESTS,

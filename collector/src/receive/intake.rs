@@ -58,20 +58,26 @@ impl Intake {
 
     /// Queues a decoded request of `encoded_len` bytes, dropping invalid spans
     /// alone; `Ok` carries what was dropped, for the partial-success answer.
+    /// `decoding` holds spans the decoder already had to drop (bad JSON ids).
     /// With the spool on, returns once the request is on disk.
     pub async fn accept(
         &self,
         protocol: Protocol,
         mut request: ExportTraceServiceRequest,
+        decoding: Rejected,
         encoded_len: usize,
     ) -> Result<Rejected, Refusal> {
-        let received = span_count(&request);
+        let received = span_count(&request) + decoding.count;
         self.telemetry.request_received(protocol, received);
         if self.is_closing() {
             self.refuse(protocol, RefuseReason::ShuttingDown, received);
             return Err(Refusal::Closing);
         }
-        let rejected = retain_valid(&mut request);
+        let mut rejected = retain_valid(&mut request);
+        rejected.count += decoding.count;
+        if decoding.first.is_some() {
+            rejected.first = decoding.first;
+        }
         if rejected.count > 0 {
             self.telemetry
                 .spans_refused(protocol, RefuseReason::InvalidSpan, rejected.count);

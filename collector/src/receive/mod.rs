@@ -14,6 +14,7 @@ mod body;
 mod grpc;
 mod http;
 mod intake;
+mod json;
 pub mod status;
 mod tls;
 mod validate;
@@ -170,9 +171,9 @@ async fn start_grpc(
             })?;
     }
     let router = builder
-        .layer(tower::util::MapResponseLayer::new(grpc::size_limit_status(
-            Arc::clone(&intake),
-        )))
+        .layer(tower::util::MapResponseLayer::new(
+            grpc::client_error_status(Arc::clone(&intake)),
+        ))
         .add_service(grpc::service(intake));
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let (stop, stopped) = oneshot::channel::<()>();
