@@ -422,3 +422,50 @@ async fn bad_json_ids_reject_their_span_alone() {
     .await;
     collector.shutdown().await;
 }
+
+/// Finding 5: `migrate` then `run`, both with their defaults, agree: the
+/// collector applies nothing new, is ready and writes; a TTL changed later in
+/// the collector's configuration is applied to the tables, not reported as
+/// an edited migration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_and_run_agree_and_the_ttl_is_a_setting() {
+    let db = ch().fresh_database("faults_migrate").unwrap();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_reshimu-collector"))
+        .args(["migrate", "--clickhouse-url", ch().url(), "--database", &db])
+        .args(["--user", ch().user()])
+        .env("CLICKHOUSE_PASSWORD", ch().password())
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+
+    for ttl_days in [
+        reshimu_collector::config::ClickHouseConfig::default().ttl_days,
+        9,
+    ] {
+        let mut c = config(ch(), &db);
+        c.clickhouse.ttl_days = ttl_days;
+        let collector = start(c, ch()).await;
+        let now = now_ns();
+        post(&collector, &spans(11, 3, |_| now, |i| format!("m{i}"))).await;
+        wait_for(Duration::from_secs(30), || async {
+            metric(
+                &metrics(&collector).await,
+                "reshimu_written_spans_total{sink=\"clickhouse\"}",
+            ) == 3
+        })
+        .await;
+        let (status, json) = readyz(&collector).await;
+        assert_eq!((status, &json["clickhouse"]), (200, &"up".into()), "{json}");
+        let engine = ch()
+            .execute(&format!(
+                "SELECT engine_full FROM system.tables WHERE database = '{db}' AND name = 'spans'"
+            ))
+            .unwrap();
+        assert!(
+            engine.contains(&format!("toIntervalDay({ttl_days})")),
+            "{engine}"
+        );
+        collector.shutdown().await;
+    }
+}

@@ -22,7 +22,8 @@ pub struct ClickHouseConfig {
     pub user: String,
     /// Password. Overridden by `CLICKHOUSE_PASSWORD`.
     pub password: Secret,
-    /// Rows older than this many days are dropped by ClickHouse; 0 keeps them forever.
+    /// Rows older than this many days are dropped by ClickHouse; 0 keeps them
+    /// forever. A setting: the tables are brought to it at start.
     pub ttl_days: u32,
     /// Cluster name: when set, DDL runs `ON CLUSTER` with replicated and distributed tables.
     pub cluster: Option<String>,
@@ -50,7 +51,7 @@ impl Default for ClickHouseConfig {
             database: "reshimu".to_owned(),
             user: "default".to_owned(),
             password: Secret::default(),
-            ttl_days: 30,
+            ttl_days: crate::schema::DEFAULT_TTL_DAYS,
             cluster: None,
             batch: BatchConfig::default(),
             max_in_flight: 2,
