@@ -235,7 +235,10 @@ mod tests {
     use super::*;
 
     fn single() -> SchemaOptions {
-        SchemaOptions::default()
+        SchemaOptions {
+            ttl_days: 0,
+            ..SchemaOptions::default()
+        }
     }
 
     fn cluster() -> SchemaOptions {
