@@ -31,11 +31,9 @@ use crate::telemetry::{ClickHouseState, Telemetry, TelemetryError, TelemetryServ
 /// bytes and tells clients to retry), not hide requests here.
 const SINK_CHANNEL: usize = 16;
 
-/// With the spool on, how long shutdown waits for the sinks to finish what
-/// they hold before stopping them: whatever is unwritten stays in the spool
-/// and is replayed by the next run, so an unreachable ClickHouse cannot hold
-/// shutdown forever.
-const SPOOLED_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// After the shutdown deadline has stopped the sinks, how long the
+/// processing thread gets to notice (it only has memory work left).
+const PROCESSING_GRACE: Duration = Duration::from_secs(2);
 
 /// Why the collector could not start.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +67,49 @@ pub struct Collector {
     sinks: Vec<JoinHandle<()>>,
     background: Vec<JoinHandle<()>>,
     spool: Option<SpoolControl>,
+    shutdown_timeout: Duration,
+    clickhouse: bool,
+}
+
+/// What became of the spans this run acknowledged, as [`Collector::shutdown`]
+/// found it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Spans acknowledged to clients.
+    pub accepted: u64,
+    /// Spans written to ClickHouse.
+    pub written: u64,
+    /// Spans not written because the TTL would have dropped them.
+    pub expired: u64,
+    /// Spans in the dead-letter file.
+    pub dead_lettered: u64,
+    /// Requests left in the spool for the next run (spool on).
+    pub left_in_spool: u64,
+    /// Spans neither written nor kept anywhere (spool off, deadline passed).
+    pub lost: u64,
+    /// Whether everything finished before the deadline.
+    pub drained: bool,
+}
+
+impl std::fmt::Display for ShutdownReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} spans accepted, {} written, {} expired by the TTL, {} in the dead-letter file",
+            self.accepted, self.written, self.expired, self.dead_lettered
+        )?;
+        if self.left_in_spool > 0 {
+            write!(
+                f,
+                ", {} requests left in the spool for the next run",
+                self.left_in_spool
+            )?;
+        }
+        if self.lost > 0 {
+            write!(f, ", {} lost", self.lost)?;
+        }
+        Ok(())
+    }
 }
 
 impl Collector {
@@ -198,6 +239,8 @@ impl Collector {
             sinks,
             background,
             spool,
+            shutdown_timeout: config.shutdown_timeout,
+            clickhouse: config.clickhouse.enabled,
         })
     }
 
@@ -227,52 +270,80 @@ impl Collector {
     /// every sink flush, then stops telemetry. Spans still waiting for their
     /// intent are scored with what is known rather than lost.
     ///
-    /// With the spool on, what memory holds is processed and the sinks get
-    /// [`SPOOLED_SHUTDOWN_GRACE`] to write it; anything left (the on-disk
-    /// backlog, a batch ClickHouse did not take) stays in the spool for the
-    /// next run.
-    pub async fn shutdown(self) {
-        self.receivers.shutdown().await;
+    /// All of it within `shutdown_timeout`: past it the sinks are stopped.
+    /// With the spool on, what they did not write stays in the spool for the
+    /// next run; without it, it is lost, and counted
+    /// (`reshimu_lost_spans_total{reason="shutdown"}`) and reported.
+    pub async fn shutdown(self) -> ShutdownReport {
+        let deadline = tokio::time::Instant::now() + self.shutdown_timeout;
+        self.receivers.shutdown_by(deadline).await;
+        if let Some(spool) = &self.spool {
+            spool.stop_appends();
+        }
         let processing = self.processing;
         let mut processing = tokio::task::spawn_blocking(move || processing.join());
         let mut sinks = self.sinks;
-        match &self.spool {
-            None => {
-                let _ = processing.await;
-                for sink in sinks {
-                    let _ = sink.await;
-                }
+        let drained = tokio::time::timeout_at(deadline, async {
+            let _ = (&mut processing).await;
+            for sink in &mut sinks {
+                let _ = sink.await;
             }
-            Some(spool) => {
-                spool.stop_appends();
-                let drained = tokio::time::timeout(SPOOLED_SHUTDOWN_GRACE, async {
-                    let _ = (&mut processing).await;
-                    for sink in &mut sinks {
-                        let _ = sink.await;
-                    }
-                })
-                .await;
-                if drained.is_err() {
-                    tracing::warn!(
-                        "sinks did not finish in time; what they held stays in the spool for the next run"
-                    );
-                    for sink in &sinks {
-                        sink.abort();
-                    }
-                    // Aborted sinks drop their channels, which unblocks processing.
-                    let _ = processing.await;
-                }
+        })
+        .await
+        .is_ok();
+        if !drained {
+            tracing::warn!(
+                timeout = ?self.shutdown_timeout,
+                spooled = self.spool.is_some(),
+                "shutdown_timeout passed with spans not yet written; stopping the sinks"
+            );
+            for sink in &sinks {
+                sink.abort();
+            }
+            // Aborted sinks drop their channels, which unblocks processing.
+            // A handle that already completed must not be polled again.
+            if !processing.is_finished() {
+                let _ = tokio::time::timeout(PROCESSING_GRACE, &mut processing).await;
             }
         }
         for task in self.background {
             task.abort();
         }
+        let spooled = self.spool.is_some();
+        let mut left_in_spool = 0;
         if let Some(spool) = self.spool {
-            let _ = tokio::task::spawn_blocking(move || spool.close()).await;
+            // Closing handles the acknowledgements still queued first.
+            left_in_spool = tokio::task::spawn_blocking(move || spool.close_and_count())
+                .await
+                .unwrap_or(0);
         }
+        let counts = self.telemetry.span_counts();
+        let mut report = ShutdownReport {
+            accepted: counts.accepted,
+            written: counts.written_clickhouse,
+            expired: counts.expired,
+            dead_lettered: counts.dead_lettered,
+            left_in_spool,
+            lost: 0,
+            drained,
+        };
+        if self.clickhouse && !spooled {
+            report.lost = report
+                .accepted
+                .saturating_sub(report.written + report.expired + report.dead_lettered);
+            if report.lost > 0 {
+                self.telemetry.spans_lost("shutdown", report.lost);
+                tracing::error!(
+                    lost = report.lost,
+                    "spans acknowledged but not written before shutdown_timeout (the spool is off): lost"
+                );
+            }
+        }
+        tracing::info!(%report, "collector stopped");
         if let Some(server) = self.telemetry_server {
             server.shutdown().await;
         }
+        report
     }
 }
 

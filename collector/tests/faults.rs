@@ -469,3 +469,107 @@ async fn migrate_and_run_agree_and_the_ttl_is_a_setting() {
         collector.shutdown().await;
     }
 }
+
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Finding 4: with ClickHouse down and rows pending, shutdown ends at
+/// `shutdown_timeout` and says what was lost (spool off), or what stays in
+/// the spool (spool on, which used to panic: "JoinHandle polled after
+/// completion").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_with_clickhouse_down_ends_at_the_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    for spool in [false, true] {
+        let mut c = config(ch(), "shutdown_down");
+        c.clickhouse.url = format!("http://127.0.0.1:{}", closed_port());
+        c.shutdown_timeout = Duration::from_secs(1);
+        c.spool.enabled = spool;
+        c.spool.dir = dir.path().join("spool");
+        c.spool.fsync = false;
+        let collector = Collector::start(c).await.unwrap();
+        let now = now_ns();
+        post(&collector, &spans(12, 5, |_| now, |i| format!("p{i}"))).await;
+        let started = std::time::Instant::now();
+        let report = tokio::time::timeout(Duration::from_secs(15), collector.shutdown())
+            .await
+            .expect("shutdown must end at its deadline");
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(!report.drained, "{report:?}");
+        assert_eq!((report.accepted, report.written), (5, 0), "{report:?}");
+        if spool {
+            assert_eq!((report.left_in_spool, report.lost), (1, 0), "{report:?}");
+        } else {
+            assert_eq!((report.left_in_spool, report.lost), (0, 5), "{report:?}");
+        }
+    }
+}
+
+/// Finding 4, as an operator sees it: the binary exits 0 soon after a second
+/// signal even though ClickHouse is down and the deadline is far.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_signal_stops_the_binary_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let http = closed_port();
+    let file = dir.path().join("collector.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "shutdown_timeout: 60s\nreceivers:\n  grpc: {{enabled: false}}\n  http: {{endpoint: 127.0.0.1:{http}}}\n\
+             telemetry: {{listen: ''}}\nclickhouse: {{url: 'http://127.0.0.1:{}'}}\n",
+            closed_port()
+        ),
+    )
+    .unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_reshimu-collector"))
+        .args(["run", "--config"])
+        .arg(&file)
+        .env_remove("CLICKHOUSE_URL")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{http}/v1/traces");
+    let now = now_ns();
+    let body = {
+        use prost::Message;
+        spans(13, 3, |_| now, |i| format!("s{i}")).encode_to_vec()
+    };
+    wait_for(Duration::from_secs(20), || async {
+        reqwest::Client::new()
+            .post(&url)
+            .header("content-type", "application/x-protobuf")
+            .body(body.clone())
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    let pid = child.id().unwrap().to_string();
+    let kill = || {
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+    };
+    assert!(kill().unwrap().success());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(kill().unwrap().success());
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("the second signal stops the collector")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut stderr = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr)
+        .await
+        .unwrap();
+    assert!(stderr.contains("second signal, stopping now"), "{stderr}");
+}

@@ -121,6 +121,12 @@ impl Receivers {
     /// ones finish (up to a drain timeout) and releases the queue sender so
     /// the pipeline can drain to the end.
     pub async fn shutdown(self) {
+        self.shutdown_by(tokio::time::Instant::now() + DRAIN_TIMEOUT)
+            .await;
+    }
+
+    /// [`Receivers::shutdown`], with in-flight requests cut at `deadline`.
+    pub async fn shutdown_by(self, deadline: tokio::time::Instant) {
         self.intake.close();
         self.intake.telemetry.health().set_receivers_ready(false);
         let servers: Vec<Server> = [self.grpc, self.http].into_iter().flatten().collect();
@@ -130,7 +136,6 @@ impl Receivers {
             let _ = server.stop.send(());
             running.push((server.addr, server.task));
         }
-        let deadline = tokio::time::Instant::now() + DRAIN_TIMEOUT;
         for (addr, task) in running {
             let abort = task.abort_handle();
             if tokio::time::timeout_at(deadline, task).await.is_err() {

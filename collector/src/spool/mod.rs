@@ -223,6 +223,7 @@ impl Spool {
         };
         // Segments wholly acknowledged before the crash can go now.
         store.collect_garbage().map_err(io_err(&dir))?;
+        store.publish_unacknowledged();
         store.journal.sync().map_err(io_err(&dir))?;
 
         let (tx, rx) = mpsc::unbounded_channel();
@@ -387,14 +388,26 @@ impl SpoolControl {
         self.shared.depth()
     }
 
+    /// Requests on disk that no sink has acknowledged: what the next run
+    /// replays.
+    pub fn unacknowledged(&self) -> u64 {
+        self.shared.unacknowledged.load(Ordering::Acquire)
+    }
+
     /// Syncs the journal and stops the spool thread (blocking).
-    pub fn close(mut self) {
+    pub fn close(self) {
+        self.close_and_count();
+    }
+
+    /// [`SpoolControl::close`], returning the requests left for the next run.
+    pub fn close_and_count(mut self) -> u64 {
         let _ = self.tx.send(Msg::Close);
         if let Some(thread) = self.thread.take()
             && thread.join().is_err()
         {
             tracing::error!("the spool thread panicked");
         }
+        self.unacknowledged()
     }
 }
 

@@ -160,6 +160,19 @@ struct Inner {
     insert_latency: Histogram,
 }
 
+/// Span totals since start, for the shutdown report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SpanCounts {
+    /// Acknowledged to clients, both protocols.
+    pub accepted: u64,
+    /// Written to ClickHouse.
+    pub written_clickhouse: u64,
+    /// Not written: the TTL would have dropped them.
+    pub expired: u64,
+    /// In the dead-letter file.
+    pub dead_lettered: u64,
+}
+
 /// The collector's metrics and health, shared by every stage. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Telemetry {
@@ -379,6 +392,20 @@ impl Telemetry {
     /// A ClickHouse insert succeeded after `latency`.
     pub fn observe_insert_latency(&self, latency: Duration) {
         self.inner.insert_latency.observe(latency.as_secs_f64());
+    }
+
+    /// Span totals since start.
+    pub fn span_counts(&self) -> SpanCounts {
+        let i = &self.inner;
+        SpanCounts {
+            accepted: Protocol::ALL
+                .iter()
+                .map(|&p| i.accepted_spans.get(p).get())
+                .sum(),
+            written_clickhouse: i.written_spans.get("clickhouse"),
+            expired: i.expired_spans.get(),
+            dead_lettered: i.dead_lettered_spans.get(),
+        }
     }
 
     /// The metrics in the OpenMetrics text format.
