@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 use crate::lineage::IntentLookup;
 use crate::pipeline::{Outputs, ProcessingStage};
-use crate::queue::{Admission, bounded};
+use crate::queue::{Admission, MemoryBudget, bounded};
 use crate::receive::{ReceiveError, Receivers};
 use crate::schema::{self, SchemaOptions};
 use crate::score::{ScoringStage, thresholds};
@@ -118,6 +118,8 @@ impl Collector {
     /// and inserts are retried meanwhile.
     pub async fn start(config: Config) -> Result<Collector, StartError> {
         let telemetry = Telemetry::new();
+        // Every request holds its share from being read to being written.
+        let budget = MemoryBudget::for_memory_limit(config.memory_limit);
         // An empty `telemetry.listen` turns the endpoint off.
         let telemetry_server = match config.telemetry.listen.trim() {
             "" => None,
@@ -138,6 +140,7 @@ impl Collector {
                 &config.spool,
                 config.queue.limits(),
                 telemetry.clone(),
+                budget.clone(),
             )?)
         } else {
             None
@@ -196,7 +199,7 @@ impl Collector {
         let (admission, source, spool): (Admission, _, _) = match spool {
             Some(spool) => (
                 spool.writer.into(),
-                Source::Spool(spool.reader),
+                Source::Spool(Box::new(spool.reader)),
                 Some(spool.control),
             ),
             None => {
@@ -216,14 +219,21 @@ impl Collector {
                     Ok(rt) => rt.block_on(async move {
                         match source {
                             Source::Memory(queue) => stage.run(queue, outputs).await,
-                            Source::Spool(reader) => stage.run_spooled(reader, outputs).await,
+                            Source::Spool(reader) => stage.run_spooled(*reader, outputs).await,
                         }
                     }),
                     Err(error) => tracing::error!(%error, "cannot start the processing runtime"),
                 }
             })?;
 
-        let receivers = Receivers::start(&config.receivers, admission, telemetry.clone()).await?;
+        let receivers = Receivers::start_with_budget(
+            &config.receivers,
+            admission,
+            telemetry.clone(),
+            budget,
+            config.queue.retry_after,
+        )
+        .await?;
         tracing::info!(
             grpc = ?receivers.grpc_addr(),
             http = ?receivers.http_addr(),
@@ -350,7 +360,7 @@ impl Collector {
 /// Where the processing stage reads from.
 enum Source {
     Memory(crate::queue::QueueReceiver),
-    Spool(crate::spool::SpoolReader),
+    Spool(Box<crate::spool::SpoolReader>),
 }
 
 /// Acknowledges every request it is handed: releases spooled requests when

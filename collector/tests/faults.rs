@@ -573,3 +573,230 @@ async fn a_second_signal_stops_the_binary_at_once() {
         .unwrap();
     assert!(stderr.contains("second signal, stopping now"), "{stderr}");
 }
+
+/// A ClickHouse that accepts connections and never answers (like one under
+/// SIGSTOP); connections are held until the test ends.
+async fn frozen_clickhouse() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Finding 1: with ClickHouse frozen, what the collector holds is bounded by
+/// `memory_limit` in decoded bytes at every stage (queue, lineage, sink
+/// channels, batches), not by request counts: once the budget is spent,
+/// requests are refused before they are decoded (429, reason
+/// `memory_limit`); and a request larger than the queue's byte bound is
+/// refused even when the queue is empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_is_bounded_by_bytes_with_clickhouse_frozen() {
+    use prost::Message;
+    const MIB: usize = 1024 * 1024;
+    let mut c = config(ch(), "frozen");
+    c.clickhouse.url = frozen_clickhouse().await;
+    c.clickhouse.migrate_on_start = false;
+    c.clickhouse.timeout = Duration::from_secs(120);
+    c.memory_limit = 64 * MIB;
+    c.receivers.max_request_bytes = 4 * MIB;
+    c.queue.max_bytes = 4 * MIB;
+    let collector = Collector::start(c).await.unwrap();
+    let url = format!("http://{}/v1/traces", collector.http_addr().unwrap());
+    let client = reqwest::Client::new();
+    let now = now_ns();
+    let mut accepted = 0usize;
+    let mut refused = 0usize;
+    let mut wire = 0;
+    for trace in 0..40u8 {
+        // About 3 MiB each: many spans with a long attribute.
+        let mut request = spans(
+            trace.wrapping_add(100),
+            6000,
+            |_| now,
+            |i| format!("load{i}"),
+        );
+        for span in &mut request.resource_spans[0].scope_spans[0].spans {
+            span.attributes
+                .push(support::s("payload", &"x".repeat(480)));
+        }
+        let body = request.encode_to_vec();
+        wire = body.len();
+        let response = client
+            .post(&url)
+            .header("content-type", "application/x-protobuf")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        match response.status().as_u16() {
+            200 => accepted += 1,
+            429 => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!((3 * MIB..4 * MIB).contains(&wire), "{wire}");
+    // 64 MiB leaves 40 MiB for requests; each holds 4x its wire size decoded.
+    let budget = 40 * MIB;
+    assert!(
+        accepted * wire * 4 <= budget,
+        "{accepted} requests of {wire} bytes accepted: more than the memory budget holds"
+    );
+    assert!(
+        accepted >= 1 && refused >= 30,
+        "{accepted} accepted, {refused} refused"
+    );
+    let text = metrics(&collector).await;
+    assert!(
+        metric(
+            &text,
+            "reshimu_refused_requests_total{protocol=\"http\",reason=\"memory_limit\"}"
+        ) >= 30,
+        "{text}"
+    );
+    assert!(metric(&text, "reshimu_memory_reserved_bytes") <= budget as u64);
+
+    // Larger than queue.max_bytes (4 MiB): refused outright, not queued alone.
+    let big = spans(200, 8000, |_| now, |i| format!("big{i}"));
+    let mut big = big;
+    for span in &mut big.resource_spans[0].scope_spans[0].spans {
+        span.attributes
+            .push(support::s("payload", &"y".repeat(500)));
+    }
+    let body = big.encode_to_vec();
+    assert!(body.len() > 4 * MIB);
+    let response = client
+        .post(&url)
+        .header("content-type", "application/x-protobuf")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    let report = tokio::time::timeout(Duration::from_secs(30), collector.shutdown())
+        .await
+        .unwrap();
+    assert_eq!(report.written, 0);
+}
+
+/// Finding 8: an empty objective, a self-parent and a parent cycle each get
+/// their own message, in the explanation too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_intents_say_what_is_wrong() {
+    use support::{declare, request, s, span};
+    let db = ch().fresh_database("faults_intents").unwrap();
+    let collector = start(config(ch(), &db), ch()).await;
+    let t = |n: u8| [n; 16];
+    post(
+        &collector,
+        &request(
+            "agents",
+            vec![
+                span(
+                    t(21),
+                    1,
+                    None,
+                    "empty",
+                    declare("i-empty", None, "", "", "", &[]),
+                ),
+                span(
+                    t(21),
+                    2,
+                    Some(1),
+                    "under-empty",
+                    vec![s("reshimu.intent.id", "i-empty")],
+                ),
+                span(
+                    t(22),
+                    1,
+                    None,
+                    "self",
+                    declare("i-self", Some("i-self"), "Audit", "", "", &[]),
+                ),
+                span(
+                    t(23),
+                    1,
+                    None,
+                    "a",
+                    declare("i-a", Some("i-b"), "Audit A", "", "", &[]),
+                ),
+                span(
+                    t(23),
+                    2,
+                    None,
+                    "b",
+                    declare("i-b", Some("i-a"), "Audit B", "", "", &[]),
+                ),
+            ],
+        ),
+    )
+    .await;
+    let sql = format!("SELECT count() FROM `{db}`.spans");
+    wait_for(Duration::from_secs(30), || async {
+        count(ch(), &sql).await == 5
+    })
+    .await;
+    #[derive(Debug, Clone, clickhouse::Row, serde::Deserialize)]
+    struct Row {
+        #[serde(rename = "SpanName")]
+        name: String,
+        #[serde(rename = "Verdict")]
+        verdict: String,
+        #[serde(rename = "Explanation")]
+        explanation: String,
+        #[serde(rename = "Violations")]
+        violations: Vec<String>,
+    }
+    let rows: Vec<Row> = ch()
+        .client()
+        .query(&format!(
+            "SELECT SpanName, Verdict, Explanation, Violations FROM `{db}`.spans ORDER BY SpanName"
+        ))
+        .fetch_all()
+        .await
+        .unwrap();
+    let row = |name: &str| {
+        let r = rows.iter().find(|r| r.name == name).unwrap().clone();
+        (r.name, r.verdict, r.explanation, r.violations)
+    };
+    let (_, verdict, explanation, violations) = row("empty");
+    assert_eq!(verdict, "violation", "{explanation}");
+    assert!(
+        explanation.contains("declared with an invalid spec: objective is empty"),
+        "{explanation}"
+    );
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.starts_with("spec: objective is empty")),
+        "{violations:?}"
+    );
+    let (_, _, explanation, _) = row("under-empty");
+    assert!(
+        explanation.contains("i-empty was declared with an invalid spec")
+            && !explanation.contains("never declared"),
+        "{explanation}"
+    );
+    let (_, _, explanation, _) = row("self");
+    assert!(
+        explanation.contains("intent i-self names itself as its parent intent"),
+        "{explanation}"
+    );
+    assert!(!explanation.contains("never arrived"), "{explanation}");
+    for name in ["a", "b"] {
+        let (_, _, explanation, _) = row(name);
+        assert!(
+            explanation.contains("parent intents form a cycle"),
+            "{name}: {explanation}"
+        );
+        assert!(
+            !explanation.contains("never arrived"),
+            "{name}: {explanation}"
+        );
+    }
+    collector.shutdown().await;
+}

@@ -195,6 +195,30 @@ impl Config {
         if self.queue.max_requests == 0 {
             return Err(("queue.max_requests", "must be positive".into()));
         }
+        let max_request = self.receivers.max_request_bytes;
+        if self.queue.max_bytes < max_request {
+            return Err((
+                "queue.max_bytes",
+                format!(
+                    "{} is smaller than receivers.max_request_bytes ({max_request}): the largest \
+                     accepted request must fit in the queue",
+                    self.queue.max_bytes
+                ),
+            ));
+        }
+        let budget = crate::queue::MemoryBudget::for_memory_limit(self.memory_limit).limit();
+        let needed = max_request.saturating_mul(1 + crate::queue::budget::DECODED_FACTOR);
+        if needed > budget {
+            return Err((
+                "memory_limit",
+                format!(
+                    "{} leaves {budget} bytes for requests, but one request of \
+                     receivers.max_request_bytes ({max_request}) needs {needed} while it is \
+                     decoded: raise memory_limit or lower max_request_bytes",
+                    self.memory_limit
+                ),
+            ));
+        }
         if self.clickhouse.batch.max_rows == 0 {
             return Err(("clickhouse.batch.max_rows", "must be positive".into()));
         }

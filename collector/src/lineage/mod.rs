@@ -21,7 +21,7 @@ pub mod resolver;
 
 pub use facts::{Declaration, SpanFacts, SpanKey, read_span, resource_session, span_key};
 pub use lookup::IntentLookup;
-pub use node::IntentNode;
+pub use node::{IntentNode, ParentProblem};
 pub use resolver::{EvictionCounts, LineageLimits, Released, Resolver, SpanLineage};
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::ReceiversConfig;
-use crate::queue::Admission;
+use crate::queue::{Admission, MemoryBudget};
 use crate::telemetry::Telemetry;
 use auth::BearerAuth;
 use intake::Intake;
@@ -82,11 +82,33 @@ impl Receivers {
         queue: impl Into<Admission>,
         telemetry: Telemetry,
     ) -> Result<Receivers, ReceiveError> {
+        Self::start_with_budget(
+            config,
+            queue,
+            telemetry,
+            MemoryBudget::unlimited(),
+            Duration::from_secs(1),
+        )
+        .await
+    }
+
+    /// [`Receivers::start`], with every request reserving its memory in
+    /// `budget` before it is read and decoded; a full budget is answered
+    /// 429 / `RESOURCE_EXHAUSTED` with `retry_after`.
+    pub async fn start_with_budget(
+        config: &ReceiversConfig,
+        queue: impl Into<Admission>,
+        telemetry: Telemetry,
+        budget: MemoryBudget,
+        retry_after: Duration,
+    ) -> Result<Receivers, ReceiveError> {
         let intake = Arc::new(Intake::new(
             queue.into(),
             telemetry.clone(),
             BearerAuth::new(config.auth.bearer_token.expose()),
             config.max_request_bytes,
+            budget,
+            retry_after,
         ));
         let tls = config
             .tls

@@ -119,10 +119,22 @@ impl ScoringStage {
             .collect();
         let Some(chain) = IntentChain::new(&levels) else {
             let mut score = Score::unscoped(self.scorer.version());
-            score.explanation = format!(
-                "Intent {} was referenced but never declared (not in flight, not in ClickHouse).",
-                node.id
-            );
+            score.explanation = match (&node.declaration, &node.spec_error) {
+                (Some(_), Some(error)) => {
+                    if declares {
+                        score.violations.push(format!("spec: {error}"));
+                        score.verdict = Verdict::Violation;
+                    }
+                    format!(
+                        "Intent {} was declared with an invalid spec: {error}.",
+                        node.id
+                    )
+                }
+                _ => format!(
+                    "Intent {} was referenced but never declared (not in flight, not in ClickHouse).",
+                    node.id
+                ),
+            };
             return score;
         };
         let mut score = self.scorer.score(&chain, view, &Context::default());
@@ -140,15 +152,17 @@ impl ScoringStage {
             }
             if let Some(error) = &node.spec_error {
                 score.violations.push(format!("spec: {error}"));
-                escalate(&mut score, "The declared intent spec is invalid.");
+                escalate(
+                    &mut score,
+                    &format!("The declared intent spec is invalid: {error}."),
+                );
             }
         }
         if node.orphan {
-            let note = match node.parent_id() {
-                Some(parent) => format!(" Partial lineage: parent intent {parent} never arrived."),
-                None => String::from(" Partial lineage: the chain above this intent is unknown."),
-            };
-            score.explanation.push_str(&note);
+            if !score.explanation.is_empty() {
+                score.explanation.push(' ');
+            }
+            score.explanation.push_str(&node.partial_lineage_note());
         }
         score
     }

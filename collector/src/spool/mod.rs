@@ -55,7 +55,7 @@ pub use ranges::SeqSet;
 pub use reader::SpoolReader;
 
 use crate::config::SpoolConfig;
-use crate::queue::{QueueLimits, Received, SubmitError};
+use crate::queue::{MemoryBudget, QueueLimits, Received, SubmitError};
 use crate::telemetry::Telemetry;
 use journal::{Entry, JournalFile};
 use store::{AppendError, Msg, Prefetch, Shared, Store};
@@ -117,6 +117,7 @@ impl Spool {
         config: &SpoolConfig,
         prefetch: QueueLimits,
         telemetry: Telemetry,
+        budget: MemoryBudget,
     ) -> Result<Spool, SpoolError> {
         let dir = config.dir.clone();
         let io_err = |path: &Path| {
@@ -203,6 +204,8 @@ impl Spool {
             writing: true,
             cursor: None,
             shared: Arc::clone(&shared),
+            budget,
+            disk_read: None,
         };
         let mut store = Store {
             dir: dir.clone(),

@@ -58,10 +58,12 @@ pub enum RefuseReason {
     ShuttingDown,
     /// A span was invalid (bad id length) and rejected alone (partial success).
     InvalidSpan,
+    /// The memory budget (`memory_limit`) was full; the client was asked to retry.
+    MemoryLimit,
 }
 
 impl RefuseReason {
-    const ALL: [RefuseReason; 7] = [
+    const ALL: [RefuseReason; 8] = [
         RefuseReason::Unauthenticated,
         RefuseReason::Malformed,
         RefuseReason::TooLarge,
@@ -69,6 +71,7 @@ impl RefuseReason {
         RefuseReason::QueueFull,
         RefuseReason::ShuttingDown,
         RefuseReason::InvalidSpan,
+        RefuseReason::MemoryLimit,
     ];
 
     /// Label value.
@@ -81,6 +84,7 @@ impl RefuseReason {
             Self::QueueFull => "queue_full",
             Self::ShuttingDown => "shutting_down",
             Self::InvalidSpan => "invalid_span",
+            Self::MemoryLimit => "memory_limit",
         }
     }
 }
@@ -116,7 +120,7 @@ impl PerProtocol {
 
 /// Counters indexed by protocol and refusal reason.
 #[derive(Debug)]
-struct PerRefusal([[Counter; 7]; 2]);
+struct PerRefusal([[Counter; 8]; 2]);
 
 impl PerRefusal {
     fn new(family: &Family<Labels, Counter>) -> Self {
@@ -157,6 +161,7 @@ struct Inner {
     lost_spans: LabeledCounter,
     queue_requests: Gauge,
     queue_bytes: Gauge,
+    memory_reserved: Gauge,
     insert_latency: Histogram,
 }
 
@@ -276,6 +281,13 @@ impl Telemetry {
             queue_bytes.clone(),
         );
 
+        let memory_reserved = Gauge::default();
+        registry.register(
+            "memory_reserved_bytes",
+            "Bytes of the memory budget held by requests in flight, queued or being written",
+            memory_reserved.clone(),
+        );
+
         // 1 ms .. ~33 s: an insert slower than that is an outage, not latency.
         let insert_latency = Histogram::new(exponential_buckets(0.001, 2.0, 16));
         registry.register(
@@ -304,6 +316,7 @@ impl Telemetry {
                 lost_spans,
                 queue_requests,
                 queue_bytes,
+                memory_reserved,
                 insert_latency,
             }),
         }
@@ -387,6 +400,11 @@ impl Telemetry {
     pub fn set_queue_depth(&self, requests: usize, bytes: usize) {
         self.inner.queue_requests.set(clamp(requests));
         self.inner.queue_bytes.set(clamp(bytes));
+    }
+
+    /// Bytes of the memory budget held now.
+    pub fn set_memory_reserved(&self, bytes: usize) {
+        self.inner.memory_reserved.set(clamp(bytes));
     }
 
     /// A ClickHouse insert succeeded after `latency`.
