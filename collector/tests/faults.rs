@@ -800,3 +800,36 @@ async fn invalid_intents_say_what_is_wrong() {
     }
     collector.shutdown().await;
 }
+
+/// Finding 9: one collector per spool directory (the second is refused with
+/// a clear error), and the spool's bytes on disk have their own gauge.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spool_directory_is_locked_and_its_bytes_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let spooled = |dir: &std::path::Path| {
+        let mut c = config(ch(), "spool_lock");
+        c.clickhouse.url = format!("http://127.0.0.1:{}", closed_port());
+        c.shutdown_timeout = Duration::from_millis(500);
+        c.spool.enabled = true;
+        c.spool.dir = dir.to_owned();
+        c.spool.fsync = false;
+        c
+    };
+    let first = Collector::start(spooled(dir.path())).await.unwrap();
+    let error = match Collector::start(spooled(dir.path())).await {
+        Ok(_) => panic!("a second collector opened the same spool"),
+        Err(error) => error.to_string(),
+    };
+    assert!(
+        error.contains("in use by another reshimu-collector"),
+        "{error}"
+    );
+    let now = now_ns();
+    post(&first, &spans(30, 10, |_| now, |i| format!("k{i}"))).await;
+    let text = metrics(&first).await;
+    assert!(metric(&text, "reshimu_spool_bytes") > 0, "{text}");
+    first.shutdown().await;
+    // Released with the collector: the next one opens it.
+    let again = Collector::start(spooled(dir.path())).await.unwrap();
+    again.shutdown().await;
+}

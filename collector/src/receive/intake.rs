@@ -148,7 +148,7 @@ impl Intake {
             }
             Err(SubmitError::Unavailable(why)) => {
                 tracing::warn!(%protocol, reason = %why, "spool cannot take the request; asking the client to retry");
-                self.refuse(protocol, RefuseReason::QueueFull, valid);
+                self.refuse(protocol, RefuseReason::SpoolFailed, valid);
                 Err(Refusal::Unavailable)
             }
         }

@@ -104,9 +104,9 @@ impl SpoolReader {
         }
     }
 
-    /// Requests not yet processed and bytes on disk: the queue depth.
+    /// Requests not yet processed and their bytes in memory: the queue depth.
     pub fn depth(&self) -> (usize, usize) {
-        self.shared.depth()
+        self.shared.queue_depth()
     }
 
     async fn wait(&mut self) {

@@ -198,6 +198,8 @@ impl Store {
         }
         self.finish_appends(appended);
         self.publish_unacknowledged();
+        self.telemetry
+            .set_spool_bytes(self.shared.disk_bytes.load(Ordering::Acquire));
         if !begun.is_empty() {
             let result = self.journal.sync().map_err(|e| e.to_string());
             for reply in begun {

@@ -60,10 +60,12 @@ pub enum RefuseReason {
     InvalidSpan,
     /// The memory budget (`memory_limit`) was full; the client was asked to retry.
     MemoryLimit,
+    /// The spool could not write (disk error): not a full queue.
+    SpoolFailed,
 }
 
 impl RefuseReason {
-    const ALL: [RefuseReason; 8] = [
+    const ALL: [RefuseReason; 9] = [
         RefuseReason::Unauthenticated,
         RefuseReason::Malformed,
         RefuseReason::TooLarge,
@@ -72,6 +74,7 @@ impl RefuseReason {
         RefuseReason::ShuttingDown,
         RefuseReason::InvalidSpan,
         RefuseReason::MemoryLimit,
+        RefuseReason::SpoolFailed,
     ];
 
     /// Label value.
@@ -85,6 +88,7 @@ impl RefuseReason {
             Self::ShuttingDown => "shutting_down",
             Self::InvalidSpan => "invalid_span",
             Self::MemoryLimit => "memory_limit",
+            Self::SpoolFailed => "spool_failed",
         }
     }
 }
@@ -120,7 +124,7 @@ impl PerProtocol {
 
 /// Counters indexed by protocol and refusal reason.
 #[derive(Debug)]
-struct PerRefusal([[Counter; 8]; 2]);
+struct PerRefusal([[Counter; 9]; 2]);
 
 impl PerRefusal {
     fn new(family: &Family<Labels, Counter>) -> Self {
@@ -162,6 +166,7 @@ struct Inner {
     queue_requests: Gauge,
     queue_bytes: Gauge,
     memory_reserved: Gauge,
+    spool_bytes: Gauge,
     insert_latency: Histogram,
 }
 
@@ -288,6 +293,13 @@ impl Telemetry {
             memory_reserved.clone(),
         );
 
+        let spool_bytes = Gauge::default();
+        registry.register(
+            "spool_bytes",
+            "Bytes of the spool's segment files on disk",
+            spool_bytes.clone(),
+        );
+
         // 1 ms .. ~33 s: an insert slower than that is an outage, not latency.
         let insert_latency = Histogram::new(exponential_buckets(0.001, 2.0, 16));
         registry.register(
@@ -317,6 +329,7 @@ impl Telemetry {
                 queue_requests,
                 queue_bytes,
                 memory_reserved,
+                spool_bytes,
                 insert_latency,
             }),
         }
@@ -405,6 +418,13 @@ impl Telemetry {
     /// Bytes of the memory budget held now.
     pub fn set_memory_reserved(&self, bytes: usize) {
         self.inner.memory_reserved.set(clamp(bytes));
+    }
+
+    /// Bytes of the spool on disk.
+    pub fn set_spool_bytes(&self, bytes: u64) {
+        self.inner
+            .spool_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
     }
 
     /// A ClickHouse insert succeeded after `latency`.
