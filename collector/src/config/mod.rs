@@ -207,7 +207,9 @@ impl Config {
             ));
         }
         let budget = crate::queue::MemoryBudget::for_memory_limit(self.memory_limit).limit();
-        let needed = max_request.saturating_mul(1 + crate::queue::budget::DECODED_FACTOR);
+        // The worst case is gRPC: tonic's buffer (up to twice the message)
+        // and the decoded request, at once.
+        let needed = max_request.saturating_mul(2 + crate::queue::budget::DECODED_FACTOR);
         if needed > budget {
             return Err((
                 "memory_limit",

@@ -122,7 +122,9 @@ pub(crate) fn service(
                 }
                 // Before tonic buffers and decodes the message (up to
                 // `max_request_bytes`): refuse now if memory is short.
-                let Some(raw) = intake.reserve_raw(P, intake.max_request_bytes) else {
+                // tonic grows its message buffer by doubling: up to twice the limit.
+                let Some(raw) = intake.reserve_raw(P, intake.max_request_bytes.saturating_mul(2))
+                else {
                     return Err(busy(intake.retry_after));
                 };
                 let mut req = req;

@@ -34,6 +34,36 @@ use auth::BearerAuth;
 use intake::Intake;
 use tls::{TlsFiles, TlsListener};
 
+/// Decodes an OTLP/HTTP body the way the HTTP receiver does (protobuf, or
+/// OTLP/JSON when `json`), then drops the spans the receivers reject alone
+/// (bad ids, start times ClickHouse cannot store). Returns the request and
+/// how many spans were rejected; `Err` is the 400 message. Public for the
+/// fuzz targets and for tools that read OTLP like the collector does.
+pub fn decode_request(
+    body: &[u8],
+    json: bool,
+) -> Result<
+    (
+        opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
+        usize,
+    ),
+    String,
+> {
+    use prost::Message;
+    let (mut request, rejected) = if json {
+        json::decode(body)?
+    } else {
+        let request =
+            opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest::decode(
+                body,
+            )
+            .map_err(|e| format!("invalid OTLP protobuf: {e}"))?;
+        (request, validate::Rejected::default())
+    };
+    let more = validate::retain_valid(&mut request);
+    Ok((request, rejected.count + more.count))
+}
+
 /// How long [`Receivers::shutdown`] lets in-flight requests finish.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
