@@ -833,3 +833,123 @@ async fn the_spool_directory_is_locked_and_its_bytes_reported() {
     let again = Collector::start(spooled(dir.path())).await.unwrap();
     again.shutdown().await;
 }
+
+/// Finding 6: connections are bounded per receiver, idle ones are closed,
+/// and clients trickling headers (slowloris) or sending less body than they
+/// announced are cut, with metrics; the telemetry endpoint stays reachable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_are_bounded_and_slow_clients_cut() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    let mut c = config(ch(), "connections");
+    c.clickhouse.enabled = false;
+    c.receivers.max_connections = 4;
+    c.receivers.idle_timeout = Duration::from_millis(1500);
+    c.receivers.header_timeout = Duration::from_secs(1);
+    c.receivers.body_timeout = Duration::from_secs(1);
+    let collector = Collector::start(c).await.unwrap();
+    let http = collector.http_addr().unwrap();
+    let grpc = collector.grpc_addr().unwrap();
+
+    // Reads until the peer closes (or errors); how long that took.
+    async fn closed_within(stream: &mut TcpStream, limit: Duration) -> Option<(Duration, Vec<u8>)> {
+        let started = std::time::Instant::now();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1024];
+        loop {
+            match tokio::time::timeout_at((started + limit).into(), stream.read(&mut buf)).await {
+                Err(_) => return None,
+                Ok(Ok(0) | Err(_)) => return Some((started.elapsed(), got)),
+                Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+
+    // Ten idle connections to each receiver: four are kept, the rest closed at once.
+    let mut idle = Vec::new();
+    for addr in [http, grpc] {
+        for _ in 0..10 {
+            idle.push(TcpStream::connect(addr).await.unwrap());
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let text = metrics(&collector).await;
+    for protocol in ["http", "grpc"] {
+        assert_eq!(
+            metric(
+                &text,
+                &format!("reshimu_refused_connections_total{{protocol=\"{protocol}\"}}")
+            ),
+            6,
+            "{text}"
+        );
+    }
+    let healthz = reqwest::get(format!(
+        "http://{}/healthz",
+        collector.telemetry_addr().unwrap()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(healthz.status(), 200);
+    // The kept ones are closed once idle for idle_timeout.
+    for stream in &mut idle {
+        assert!(
+            closed_within(stream, Duration::from_secs(5))
+                .await
+                .is_some(),
+            "an idle connection stayed open"
+        );
+    }
+    drop(idle);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    // Slowloris: headers a byte at a time are cut at header_timeout.
+    let mut slow = TcpStream::connect(http).await.unwrap();
+    let header = b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n";
+    let trickle = tokio::spawn(async move {
+        for byte in header {
+            if slow.write_all(&[*byte]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        slow
+    });
+    let mut slow = trickle.await.unwrap();
+    assert!(
+        closed_within(&mut slow, Duration::from_secs(3))
+            .await
+            .is_some(),
+        "a slowloris client was not cut"
+    );
+
+    // A body shorter than announced: 408 after body_timeout.
+    let mut short = TcpStream::connect(http).await.unwrap();
+    short
+        .write_all(
+            b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: 1000\r\n\r\nabc",
+        )
+        .await
+        .unwrap();
+    let (took, answer) = closed_within(&mut short, Duration::from_secs(5))
+        .await
+        .expect("a short body was not cut");
+    assert!(took < Duration::from_secs(4), "{took:?}");
+    assert!(
+        String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    let text = metrics(&collector).await;
+    assert!(
+        metric(
+            &text,
+            "reshimu_timed_out_connections_total{protocol=\"http\",timeout=\"body\"}"
+        ) >= 1,
+        "{text}"
+    );
+    // Still serving.
+    let now = now_ns();
+    post(&collector, &spans(40, 2, |_| now, |i| format!("c{i}"))).await;
+    collector.shutdown().await;
+}

@@ -99,13 +99,28 @@ async fn export(State(intake): State<Arc<Intake>>, request: Request) -> Response
     // at its memory limit refuses at once instead of buffering first.
     let announced = announced.map_or(limit, |n| usize::try_from(n).unwrap_or(limit));
     let Some(mut raw_memory) = intake.reserve_raw(P, announced) else {
-        discard(body, limit).await;
+        let _ = tokio::time::timeout(intake.body_timeout, discard(body, limit)).await;
         return reply.busy(intake.retry_after);
     };
-    let raw = match read_limited(body, limit).await {
-        Ok(raw) => raw,
-        Err(BodyError::TooLarge) => return too_large(&intake),
-        Err(BodyError::Invalid(why)) => return malformed(&intake, reply, why),
+    let raw = match tokio::time::timeout(intake.body_timeout, read_limited(body, limit)).await {
+        Ok(Ok(raw)) => raw,
+        Ok(Err(BodyError::TooLarge)) => return too_large(&intake),
+        Ok(Err(BodyError::Invalid(why))) => return malformed(&intake, reply, why),
+        Err(_elapsed) => {
+            // A client announcing more than it sends (or trickling it) is cut.
+            intake.refuse_undecoded(P, RefuseReason::Malformed);
+            intake.telemetry.connection_timed_out(P, "body");
+            let mut response = reply.error(
+                StatusCode::REQUEST_TIMEOUT,
+                code::INVALID_ARGUMENT,
+                &format!("request body not received within {:?}", intake.body_timeout),
+                None,
+            );
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
     };
     raw_memory.shrink(raw.len());
     let bytes = match compression {

@@ -21,6 +21,8 @@ pub(crate) struct Intake {
     pub budget: MemoryBudget,
     /// Back-off suggested when memory is short (the queue's `retry_after`).
     pub retry_after: Duration,
+    /// Longest a request body may take to arrive.
+    pub body_timeout: Duration,
     closing: AtomicBool,
 }
 
@@ -45,8 +47,10 @@ impl Intake {
         max_request_bytes: usize,
         budget: MemoryBudget,
         retry_after: Duration,
+        body_timeout: Duration,
     ) -> Self {
         Self {
+            body_timeout,
             queue,
             telemetry,
             auth,

@@ -11,10 +11,12 @@
 
 mod auth;
 mod body;
+mod conn;
 mod grpc;
 mod http;
 mod intake;
 mod json;
+mod serve;
 pub mod status;
 mod tls;
 mod validate;
@@ -31,6 +33,7 @@ use crate::config::ReceiversConfig;
 use crate::queue::{Admission, MemoryBudget};
 use crate::telemetry::Telemetry;
 use auth::BearerAuth;
+use conn::ConnectionLimits;
 use intake::Intake;
 use tls::{TlsFiles, TlsListener};
 
@@ -139,6 +142,7 @@ impl Receivers {
             config.max_request_bytes,
             budget,
             retry_after,
+            config.body_timeout,
         ));
         let tls = config
             .tls
@@ -146,12 +150,12 @@ impl Receivers {
             .map(|(cert, key)| TlsFiles::read(cert, key))
             .transpose()?;
         let grpc = if config.grpc.enabled {
-            Some(start_grpc(&config.grpc.endpoint, Arc::clone(&intake), tls.as_ref()).await?)
+            Some(start_grpc(config, Arc::clone(&intake), tls.as_ref()).await?)
         } else {
             None
         };
         let http = if config.http.enabled {
-            Some(start_http(&config.http.endpoint, Arc::clone(&intake), tls.as_ref()).await?)
+            Some(start_http(config, Arc::clone(&intake), tls.as_ref()).await?)
         } else {
             None
         };
@@ -214,12 +218,14 @@ async fn bind(
 }
 
 async fn start_grpc(
-    endpoint: &str,
+    config: &ReceiversConfig,
     intake: Arc<Intake>,
     tls: Option<&TlsFiles>,
 ) -> Result<Server, ReceiveError> {
+    let endpoint = config.grpc.endpoint.as_str();
     let (listener, addr) = bind("grpc", endpoint).await?;
-    let mut builder = tonic::transport::Server::builder();
+    // The whole call, body included, within body_timeout.
+    let mut builder = tonic::transport::Server::builder().timeout(config.body_timeout);
     if let Some(tls) = tls {
         builder = builder
             .tls_config(tonic::transport::ServerTlsConfig::new().identity(tls.identity()))
@@ -227,12 +233,18 @@ async fn start_grpc(
                 message: e.to_string(),
             })?;
     }
+    let limits = ConnectionLimits::new(
+        config.max_connections,
+        config.idle_timeout,
+        crate::telemetry::Protocol::Grpc,
+        intake.telemetry.clone(),
+    );
     let router = builder
         .layer(tower::util::MapResponseLayer::new(
             grpc::client_error_status(Arc::clone(&intake)),
         ))
         .add_service(grpc::service(intake));
-    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    let incoming = conn::GuardedIncoming { listener, limits };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let signal = async {
@@ -247,25 +259,23 @@ async fn start_grpc(
 }
 
 async fn start_http(
-    endpoint: &str,
+    config: &ReceiversConfig,
     intake: Arc<Intake>,
     tls: Option<&TlsFiles>,
 ) -> Result<Server, ReceiveError> {
+    let endpoint = config.http.endpoint.as_str();
     let (listener, addr) = bind("http", endpoint).await?;
+    let limits = ConnectionLimits::new(
+        config.max_connections,
+        config.idle_timeout,
+        crate::telemetry::Protocol::Http,
+        intake.telemetry.clone(),
+    );
     let app = http::router(intake);
     let (stop, stopped) = oneshot::channel::<()>();
-    let signal = async {
-        let _ = stopped.await;
-    };
+    let header_timeout = config.header_timeout;
     let task = match tls {
-        None => tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(signal)
-                .await
-            {
-                tracing::error!(error = %e, "OTLP/HTTP receiver failed");
-            }
-        }),
+        None => tokio::spawn(serve::serve(listener, app, limits, header_timeout, stopped)),
         Some(tls) => {
             let listener = TlsListener::new(listener, tls.acceptor()?).map_err(|source| {
                 ReceiveError::Bind {
@@ -274,14 +284,7 @@ async fn start_http(
                     source,
                 }
             })?;
-            tokio::spawn(async move {
-                if let Err(e) = axum::serve(listener, app)
-                    .with_graceful_shutdown(signal)
-                    .await
-                {
-                    tracing::error!(error = %e, "OTLP/HTTPS receiver failed");
-                }
-            })
+            tokio::spawn(serve::serve(listener, app, limits, header_timeout, stopped))
         }
     };
     tracing::info!(%addr, tls = tls.is_some(), "OTLP/HTTP receiver listening");

@@ -167,6 +167,9 @@ struct Inner {
     queue_bytes: Gauge,
     memory_reserved: Gauge,
     spool_bytes: Gauge,
+    open_connections: [Gauge; 2],
+    refused_connections: PerProtocol,
+    timed_out_connections: Family<Labels, Counter>,
     insert_latency: Histogram,
 }
 
@@ -214,6 +217,10 @@ impl Telemetry {
         let refused_spans = family(
             "refused_spans",
             "Spans refused (whole requests or rejected alone), by protocol and reason",
+        );
+        let refused_connections = family(
+            "refused_connections",
+            "Connections closed at once because the receiver was at max_connections",
         );
 
         let scored_spans = LabeledCounter::new("verdict", VERDICTS);
@@ -293,6 +300,24 @@ impl Telemetry {
             memory_reserved.clone(),
         );
 
+        let connections = Family::<Labels, Gauge>::default();
+        registry.register(
+            "open_connections",
+            "Connections open, by receiver",
+            connections.clone(),
+        );
+        let open_connections = Protocol::ALL.map(|p| {
+            connections
+                .get_or_create(&vec![("protocol", Cow::Borrowed(p.as_str()))])
+                .clone()
+        });
+        let timed_out_connections = Family::<Labels, Counter>::default();
+        registry.register(
+            "timed_out_connections",
+            "Connections closed by a timeout (idle, header, body), by receiver",
+            timed_out_connections.clone(),
+        );
+
         let spool_bytes = Gauge::default();
         registry.register(
             "spool_bytes",
@@ -330,6 +355,9 @@ impl Telemetry {
                 queue_bytes,
                 memory_reserved,
                 spool_bytes,
+                open_connections,
+                refused_connections: PerProtocol::new(&refused_connections),
+                timed_out_connections,
                 insert_latency,
             }),
         }
@@ -418,6 +446,32 @@ impl Telemetry {
     /// Bytes of the memory budget held now.
     pub fn set_memory_reserved(&self, bytes: usize) {
         self.inner.memory_reserved.set(clamp(bytes));
+    }
+
+    /// A connection was accepted on a receiver.
+    pub fn connection_opened(&self, protocol: Protocol) {
+        self.inner.open_connections[protocol as usize].inc();
+    }
+
+    /// A guarded connection closed.
+    pub fn connection_closed(&self, protocol: Protocol) {
+        self.inner.open_connections[protocol as usize].dec();
+    }
+
+    /// A connection was closed at once: the receiver was at `max_connections`.
+    pub fn connection_refused(&self, protocol: Protocol) {
+        self.inner.refused_connections.get(protocol).inc();
+    }
+
+    /// A connection was closed by a timeout (`idle`, `header`, `body`).
+    pub fn connection_timed_out(&self, protocol: Protocol, kind: &'static str) {
+        self.inner
+            .timed_out_connections
+            .get_or_create(&vec![
+                ("protocol", Cow::Borrowed(protocol.as_str())),
+                ("timeout", Cow::Borrowed(kind)),
+            ])
+            .inc();
     }
 
     /// Bytes of the spool on disk.
