@@ -14,6 +14,10 @@
 //!   thread's CPU time, since the wall time is dominated by idle loopback
 //!   round trips.
 //!
+//! - `spool/append_read_ack` (fsync on and off): what the spool adds per
+//!   request when it is on: encode, append (and sync), hand to the reader,
+//!   acknowledge; wall time on this thread, the spool's own thread included.
+//!
 //! Run: `cargo bench -p reshimu-collector --bench pipeline`.
 
 // A bench that cannot set itself up should stop loudly.
@@ -174,5 +178,54 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// The spool's cost per span: append (group commit, fsync when asked), read
+/// back, acknowledge, one request of `SPANS` spans at a time.
+fn spool(c: &mut Criterion) {
+    use reshimu_collector::config::SpoolConfig;
+    use reshimu_collector::queue::{MemoryBudget, QueueLimits};
+    use reshimu_collector::spool::Spool;
+    let request = workload(SPANS, SESSIONS, 0);
+    let len = request.encoded_len();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group(format!("spool/{SPANS}_spans"));
+    group.throughput(Throughput::Elements(SPANS as u64));
+    for fsync in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = SpoolConfig {
+            enabled: true,
+            dir: dir.path().to_owned(),
+            max_bytes: 1 << 30,
+            fsync,
+        };
+        let mut spool = Spool::open(
+            &config,
+            QueueLimits::default(),
+            Telemetry::new(),
+            MemoryBudget::unlimited(),
+        )
+        .unwrap();
+        group.bench_function(format!("append_read_ack_fsync_{fsync}"), |b| {
+            b.iter_batched(
+                || Received::new(request.clone(), len),
+                |received| {
+                    rt.block_on(async {
+                        let seq = spool.writer.append(received).await.unwrap();
+                        let (read, _) = spool.reader.recv().await.unwrap();
+                        assert_eq!(read, seq);
+                        spool.journal.acknowledge(&[seq]);
+                    })
+                },
+                criterion::BatchSize::SmallInput,
+            )
+        });
+        spool.control.stop_appends();
+        spool.control.close();
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, spool);
 criterion_main!(benches);

@@ -9,17 +9,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reshimu_intent::score::{DefaultScorer, Scorer};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 use crate::config::Config;
 use crate::lineage::{Declaration, IntentLookup, SpanKey};
 use crate::pipeline::{Outputs, ProcessingStage};
-use crate::queue::{Admission, bounded};
+use crate::queue::{Admission, MemoryBudget, bounded};
 use crate::receive::{ReceiveError, Receivers};
 use crate::schema::{self, SchemaOptions};
 use crate::score::{ScoringStage, thresholds};
+use crate::sink::clickhouse::writer::capped_jitter;
 use crate::sink::clickhouse::{ClickHouseIntentLookup, ClickHouseWriter, client};
 use crate::sink::file::FileSink;
 use crate::sink::forward::{ForwardError, ForwardSink};
@@ -31,11 +32,9 @@ use crate::telemetry::{ClickHouseState, Telemetry, TelemetryError, TelemetryServ
 /// bytes and tells clients to retry), not hide requests here.
 const SINK_CHANNEL: usize = 16;
 
-/// With the spool on, how long shutdown waits for the sinks to finish what
-/// they hold before stopping them: whatever is unwritten stays in the spool
-/// and is replayed by the next run, so an unreachable ClickHouse cannot hold
-/// shutdown forever.
-const SPOOLED_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// After the shutdown deadline has stopped the sinks, how long the
+/// processing thread gets to notice (it only has memory work left).
+const PROCESSING_GRACE: Duration = Duration::from_secs(2);
 
 /// Why the collector could not start.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +68,49 @@ pub struct Collector {
     sinks: Vec<JoinHandle<()>>,
     background: Vec<JoinHandle<()>>,
     spool: Option<SpoolControl>,
+    shutdown_timeout: Duration,
+    clickhouse: bool,
+}
+
+/// What became of the spans this run acknowledged, as [`Collector::shutdown`]
+/// found it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Spans acknowledged to clients.
+    pub accepted: u64,
+    /// Spans written to ClickHouse.
+    pub written: u64,
+    /// Spans not written because the TTL would have dropped them.
+    pub expired: u64,
+    /// Spans in the dead-letter file.
+    pub dead_lettered: u64,
+    /// Requests left in the spool for the next run (spool on).
+    pub left_in_spool: u64,
+    /// Spans neither written nor kept anywhere (spool off, deadline passed).
+    pub lost: u64,
+    /// Whether everything finished before the deadline.
+    pub drained: bool,
+}
+
+impl std::fmt::Display for ShutdownReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} spans accepted, {} written, {} expired by the TTL, {} in the dead-letter file",
+            self.accepted, self.written, self.expired, self.dead_lettered
+        )?;
+        if self.left_in_spool > 0 {
+            write!(
+                f,
+                ", {} requests left in the spool for the next run",
+                self.left_in_spool
+            )?;
+        }
+        if self.lost > 0 {
+            write!(f, ", {} lost", self.lost)?;
+        }
+        Ok(())
+    }
 }
 
 impl Collector {
@@ -77,6 +119,8 @@ impl Collector {
     /// and inserts are retried meanwhile.
     pub async fn start(config: Config) -> Result<Collector, StartError> {
         let telemetry = Telemetry::new();
+        // Every request holds its share from being read to being written.
+        let budget = MemoryBudget::for_memory_limit(config.memory_limit);
         // An empty `telemetry.listen` turns the endpoint off.
         let telemetry_server = match config.telemetry.listen.trim() {
             "" => None,
@@ -87,7 +131,7 @@ impl Collector {
 
         let mut outputs: Outputs = Vec::new();
         let mut sinks = Vec::new();
-        let background = Vec::new();
+        let mut background = Vec::new();
         let mut lookup: Option<Arc<dyn IntentLookup>> = None;
         let run_id = run_id();
         // Opened first: the sinks need its journal, and a spool that cannot
@@ -97,6 +141,7 @@ impl Collector {
                 &config.spool,
                 config.queue.limits(),
                 telemetry.clone(),
+                budget.clone(),
             )?)
         } else {
             None
@@ -109,26 +154,21 @@ impl Collector {
             // connection error says which one it could not reach.
             let span = clickhouse_span(&ch.url);
             tracing::info!(url = %redact(&ch.url), database = %ch.database, "writing to ClickHouse");
-            // Inserts wait for the schema: a row type that meets a table
-            // from before the latest migration is refused as malformed.
-            let migrated = ch
-                .migrate_on_start
-                .then(|| migrate_until_done(config.clone(), telemetry.clone()));
+            let mut writer = ClickHouseWriter::new(ch, run_id.clone(), telemetry.clone());
+            if ch.migrate_on_start {
+                let (applied, ready) = watch::channel(false);
+                writer = writer.wait_for_schema(ready);
+                background.push(tokio::spawn(
+                    migrate_until_done(config.clone(), telemetry.clone(), applied)
+                        .instrument(span.clone()),
+                ));
+            }
             let (tx, rx) = mpsc::channel(SINK_CHANNEL);
             outputs.push(tx);
-            let mut writer = ClickHouseWriter::new(ch, run_id.clone(), telemetry.clone());
             if let Some(journal) = &journal {
                 writer = writer.with_journal(journal.clone());
             }
-            sinks.push(tokio::spawn(
-                async move {
-                    if let Some(migrated) = migrated {
-                        migrated.await;
-                    }
-                    writer.run(rx, None).await;
-                }
-                .instrument(span.clone()),
-            ));
+            sinks.push(tokio::spawn(writer.run(rx, None).instrument(span.clone())));
             lookup = Some(Arc::new(InSpan {
                 inner: ClickHouseIntentLookup::new(client(ch), ch.timeout),
                 span,
@@ -163,7 +203,7 @@ impl Collector {
         let (admission, source, spool): (Admission, _, _) = match spool {
             Some(spool) => (
                 spool.writer.into(),
-                Source::Spool(spool.reader),
+                Source::Spool(Box::new(spool.reader)),
                 Some(spool.control),
             ),
             None => {
@@ -183,14 +223,21 @@ impl Collector {
                     Ok(rt) => rt.block_on(async move {
                         match source {
                             Source::Memory(queue) => stage.run(queue, outputs).await,
-                            Source::Spool(reader) => stage.run_spooled(reader, outputs).await,
+                            Source::Spool(reader) => stage.run_spooled(*reader, outputs).await,
                         }
                     }),
                     Err(error) => tracing::error!(%error, "cannot start the processing runtime"),
                 }
             })?;
 
-        let receivers = Receivers::start(&config.receivers, admission, telemetry.clone()).await?;
+        let receivers = Receivers::start_with_budget(
+            &config.receivers,
+            admission,
+            telemetry.clone(),
+            budget,
+            config.queue.retry_after,
+        )
+        .await?;
         tracing::info!(
             grpc = ?receivers.grpc_addr(),
             http = ?receivers.http_addr(),
@@ -206,6 +253,8 @@ impl Collector {
             sinks,
             background,
             spool,
+            shutdown_timeout: config.shutdown_timeout,
+            clickhouse: config.clickhouse.enabled,
         })
     }
 
@@ -235,59 +284,87 @@ impl Collector {
     /// every sink flush, then stops telemetry. Spans still waiting for their
     /// intent are scored with what is known rather than lost.
     ///
-    /// With the spool on, what memory holds is processed and the sinks get
-    /// [`SPOOLED_SHUTDOWN_GRACE`] to write it; anything left (the on-disk
-    /// backlog, a batch ClickHouse did not take) stays in the spool for the
-    /// next run.
-    pub async fn shutdown(self) {
-        self.receivers.shutdown().await;
+    /// All of it within `shutdown_timeout`: past it the sinks are stopped.
+    /// With the spool on, what they did not write stays in the spool for the
+    /// next run; without it, it is lost, and counted
+    /// (`reshimu_lost_spans_total{reason="shutdown"}`) and reported.
+    pub async fn shutdown(self) -> ShutdownReport {
+        let deadline = tokio::time::Instant::now() + self.shutdown_timeout;
+        self.receivers.shutdown_by(deadline).await;
+        if let Some(spool) = &self.spool {
+            spool.stop_appends();
+        }
         let processing = self.processing;
         let mut processing = tokio::task::spawn_blocking(move || processing.join());
         let mut sinks = self.sinks;
-        match &self.spool {
-            None => {
-                let _ = processing.await;
-                for sink in sinks {
-                    let _ = sink.await;
-                }
+        let drained = tokio::time::timeout_at(deadline, async {
+            let _ = (&mut processing).await;
+            for sink in &mut sinks {
+                let _ = sink.await;
             }
-            Some(spool) => {
-                spool.stop_appends();
-                let drained = tokio::time::timeout(SPOOLED_SHUTDOWN_GRACE, async {
-                    let _ = (&mut processing).await;
-                    for sink in &mut sinks {
-                        let _ = sink.await;
-                    }
-                })
-                .await;
-                if drained.is_err() {
-                    tracing::warn!(
-                        "sinks did not finish in time; what they held stays in the spool for the next run"
-                    );
-                    for sink in &sinks {
-                        sink.abort();
-                    }
-                    // Aborted sinks drop their channels, which unblocks processing.
-                    let _ = processing.await;
-                }
+        })
+        .await
+        .is_ok();
+        if !drained {
+            tracing::warn!(
+                timeout = ?self.shutdown_timeout,
+                spooled = self.spool.is_some(),
+                "shutdown_timeout passed with spans not yet written; stopping the sinks"
+            );
+            for sink in &sinks {
+                sink.abort();
+            }
+            // Aborted sinks drop their channels, which unblocks processing.
+            // A handle that already completed must not be polled again.
+            if !processing.is_finished() {
+                let _ = tokio::time::timeout(PROCESSING_GRACE, &mut processing).await;
             }
         }
         for task in self.background {
             task.abort();
         }
+        let spooled = self.spool.is_some();
+        let mut left_in_spool = 0;
         if let Some(spool) = self.spool {
-            let _ = tokio::task::spawn_blocking(move || spool.close()).await;
+            // Closing handles the acknowledgements still queued first.
+            left_in_spool = tokio::task::spawn_blocking(move || spool.close_and_count())
+                .await
+                .unwrap_or(0);
         }
+        let counts = self.telemetry.span_counts();
+        let mut report = ShutdownReport {
+            accepted: counts.accepted,
+            written: counts.written_clickhouse,
+            expired: counts.expired,
+            dead_lettered: counts.dead_lettered,
+            left_in_spool,
+            lost: 0,
+            drained,
+        };
+        if self.clickhouse && !spooled {
+            report.lost = report
+                .accepted
+                .saturating_sub(report.written + report.expired + report.dead_lettered);
+            if report.lost > 0 {
+                self.telemetry.spans_lost("shutdown", report.lost);
+                tracing::error!(
+                    lost = report.lost,
+                    "spans acknowledged but not written before shutdown_timeout (the spool is off): lost"
+                );
+            }
+        }
+        tracing::info!(%report, "collector stopped");
         if let Some(server) = self.telemetry_server {
             server.shutdown().await;
         }
+        report
     }
 }
 
 /// Where the processing stage reads from.
 enum Source {
     Memory(crate::queue::QueueReceiver),
-    Spool(crate::spool::SpoolReader),
+    Spool(Box<crate::spool::SpoolReader>),
 }
 
 /// Acknowledges every request it is handed: releases spooled requests when
@@ -301,9 +378,13 @@ async fn acknowledge_handed_over(
     }
 }
 
-/// Applies the schema, retrying while ClickHouse is unreachable, and reports
-/// its state to `/readyz`.
-async fn migrate_until_done(config: Config, telemetry: Telemetry) {
+/// Applies the schema, retrying while ClickHouse is unreachable, reports its
+/// state to `/readyz`, and lets inserts start once it is applied.
+async fn migrate_until_done(
+    config: Config,
+    telemetry: Telemetry,
+    schema_ready: watch::Sender<bool>,
+) {
     let ch = &config.clickhouse;
     let options = SchemaOptions {
         database: ch.database.clone(),
@@ -321,13 +402,16 @@ async fn migrate_until_done(config: Config, telemetry: Telemetry) {
             Ok(applied) => {
                 tracing::info!(?applied, database = %ch.database, "ClickHouse schema ready");
                 telemetry.health().set_clickhouse(ClickHouseState::Up);
+                schema_ready.send_replace(true);
                 return;
             }
             Err(error) => {
                 telemetry.health().set_clickhouse(ClickHouseState::Down);
-                tracing::warn!(%error, retry_in = ?backoff, "cannot apply the ClickHouse schema yet");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(ch.retry.max_backoff.max(Duration::from_secs(1)));
+                let cap = ch.retry.max_backoff.max(Duration::from_secs(1));
+                let wait = capped_jitter(backoff, cap);
+                tracing::warn!(%error, retry_in = ?wait, "cannot apply the ClickHouse schema yet");
+                tokio::time::sleep(wait).await;
+                backoff = (backoff * 2).min(cap);
             }
         }
     }

@@ -102,9 +102,22 @@ impl Server {
             .unwrap()
     }
 
+    /// Waits until every migration is recorded: the collector holds its
+    /// inserts until then, so a test that stops ClickHouse earlier would
+    /// see no insert to retry.
     async fn wait_for_schema(&self, db: &str) {
+        let all = reshimu_collector::schema::MigrationSet::embedded()
+            .migrations()
+            .len() as u64;
         wait_for("the schema is applied", Duration::from_secs(60), || async {
-            self.span_counts(db).await.is_some()
+            self.ch()
+                .client()
+                .with_database(db)
+                .query("SELECT count() FROM schema_migrations")
+                .fetch_one::<u64>()
+                .await
+                .is_ok_and(|n| n >= all)
+                && self.span_counts(db).await.is_some()
         })
         .await;
     }

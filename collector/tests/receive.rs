@@ -452,7 +452,8 @@ async fn malformed_json_is_400_with_a_message() {
         message.starts_with("invalid OTLP JSON") && message.contains("line 1"),
         "{message}"
     );
-    // Odd-length hex is malformed too.
+    // Odd-length hex rejects its span alone (partial success), not the
+    // request (issue 12, finding 7).
     let resp = h
         .post(
             "application/json",
@@ -460,7 +461,9 @@ async fn malformed_json_is_400_with_a_message() {
             &[],
         )
         .await;
-    assert_eq!(resp.status(), 400);
+    assert_eq!(resp.status(), 200);
+    let json: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(json["partialSuccess"]["rejectedSpans"], "1", "{json}");
     // A corrupt gzip stream is a malformed body, not a server error.
     let resp = h
         .post(
@@ -735,20 +738,19 @@ async fn metrics_readyz_and_graceful_shutdown() {
     h.telemetry
         .health()
         .set_clickhouse(reshimu_collector::telemetry::ClickHouseState::Down);
-    let json: serde_json::Value = h
-        .client
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let readyz = h.client.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(readyz.status(), 503);
+    let json: serde_json::Value = readyz.json().await.unwrap();
     assert_eq!(json["clickhouse"], "down");
     assert_eq!(
-        json["ready"], true,
-        "ClickHouse being down must not make the collector unready"
+        json["ready"], false,
+        "nothing can be written while ClickHouse is down: not ready (issue 12)"
     );
+    h.telemetry
+        .health()
+        .set_clickhouse(reshimu_collector::telemetry::ClickHouseState::Up);
+    let readyz = h.client.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(readyz.status(), 200);
 
     // Shutdown: not ready, sockets closed, queued requests still drain, then the queue ends.
     h.receivers.take().unwrap().shutdown().await;

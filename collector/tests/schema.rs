@@ -16,8 +16,10 @@ const MIGRATIONS: usize = 6;
 fn server(prefix: &str) -> (Client, SchemaOptions) {
     let server = LocalClickHouse::shared().unwrap();
     let database = server.fresh_database(prefix).unwrap();
+    // Rows written by these tests carry fixed dates: keep them forever.
     let options = SchemaOptions {
         database,
+        ttl_days: 0,
         ..SchemaOptions::default()
     };
     (server.client(), options)
@@ -659,6 +661,7 @@ async fn a_changed_migration_is_rejected_by_name() {
             name,
             recorded,
             current,
+            ..
         } => {
             assert_eq!((*version, name.as_str()), (4, "intents"));
             assert_eq!(recorded, "edited");
@@ -676,17 +679,32 @@ async fn a_changed_migration_is_rejected_by_name() {
     assert_eq!(names, ["schema_migrations"]);
 }
 
+/// The TTL is a setting (issue 12, finding 5): changing it on an applied
+/// schema alters the tables instead of failing the checksum check.
 #[tokio::test]
-async fn changing_the_ttl_of_an_applied_schema_is_rejected() {
+async fn changing_the_ttl_of_an_applied_schema_alters_the_tables() {
     let (client, options) = migrated("schema_options").await;
-    let changed = SchemaOptions {
-        ttl_days: 7,
-        ..options.clone()
-    };
-    let error = schema::apply(&client, &changed).await.unwrap_err();
-    assert!(
-        matches!(&error, SchemaError::ChecksumMismatch { version: 1, .. }),
-        "{error:?}"
-    );
-    assert!(error.to_string().contains("0001_spans"), "{error}");
+    for days in [7, 0, 30] {
+        let changed = SchemaOptions {
+            ttl_days: days,
+            ..options.clone()
+        };
+        let applied = schema::apply(&client, &changed).await.unwrap();
+        assert!(applied.applied.is_empty(), "{applied:?}");
+        for (name, ddl) in tables(&client, &options.database).await {
+            if ["spans", "intents", "sessions"].contains(&name.as_str()) {
+                if days == 0 {
+                    assert!(!ddl.contains(" TTL "), "{name}: {ddl}");
+                } else {
+                    assert!(
+                        ddl.contains(&format!("toIntervalDay({days})")),
+                        "{name}: {ddl}"
+                    );
+                }
+            }
+        }
+        // Applying the same setting again changes nothing.
+        let again = schema::apply(&client, &changed).await.unwrap();
+        assert!(again.ttl_changed.is_empty(), "{again:?}");
+    }
 }

@@ -17,7 +17,9 @@ pub struct MigrateArgs {
     #[arg(long, default_value = schema::DEFAULT_DATABASE, value_name = "NAME")]
     database: String,
     /// Keep rows this many days (TTL on every table); 0 keeps them forever.
-    #[arg(long, default_value_t = 0, value_name = "N")]
+    /// The same default as the collector's `clickhouse.ttl_days`; a setting
+    /// that can be changed on an applied schema (the tables are altered).
+    #[arg(long, default_value_t = schema::DEFAULT_TTL_DAYS, value_name = "N")]
     ttl_days: u32,
     /// Render for this cluster (from the server's remote_servers): ON CLUSTER
     /// DDL, Replicated engines, `<table>_local` tables and Distributed tables
@@ -82,6 +84,17 @@ pub fn run(args: MigrateArgs) -> anyhow::Result<()> {
             applied.already_applied.len()
         )?;
     }
+    if !applied.ttl_changed.is_empty() {
+        writeln!(
+            stdout,
+            "TTL set to {} on {}",
+            match options.ttl_days {
+                0 => "none (rows are kept forever)".to_owned(),
+                days => format!("{days} days"),
+            },
+            applied.ttl_changed.join(", ")
+        )?;
+    }
     Ok(())
 }
 
@@ -104,6 +117,7 @@ fn print_step(out: &mut impl Write, step: &Step<'_>) -> std::io::Result<()> {
             schema::summary(sql)
         ),
         Step::Recorded { migration } => writeln!(out, "  {} applied", migration.id()),
+        Step::Ttl { sql } => writeln!(out, "  {sql}"),
     }
 }
 
@@ -125,6 +139,13 @@ fn print_sql(options: &SchemaOptions) -> anyhow::Result<()> {
         for statement in &migration.statements {
             writeln!(out, "{statement};\n")?;
         }
+    }
+    writeln!(
+        out,
+        "-- the TTL, a setting: run for each table whose TTL differs"
+    )?;
+    for ttl in migrations.iter().flat_map(|m| &m.ttls) {
+        writeln!(out, "{};\n", schema::ttl_statement(options, ttl))?;
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ mod clickhouse;
 mod demo;
 mod migrate;
 mod progress;
+mod replay;
 mod report;
 mod run;
 mod score;
@@ -42,6 +43,9 @@ enum Command {
     /// terminal) or one JSON object per span (`--format jsonl`, the default in
     /// a pipe).
     Score(score::ScoreArgs),
+    /// Send OTLP JSON files to a running collector, e.g. the dead-letter
+    /// file of spans ClickHouse refused, once the cause is fixed.
+    Replay(replay::ReplayArgs),
     /// Send the reference multi-agent session, clean and drifted, to a
     /// running collector and print the verdicts it stored in ClickHouse.
     Demo(demo::DemoArgs),
@@ -67,6 +71,7 @@ impl Cli {
             Command::Migrate(args) => migrate::run(args),
             Command::Score(args) => score::run(args),
             Command::Demo(args) => demo::run(args),
+            Command::Replay(args) => replay::run(args),
         }
     }
 }

@@ -18,10 +18,13 @@ pub struct RunArgs {
     config: Option<PathBuf>,
 }
 
-/// Runs the collector until SIGINT or SIGTERM, then drains and exits.
+/// Runs the collector until SIGINT or SIGTERM, then drains (within
+/// `shutdown_timeout`) and exits 0, saying what became of the spans. A
+/// second signal during the drain stops at once.
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let config = Config::load(args.config.as_deref()).context("loading the configuration")?;
     init_logging(&config.telemetry.log)?;
+    let timeout = config.shutdown_timeout;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("reshimu-io")
@@ -40,8 +43,28 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
                 .map_or_else(|| "disabled".to_owned(), |a| format!("http://{a}/metrics"))
         );
         shutdown_signal().await;
-        eprintln!("reshimu-collector: shutting down, draining the pipeline");
-        collector.shutdown().await;
+        eprintln!(
+            "reshimu-collector: shutting down, draining the pipeline (at most {}; a second \
+             Ctrl-C or SIGTERM stops at once)",
+            humantime::format_duration(timeout)
+        );
+        let telemetry = collector.telemetry().clone();
+        tokio::select! {
+            report = collector.shutdown() => {
+                eprintln!("reshimu-collector: stopped: {report}");
+            }
+            () = shutdown_signal() => {
+                let counts = telemetry.span_counts();
+                eprintln!(
+                    "reshimu-collector: second signal, stopping now: {} spans accepted, {} written, \
+                     {} expired by the TTL, {} in the dead-letter file; anything else is in the \
+                     spool if it is on, or lost",
+                    counts.accepted, counts.written_clickhouse, counts.expired, counts.dead_lettered
+                );
+                // Threads and tasks still draining are abandoned, not awaited.
+                std::process::exit(0);
+            }
+        }
         Ok(())
     })
 }

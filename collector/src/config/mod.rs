@@ -31,9 +31,17 @@ pub use sinks::{
 pub use telemetry::{LogConfig, LogFormat, TelemetryConfig};
 
 /// The whole collector configuration.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// Memory the whole process may use, in bytes: requests are refused
+    /// (429 / `RESOURCE_EXHAUSTED`) before it would be exceeded.
+    pub memory_limit: usize,
+    /// Longest a shutdown takes: past it the sinks are stopped, and what they
+    /// did not write stays in the spool (or, with the spool off, is lost and
+    /// reported). A second SIGINT/SIGTERM stops at once.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_timeout: std::time::Duration,
     /// OTLP receivers (gRPC and HTTP).
     pub receivers: ReceiversConfig,
     /// The bounded intake queue between receivers and processing.
@@ -52,6 +60,27 @@ pub struct Config {
     pub spool: SpoolConfig,
     /// Self-telemetry: metrics, health endpoints and logs.
     pub telemetry: TelemetryConfig,
+}
+
+/// Default of [`Config::memory_limit`]: 256 MiB.
+pub const DEFAULT_MEMORY_LIMIT: usize = 256 * 1024 * 1024;
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            memory_limit: DEFAULT_MEMORY_LIMIT,
+            shutdown_timeout: std::time::Duration::from_secs(10),
+            receivers: ReceiversConfig::default(),
+            queue: QueueConfig::default(),
+            lineage: LineageConfig::default(),
+            scoring: ScoringConfig::default(),
+            clickhouse: ClickHouseConfig::default(),
+            forward: ForwardConfig::default(),
+            file: FileConfig::default(),
+            spool: SpoolConfig::default(),
+            telemetry: TelemetryConfig::default(),
+        }
+    }
 }
 
 /// Why a configuration could not be loaded.
@@ -165,6 +194,32 @@ impl Config {
         }
         if self.queue.max_requests == 0 {
             return Err(("queue.max_requests", "must be positive".into()));
+        }
+        let max_request = self.receivers.max_request_bytes;
+        if self.queue.max_bytes < max_request {
+            return Err((
+                "queue.max_bytes",
+                format!(
+                    "{} is smaller than receivers.max_request_bytes ({max_request}): the largest \
+                     accepted request must fit in the queue",
+                    self.queue.max_bytes
+                ),
+            ));
+        }
+        let budget = crate::queue::MemoryBudget::for_memory_limit(self.memory_limit).limit();
+        // The worst case is gRPC: tonic's buffer (up to twice the message)
+        // and the decoded request, at once.
+        let needed = max_request.saturating_mul(2 + crate::queue::budget::DECODED_FACTOR);
+        if needed > budget {
+            return Err((
+                "memory_limit",
+                format!(
+                    "{} leaves {budget} bytes for requests, but one request of \
+                     receivers.max_request_bytes ({max_request}) needs {needed} while it is \
+                     decoded: raise memory_limit or lower max_request_bytes",
+                    self.memory_limit
+                ),
+            ));
         }
         if self.clickhouse.batch.max_rows == 0 {
             return Err(("clickhouse.batch.max_rows", "must be positive".into()));

@@ -1,6 +1,7 @@
 //! `receivers`: where OTLP comes in.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,19 @@ pub struct ReceiversConfig {
     pub auth: AuthConfig,
     /// TLS for both receivers.
     pub tls: TlsConfig,
+    /// Most connections open at once on each receiver; more are closed at
+    /// once (`reshimu_refused_connections_total`).
+    pub max_connections: usize,
+    /// A connection moving no byte for this long is closed.
+    #[serde(with = "humantime_serde")]
+    pub idle_timeout: Duration,
+    /// Longest an HTTP client may take to send its request headers.
+    #[serde(with = "humantime_serde")]
+    pub header_timeout: Duration,
+    /// Longest a client may take to send a request body (HTTP: 408; gRPC:
+    /// the whole call).
+    #[serde(with = "humantime_serde")]
+    pub body_timeout: Duration,
 }
 
 impl Default for ReceiversConfig {
@@ -30,6 +44,10 @@ impl Default for ReceiversConfig {
             max_request_bytes: 16 * 1024 * 1024,
             auth: AuthConfig::default(),
             tls: TlsConfig::default(),
+            max_connections: 256,
+            idle_timeout: Duration::from_secs(60),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
         }
     }
 }

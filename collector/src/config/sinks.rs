@@ -22,7 +22,8 @@ pub struct ClickHouseConfig {
     pub user: String,
     /// Password. Overridden by `CLICKHOUSE_PASSWORD`.
     pub password: Secret,
-    /// Rows older than this many days are dropped by ClickHouse; 0 keeps them forever.
+    /// Rows older than this many days are dropped by ClickHouse; 0 keeps them
+    /// forever. A setting: the tables are brought to it at start.
     pub ttl_days: u32,
     /// Cluster name: when set, DDL runs `ON CLUSTER` with replicated and distributed tables.
     pub cluster: Option<String>,
@@ -37,6 +38,9 @@ pub struct ClickHouseConfig {
     pub timeout: Duration,
     /// Apply the schema migrations when the collector starts.
     pub migrate_on_start: bool,
+    /// Where spans ClickHouse refuses for good are kept, as OTLP JSON lines
+    /// (`reshimu-collector replay FILE` sends them again).
+    pub dead_letter_path: PathBuf,
 }
 
 impl Default for ClickHouseConfig {
@@ -47,13 +51,14 @@ impl Default for ClickHouseConfig {
             database: "reshimu".to_owned(),
             user: "default".to_owned(),
             password: Secret::default(),
-            ttl_days: 30,
+            ttl_days: crate::schema::DEFAULT_TTL_DAYS,
             cluster: None,
             batch: BatchConfig::default(),
             max_in_flight: 2,
             retry: RetryConfig::default(),
             timeout: Duration::from_secs(30),
             migrate_on_start: true,
+            dead_letter_path: PathBuf::from("reshimu-dead-letter.jsonl"),
         }
     }
 }

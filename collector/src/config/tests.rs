@@ -134,11 +134,33 @@ fn tls_needs_both_files() {
 
 #[test]
 fn queue_section_maps_to_queue_limits() {
-    let c = parse("queue:\n  max_requests: 7\n  max_bytes: 99\n  retry_after: 3s\n").unwrap();
+    let c = parse(
+        "receivers:\n  max_request_bytes: 99\nqueue:\n  max_requests: 7\n  max_bytes: 99\n  retry_after: 3s\n",
+    )
+    .unwrap();
     let limits = c.queue.limits();
     assert_eq!(limits.max_requests, 7);
     assert_eq!(limits.max_bytes, 99);
     assert_eq!(limits.retry_after, Duration::from_secs(3));
+}
+
+#[test]
+fn memory_bounds_must_hold_the_largest_request() {
+    let err = parse("queue:\n  max_bytes: 1000\n").unwrap_err();
+    assert!(
+        matches!(&err, ConfigError::Invalid { key, .. } if key == "queue.max_bytes"),
+        "{err}"
+    );
+    let err = parse("memory_limit: 33554432\n").unwrap_err();
+    assert!(
+        matches!(&err, ConfigError::Invalid { key, message, .. }
+            if key == "memory_limit" && message.contains("max_request_bytes")),
+        "{err}"
+    );
+    let ok = parse("memory_limit: 33554432\nreceivers:\n  max_request_bytes: 1048576\n").unwrap();
+    assert_eq!(ok.memory_limit, 32 * 1024 * 1024);
+    assert_eq!(Config::default().memory_limit, 256 * 1024 * 1024);
+    assert_eq!(Config::default().shutdown_timeout, Duration::from_secs(10));
 }
 
 #[test]

@@ -240,9 +240,13 @@ pub fn read_span(span: &Span, resource: ResourceFacts<'_>) -> SpanFacts {
     // A span declares when it carries the bullets, or when it is a delegation
     // that hands down only a contraction text: the text is then the delegate's
     // whole objective, which the scorer sees as a thin contraction.
+    // An objective attribute that is present but blank still declares: the
+    // spec is invalid, and that is reported as such rather than as an
+    // intent nobody declared.
     let declared_objective = match (objective, &contraction, &parent_id) {
         (Some(o), _, _) if !o.trim().is_empty() => Some(o),
         (_, Some(c), Some(_)) if !c.trim().is_empty() => Some(c.clone()),
+        (Some(blank), _, _) => Some(blank),
         _ => None,
     };
     let declaration = match (declared_objective, &intent_id) {

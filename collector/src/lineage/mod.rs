@@ -25,7 +25,7 @@ pub use facts::{
     span_key,
 };
 pub use lookup::IntentLookup;
-pub use node::IntentNode;
+pub use node::{IntentNode, ParentProblem};
 pub use resolver::{EvictionCounts, LineageLimits, Released, Resolver, SpanLineage};
 
 #[cfg(test)]

@@ -36,6 +36,59 @@ pub struct IntentNode {
     /// inferred`): the objective is the root agent's first user message, with
     /// no scope, constraints or guards, so it is judged conservatively.
     pub inferred: bool,
+    /// Why the chain above this intent can never be complete, when the
+    /// declarations themselves say so (it names itself as parent, or its
+    /// ancestors loop back to it); `None` when the parent simply never came.
+    pub parent_problem: Option<ParentProblem>,
+}
+
+/// A parent link that cannot be followed to a root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParentProblem {
+    /// The intent declares itself as its own parent.
+    SelfParent,
+    /// Following parents leads back to this intent: the ids of the loop,
+    /// starting with this intent's parent.
+    Cycle(Vec<Arc<str>>),
+}
+
+impl IntentNode {
+    /// The sentence explaining why the lineage of this (orphan) intent is
+    /// partial, for the span's explanation.
+    pub fn partial_lineage_note(&self) -> String {
+        // A loop found higher up explains this intent's partial chain too.
+        let mut node = Some(self);
+        while let Some(n) = node {
+            if n.parent_problem.is_some() {
+                return n.own_lineage_note();
+            }
+            node = n.parent.as_deref();
+        }
+        self.own_lineage_note()
+    }
+
+    fn own_lineage_note(&self) -> String {
+        match (&self.parent_problem, self.parent_id()) {
+            (Some(ParentProblem::SelfParent), _) => format!(
+                "Invalid lineage: intent {} names itself as its parent intent.",
+                self.id
+            ),
+            (Some(ParentProblem::Cycle(path)), _) => {
+                let chain: Vec<&str> = std::iter::once(&*self.id)
+                    .chain(path.iter().map(|id| &**id))
+                    .chain(std::iter::once(&*self.id))
+                    .collect();
+                format!(
+                    "Invalid lineage: parent intents form a cycle ({}).",
+                    chain.join(" -> ")
+                )
+            }
+            (None, Some(parent)) => {
+                format!("Partial lineage: parent intent {parent} never arrived.")
+            }
+            (None, None) => "Partial lineage: the chain above this intent is unknown.".to_owned(),
+        }
+    }
 }
 
 impl IntentNode {
@@ -64,6 +117,7 @@ impl IntentNode {
             digest_valid,
             prepared,
             spec_error,
+            parent_problem: None,
             inferred: false,
         }
     }
@@ -93,6 +147,7 @@ impl IntentNode {
             digest_valid: None,
             prepared: None,
             spec_error: None,
+            parent_problem: None,
             inferred: false,
         }
     }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use super::bounded::BoundedMap;
 use super::facts::{Declaration, SpanFacts, SpanKey};
-use super::node::IntentNode;
+use super::node::{IntentNode, ParentProblem};
 
 /// Bounds on what the resolver keeps in memory.
 #[derive(Debug, Clone, Copy)]
@@ -937,6 +937,34 @@ impl<P> Resolver<P> {
         self.nodes.get(&id).cloned()
     }
 
+    /// Whether `id`'s parent link (to `parent`) can never resolve: a self
+    /// parent, or parents (declared, still waiting) that lead back to `id`.
+    fn parent_problem(&self, id: &Arc<str>, parent: &Arc<str>) -> Option<ParentProblem> {
+        if parent == id {
+            return Some(ParentProblem::SelfParent);
+        }
+        let mut path = vec![Arc::clone(parent)];
+        let mut current = Arc::clone(parent);
+        // Bounded by the waiting declarations: each step visits a new one.
+        for _ in 0..=self.waiting_for_parent.len() {
+            let next = self.waiting_for_parent.iter().find_map(|(p, decls)| {
+                decls
+                    .iter()
+                    .any(|d| d.intent_id == current)
+                    .then(|| Arc::clone(p))
+            })?;
+            if &next == id {
+                return Some(ParentProblem::Cycle(path));
+            }
+            if path.contains(&next) {
+                return None;
+            }
+            path.push(Arc::clone(&next));
+            current = next;
+        }
+        None
+    }
+
     /// The best node for an intent whose chain is incomplete, remembered so
     /// later spans of the same intent do not wait again.
     fn orphan_node(&mut self, id: &Arc<str>) -> Arc<IntentNode> {
@@ -963,7 +991,10 @@ impl<P> Resolver<P> {
                 {
                     self.waiting_for_parent.remove(&parent);
                 }
-                IntentNode::declared(declaration, None, true)
+                let problem = self.parent_problem(id, &parent);
+                let mut node = IntentNode::declared(declaration, None, true);
+                node.parent_problem = problem;
+                node
             }
             None => IntentNode::undeclared(Arc::clone(id)),
         };

@@ -2,10 +2,13 @@
 //!
 //! A receiver acknowledges a request only once [`QueueSender::submit`] has
 //! accepted it, so "accepted" always means "queued" (and, with the spool on,
-//! "on disk"). The queue is bounded in requests *and* in encoded bytes, so
-//! memory stays bounded whatever the clients send; when it is full the sender
-//! learns how long to wait, which receivers turn into gRPC `RESOURCE_EXHAUSTED`
-//! or HTTP 429 with `Retry-After`.
+//! "on disk"). The queue is bounded in requests *and* in encoded bytes; the
+//! whole process is bounded by the [memory budget](budget), whose
+//! reservation each request carries through every stage. When either is full
+//! the sender learns how long to wait, which receivers turn into gRPC
+//! `RESOURCE_EXHAUSTED` or HTTP 429 with `Retry-After`.
+
+pub mod budget;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,6 +18,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use tokio::sync::mpsc;
 
 use crate::spool::SpoolWriter;
+pub use budget::{MemoryBudget, Reservation};
 
 /// One accepted export request, decoded once at the edge.
 #[derive(Debug)]
@@ -27,6 +31,9 @@ pub struct Received {
     pub received_at: SystemTime,
     /// How many spans it holds.
     pub span_count: usize,
+    /// Its share of the memory budget, released when the request is dropped
+    /// (after the last sink is done with it).
+    pub reservation: Option<Reservation>,
 }
 
 impl Received {
@@ -43,7 +50,14 @@ impl Received {
             encoded_len,
             received_at: SystemTime::now(),
             span_count,
+            reservation: None,
         }
+    }
+
+    /// The request, holding `reservation` for as long as it lives.
+    pub fn with_reservation(mut self, reservation: Option<Reservation>) -> Self {
+        self.reservation = reservation;
+        self
     }
 }
 
@@ -57,6 +71,15 @@ pub enum SubmitError {
         reason: &'static str,
         /// Suggested client back-off.
         retry_after: Duration,
+    },
+    /// The request is larger than the queue's whole byte bound: it can never
+    /// be queued, so retrying does not help.
+    #[error("request of {bytes} bytes is larger than the queue's byte bound of {max_bytes}")]
+    TooLarge {
+        /// The request's size.
+        bytes: usize,
+        /// `queue.max_bytes`.
+        max_bytes: usize,
     },
     /// The collector is shutting down.
     #[error("collector is shutting down")]
@@ -123,9 +146,10 @@ impl Default for QueueLimits {
     fn default() -> Self {
         Self {
             max_requests: 1024,
-            // Counted in wire bytes; decoded requests take about four times
-            // that in memory, which the 256 MB budget has to hold.
-            max_bytes: 8 * 1024 * 1024,
+            // Counted in wire bytes, and at least one request of the largest
+            // size (`receivers.max_request_bytes`) must fit; what they take
+            // once decoded is bounded by `memory_limit` (see `budget`).
+            max_bytes: 16 * 1024 * 1024,
             retry_after: Duration::from_secs(1),
         }
     }
@@ -170,10 +194,15 @@ impl QueueSender {
     /// Queues a request without waiting; refuses it when a bound is reached.
     pub fn submit(&self, item: Received) -> Result<(), SubmitError> {
         let len = item.encoded_len;
+        if len > self.limits.max_bytes {
+            // Not even into an empty queue: the bound is a promise about memory.
+            return Err(SubmitError::TooLarge {
+                bytes: len,
+                max_bytes: self.limits.max_bytes,
+            });
+        }
         let before = self.bytes.fetch_add(len, Ordering::AcqRel);
-        // A single request larger than the whole byte budget still goes through
-        // an empty queue, so an oversize-but-allowed request is never refused forever.
-        if before > 0 && before + len > self.limits.max_bytes {
+        if before + len > self.limits.max_bytes {
             self.bytes.fetch_sub(len, Ordering::AcqRel);
             return Err(SubmitError::Full {
                 reason: "bytes",
@@ -251,20 +280,28 @@ mod tests {
     }
 
     #[test]
-    fn refuses_when_byte_bound_reached_but_never_starves_a_big_request() {
+    fn refuses_when_byte_bound_reached_even_into_an_empty_queue() {
         let (tx, _rx) = bounded(QueueLimits {
             max_bytes: 100,
             ..QueueLimits::default()
         });
-        tx.submit(item(150)).unwrap();
         assert!(matches!(
-            tx.submit(item(1)),
+            tx.submit(item(150)),
+            Err(SubmitError::TooLarge {
+                bytes: 150,
+                max_bytes: 100
+            })
+        ));
+        assert_eq!(tx.queued_bytes(), 0);
+        tx.submit(item(60)).unwrap();
+        assert!(matches!(
+            tx.submit(item(41)),
             Err(SubmitError::Full {
                 reason: "bytes",
                 ..
             })
         ));
-        assert_eq!(tx.queued_bytes(), 150);
+        assert_eq!(tx.queued_bytes(), 60);
     }
 
     #[tokio::test]

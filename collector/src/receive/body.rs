@@ -78,6 +78,21 @@ pub(crate) async fn read_limited(body: Body, limit: usize) -> Result<Bytes, Body
     }
 }
 
+/// Reads and discards up to `limit` bytes of body without keeping any of
+/// it, so a request refused before its body was read still gets its answer
+/// (a client writing a body nobody reads would see a broken pipe instead of
+/// the 429 and its Retry-After).
+pub(crate) async fn discard(body: Body, limit: usize) {
+    let mut body = body;
+    let mut seen = 0usize;
+    while seen <= limit {
+        match body.frame().await {
+            Some(Ok(frame)) => seen += frame.data_ref().map_or(0, |d| d.len()),
+            _ => return,
+        }
+    }
+}
+
 /// Inflates gzip into at most `limit` bytes, so a small bomb cannot expand
 /// into unbounded memory: decompression stops one byte past the limit.
 pub(crate) fn gunzip_limited(compressed: &[u8], limit: usize) -> Result<Bytes, BodyError> {

@@ -14,6 +14,8 @@ use tonic::service::interceptor::InterceptedService;
 
 use super::intake::{Intake, Refusal};
 use super::status::{RpcStatus, code};
+use super::validate::Rejected;
+use crate::queue::Reservation;
 use crate::telemetry::{Protocol, RefuseReason};
 
 const P: Protocol = Protocol::Grpc;
@@ -30,11 +32,26 @@ impl TraceService for GrpcReceiver {
         &self,
         request: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        // The interceptor reserved `max_request_bytes` before tonic read and
+        // decoded the message; now that its size is known, the decoded
+        // request gets its own reservation and the raw one is released.
+        let raw_memory = request
+            .extensions()
+            .get::<RawMemory>()
+            .and_then(RawMemory::take);
         let request = request.into_inner();
         // tonic does not expose the wire size; the re-computed one is what
         // the queue accounts anyway (decoded size, as for HTTP).
         let len = request.encoded_len();
-        match self.intake.accept(P, request, len).await {
+        let Some(decoded_memory) = self.intake.reserve_decoded(P, len) else {
+            return Err(busy(self.intake.retry_after));
+        };
+        drop(raw_memory);
+        match self
+            .intake
+            .accept(P, request, Rejected::default(), len, Some(decoded_memory))
+            .await
+        {
             Ok(rejected) => Ok(tonic::Response::new(ExportTraceServiceResponse {
                 partial_success: (rejected.count > 0).then(|| ExportTracePartialSuccess {
                     rejected_spans: i64::try_from(rejected.count).unwrap_or(i64::MAX),
@@ -47,12 +64,37 @@ impl TraceService for GrpcReceiver {
                 Some(retry_after),
             )
             .into_tonic()),
+            Err(Refusal::TooLarge(why)) => Err(tonic::Status::resource_exhausted(why)),
             Err(Refusal::Closing) => Err(tonic::Status::unavailable("collector is shutting down")),
             Err(Refusal::Unavailable) => Err(tonic::Status::unavailable(
                 "collector cannot store the request; retry later",
             )),
         }
     }
+}
+
+/// The raw-message reservation, handed from the interceptor to the handler
+/// through the request's extensions (which must be `Clone`).
+#[derive(Clone)]
+struct RawMemory(Arc<std::sync::Mutex<Option<Reservation>>>);
+
+impl RawMemory {
+    fn new(reservation: Reservation) -> Self {
+        Self(Arc::new(std::sync::Mutex::new(Some(reservation))))
+    }
+
+    fn take(&self) -> Option<Reservation> {
+        self.0.lock().ok()?.take()
+    }
+}
+
+fn busy(retry_after: std::time::Duration) -> tonic::Status {
+    RpcStatus::new(
+        code::RESOURCE_EXHAUSTED,
+        "collector memory is full (memory_limit); retry later",
+        Some(retry_after),
+    )
+    .into_tonic()
 }
 
 /// The service, ready for a tonic router: gzip both ways, the request size
@@ -78,6 +120,15 @@ pub(crate) fn service(
                     intake.refuse_undecoded(P, RefuseReason::ShuttingDown);
                     return Err(tonic::Status::unavailable("collector is shutting down"));
                 }
+                // Before tonic buffers and decodes the message (up to
+                // `max_request_bytes`): refuse now if memory is short.
+                // tonic grows its message buffer by doubling: up to twice the limit.
+                let Some(raw) = intake.reserve_raw(P, intake.max_request_bytes.saturating_mul(2))
+                else {
+                    return Err(busy(intake.retry_after));
+                };
+                let mut req = req;
+                req.extensions_mut().insert(RawMemory::new(raw));
                 Ok(req)
             }
             Err(why) => {
@@ -93,14 +144,26 @@ pub(crate) fn service(
 /// decompressed one with `RESOURCE_EXHAUSTED`); OTLP clients expect
 /// `RESOURCE_EXHAUSTED` for both. Our own handler never returns `OUT_OF_RANGE`,
 /// so every such status here is the size limit: rewrite and count it.
-pub(crate) fn size_limit_status<B>(
+///
+/// tonic's prost codec also answers a body that does not decode (truncated,
+/// random bytes, invalid UTF-8, nesting too deep) with `INTERNAL`; it is the
+/// client's error, `INVALID_ARGUMENT` (which OTLP clients do not retry).
+/// Our handler never returns `INTERNAL` either, so it is rewritten too.
+pub(crate) fn client_error_status<B>(
     intake: Arc<Intake>,
 ) -> impl Fn(axum::http::Response<B>) -> axum::http::Response<B> + Clone {
     const OUT_OF_RANGE: &[u8] = b"11";
+    const INTERNAL: &[u8] = b"13";
     move |mut response: axum::http::Response<B>| {
         let headers = response.headers_mut();
         let status = headers.get("grpc-status").map(|v| v.as_bytes());
-        if status == Some(OUT_OF_RANGE) {
+        if status == Some(INTERNAL) {
+            headers.insert(
+                "grpc-status",
+                axum::http::HeaderValue::from(code::INVALID_ARGUMENT),
+            );
+            intake.refuse_undecoded(P, RefuseReason::Malformed);
+        } else if status == Some(OUT_OF_RANGE) {
             headers.insert(
                 "grpc-status",
                 axum::http::HeaderValue::from(code::RESOURCE_EXHAUSTED),

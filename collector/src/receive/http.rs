@@ -17,8 +17,9 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 };
 use prost::Message;
 
-use super::body::{BodyError, Compression, Encoding, gunzip_limited, read_limited};
+use super::body::{BodyError, Compression, Encoding, discard, gunzip_limited, read_limited};
 use super::intake::{Intake, Refusal};
+use super::json;
 use super::status::{RpcStatus, code};
 use super::validate::Rejected;
 use crate::telemetry::{Protocol, RefuseReason};
@@ -93,38 +94,87 @@ async fn export(State(intake): State<Arc<Intake>>, request: Request) -> Response
     if announced.is_some_and(|n| n > limit as u64) {
         return too_large(&intake);
     }
-    let raw = match read_limited(body, limit).await {
-        Ok(raw) => raw,
-        Err(BodyError::TooLarge) => return too_large(&intake),
-        Err(BodyError::Invalid(why)) => return malformed(&intake, reply, why),
+    // Memory for the body is reserved before a byte of it is read (all of
+    // `max_request_bytes` when the size is not announced), so a collector
+    // at its memory limit refuses at once instead of buffering first.
+    let announced = announced.map_or(limit, |n| usize::try_from(n).unwrap_or(limit));
+    let Some(mut raw_memory) = intake.reserve_raw(P, announced) else {
+        let _ = tokio::time::timeout(intake.body_timeout, discard(body, limit)).await;
+        return reply.busy(intake.retry_after);
     };
+    let raw = match tokio::time::timeout(intake.body_timeout, read_limited(body, limit)).await {
+        Ok(Ok(raw)) => raw,
+        Ok(Err(BodyError::TooLarge)) => return too_large(&intake),
+        Ok(Err(BodyError::Invalid(why))) => return malformed(&intake, reply, why),
+        Err(_elapsed) => {
+            // A client announcing more than it sends (or trickling it) is cut.
+            intake.refuse_undecoded(P, RefuseReason::Malformed);
+            intake.telemetry.connection_timed_out(P, "body");
+            let mut response = reply.error(
+                StatusCode::REQUEST_TIMEOUT,
+                code::INVALID_ARGUMENT,
+                &format!("request body not received within {:?}", intake.body_timeout),
+                None,
+            );
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
+    };
+    raw_memory.shrink(raw.len());
     let bytes = match compression {
         Compression::None => raw,
-        Compression::Gzip => match gunzip_limited(&raw, limit) {
-            Ok(bytes) => bytes,
-            Err(BodyError::TooLarge) => return too_large(&intake),
-            Err(BodyError::Invalid(why)) => return malformed(&intake, reply, why),
-        },
+        Compression::Gzip => {
+            // Inflating takes up to `limit` more before the size is known.
+            if !raw_memory.try_grow(raw.len() + limit) {
+                intake.refuse_undecoded(P, RefuseReason::MemoryLimit);
+                return reply.busy(intake.retry_after);
+            }
+            let inflated = match gunzip_limited(&raw, limit) {
+                Ok(bytes) => bytes,
+                Err(BodyError::TooLarge) => return too_large(&intake),
+                Err(BodyError::Invalid(why)) => return malformed(&intake, reply, why),
+            };
+            drop(raw);
+            raw_memory.shrink(inflated.len());
+            inflated
+        }
+    };
+    let Some(decoded_memory) = intake.reserve_decoded(P, bytes.len()) else {
+        return reply.busy(intake.retry_after);
     };
 
     let decoded = match encoding {
         Encoding::Protobuf => ExportTraceServiceRequest::decode(bytes.as_ref())
+            .map(|request| (request, Rejected::default()))
             .map_err(|e| format!("invalid OTLP protobuf: {e}")),
-        Encoding::Json => serde_json::from_slice::<ExportTraceServiceRequest>(&bytes)
-            .map_err(|e| format!("invalid OTLP JSON: {e}")),
+        Encoding::Json => json::decode(&bytes),
     };
-    let request = match decoded {
-        Ok(request) => request,
+    let (request, rejected) = match decoded {
+        Ok(decoded) => decoded,
         Err(why) => return malformed(&intake, reply, why),
     };
 
-    match intake.accept(P, request, bytes.len()).await {
+    let accepted = intake
+        .accept(P, request, rejected, bytes.len(), Some(decoded_memory))
+        .await;
+    // The raw bytes (and, with the spool, their copy on its way to disk)
+    // were held until here.
+    drop(raw_memory);
+    match accepted {
         Ok(rejected) => reply.success(&rejected),
         Err(Refusal::Full(retry_after)) => reply.error(
             StatusCode::TOO_MANY_REQUESTS,
             code::RESOURCE_EXHAUSTED,
             "collector queue is full; retry later",
             Some(retry_after),
+        ),
+        Err(Refusal::TooLarge(why)) => reply.error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            code::RESOURCE_EXHAUSTED,
+            &why,
+            None,
         ),
         Err(Refusal::Closing) => reply.shutting_down(),
         Err(Refusal::Unavailable) => reply.error(
@@ -196,6 +246,15 @@ impl Reply {
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
         }
         response
+    }
+
+    fn busy(self, retry_after: Duration) -> Response {
+        self.error(
+            StatusCode::TOO_MANY_REQUESTS,
+            code::RESOURCE_EXHAUSTED,
+            "collector memory is full (memory_limit); retry later",
+            Some(retry_after),
+        )
     }
 
     fn shutting_down(self) -> Response {

@@ -11,9 +11,12 @@
 
 mod auth;
 mod body;
+mod conn;
 mod grpc;
 mod http;
 mod intake;
+mod json;
+mod serve;
 pub mod status;
 mod tls;
 mod validate;
@@ -27,11 +30,42 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::ReceiversConfig;
-use crate::queue::Admission;
+use crate::queue::{Admission, MemoryBudget};
 use crate::telemetry::Telemetry;
 use auth::BearerAuth;
+use conn::ConnectionLimits;
 use intake::Intake;
 use tls::{TlsFiles, TlsListener};
+
+/// Decodes an OTLP/HTTP body the way the HTTP receiver does (protobuf, or
+/// OTLP/JSON when `json`), then drops the spans the receivers reject alone
+/// (bad ids, start times ClickHouse cannot store). Returns the request and
+/// how many spans were rejected; `Err` is the 400 message. Public for the
+/// fuzz targets and for tools that read OTLP like the collector does.
+pub fn decode_request(
+    body: &[u8],
+    json: bool,
+) -> Result<
+    (
+        opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
+        usize,
+    ),
+    String,
+> {
+    use prost::Message;
+    let (mut request, rejected) = if json {
+        json::decode(body)?
+    } else {
+        let request =
+            opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest::decode(
+                body,
+            )
+            .map_err(|e| format!("invalid OTLP protobuf: {e}"))?;
+        (request, validate::Rejected::default())
+    };
+    let more = validate::retain_valid(&mut request);
+    Ok((request, rejected.count + more.count))
+}
 
 /// How long [`Receivers::shutdown`] lets in-flight requests finish.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -81,11 +115,34 @@ impl Receivers {
         queue: impl Into<Admission>,
         telemetry: Telemetry,
     ) -> Result<Receivers, ReceiveError> {
+        Self::start_with_budget(
+            config,
+            queue,
+            telemetry,
+            MemoryBudget::unlimited(),
+            Duration::from_secs(1),
+        )
+        .await
+    }
+
+    /// [`Receivers::start`], with every request reserving its memory in
+    /// `budget` before it is read and decoded; a full budget is answered
+    /// 429 / `RESOURCE_EXHAUSTED` with `retry_after`.
+    pub async fn start_with_budget(
+        config: &ReceiversConfig,
+        queue: impl Into<Admission>,
+        telemetry: Telemetry,
+        budget: MemoryBudget,
+        retry_after: Duration,
+    ) -> Result<Receivers, ReceiveError> {
         let intake = Arc::new(Intake::new(
             queue.into(),
             telemetry.clone(),
             BearerAuth::new(config.auth.bearer_token.expose()),
             config.max_request_bytes,
+            budget,
+            retry_after,
+            config.body_timeout,
         ));
         let tls = config
             .tls
@@ -93,12 +150,12 @@ impl Receivers {
             .map(|(cert, key)| TlsFiles::read(cert, key))
             .transpose()?;
         let grpc = if config.grpc.enabled {
-            Some(start_grpc(&config.grpc.endpoint, Arc::clone(&intake), tls.as_ref()).await?)
+            Some(start_grpc(config, Arc::clone(&intake), tls.as_ref()).await?)
         } else {
             None
         };
         let http = if config.http.enabled {
-            Some(start_http(&config.http.endpoint, Arc::clone(&intake), tls.as_ref()).await?)
+            Some(start_http(config, Arc::clone(&intake), tls.as_ref()).await?)
         } else {
             None
         };
@@ -120,6 +177,12 @@ impl Receivers {
     /// ones finish (up to a drain timeout) and releases the queue sender so
     /// the pipeline can drain to the end.
     pub async fn shutdown(self) {
+        self.shutdown_by(tokio::time::Instant::now() + DRAIN_TIMEOUT)
+            .await;
+    }
+
+    /// [`Receivers::shutdown`], with in-flight requests cut at `deadline`.
+    pub async fn shutdown_by(self, deadline: tokio::time::Instant) {
         self.intake.close();
         self.intake.telemetry.health().set_receivers_ready(false);
         let servers: Vec<Server> = [self.grpc, self.http].into_iter().flatten().collect();
@@ -129,7 +192,6 @@ impl Receivers {
             let _ = server.stop.send(());
             running.push((server.addr, server.task));
         }
-        let deadline = tokio::time::Instant::now() + DRAIN_TIMEOUT;
         for (addr, task) in running {
             let abort = task.abort_handle();
             if tokio::time::timeout_at(deadline, task).await.is_err() {
@@ -156,12 +218,14 @@ async fn bind(
 }
 
 async fn start_grpc(
-    endpoint: &str,
+    config: &ReceiversConfig,
     intake: Arc<Intake>,
     tls: Option<&TlsFiles>,
 ) -> Result<Server, ReceiveError> {
+    let endpoint = config.grpc.endpoint.as_str();
     let (listener, addr) = bind("grpc", endpoint).await?;
-    let mut builder = tonic::transport::Server::builder();
+    // The whole call, body included, within body_timeout.
+    let mut builder = tonic::transport::Server::builder().timeout(config.body_timeout);
     if let Some(tls) = tls {
         builder = builder
             .tls_config(tonic::transport::ServerTlsConfig::new().identity(tls.identity()))
@@ -169,12 +233,18 @@ async fn start_grpc(
                 message: e.to_string(),
             })?;
     }
+    let limits = ConnectionLimits::new(
+        config.max_connections,
+        config.idle_timeout,
+        crate::telemetry::Protocol::Grpc,
+        intake.telemetry.clone(),
+    );
     let router = builder
-        .layer(tower::util::MapResponseLayer::new(grpc::size_limit_status(
-            Arc::clone(&intake),
-        )))
+        .layer(tower::util::MapResponseLayer::new(
+            grpc::client_error_status(Arc::clone(&intake)),
+        ))
         .add_service(grpc::service(intake));
-    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    let incoming = conn::GuardedIncoming { listener, limits };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let signal = async {
@@ -189,25 +259,23 @@ async fn start_grpc(
 }
 
 async fn start_http(
-    endpoint: &str,
+    config: &ReceiversConfig,
     intake: Arc<Intake>,
     tls: Option<&TlsFiles>,
 ) -> Result<Server, ReceiveError> {
+    let endpoint = config.http.endpoint.as_str();
     let (listener, addr) = bind("http", endpoint).await?;
+    let limits = ConnectionLimits::new(
+        config.max_connections,
+        config.idle_timeout,
+        crate::telemetry::Protocol::Http,
+        intake.telemetry.clone(),
+    );
     let app = http::router(intake);
     let (stop, stopped) = oneshot::channel::<()>();
-    let signal = async {
-        let _ = stopped.await;
-    };
+    let header_timeout = config.header_timeout;
     let task = match tls {
-        None => tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(signal)
-                .await
-            {
-                tracing::error!(error = %e, "OTLP/HTTP receiver failed");
-            }
-        }),
+        None => tokio::spawn(serve::serve(listener, app, limits, header_timeout, stopped)),
         Some(tls) => {
             let listener = TlsListener::new(listener, tls.acceptor()?).map_err(|source| {
                 ReceiveError::Bind {
@@ -216,14 +284,7 @@ async fn start_http(
                     source,
                 }
             })?;
-            tokio::spawn(async move {
-                if let Err(e) = axum::serve(listener, app)
-                    .with_graceful_shutdown(signal)
-                    .await
-                {
-                    tracing::error!(error = %e, "OTLP/HTTPS receiver failed");
-                }
-            })
+            tokio::spawn(serve::serve(listener, app, limits, header_timeout, stopped))
         }
     };
     tracing::info!(%addr, tls = tls.is_some(), "OTLP/HTTP receiver listening");

@@ -44,6 +44,11 @@ pub(crate) fn retain_valid(request: &mut ExportTraceServiceRequest) -> Rejected 
     rejected
 }
 
+/// The last second ClickHouse's `DateTime` holds (2106-02-07T06:28:15Z), in
+/// ns: the TTL and partition expressions convert span start times to it, so
+/// a later start would overflow there and be dropped by the engine.
+pub(crate) const LATEST_START_NS: u64 = u32::MAX as u64 * 1_000_000_000;
+
 fn problem(span: &Span) -> Option<String> {
     fn id(name: &str, bytes: &[u8], want: usize) -> Option<String> {
         if bytes.len() != want {
@@ -63,6 +68,13 @@ fn problem(span: &Span) -> Option<String> {
                 id("parent_span_id", &span.parent_span_id, 8)
             }
         })
+        .or_else(|| match span.start_time_unix_nano {
+            0 => Some("start_time_unix_nano is 0 (not set)".to_owned()),
+            t if t > LATEST_START_NS => Some(format!(
+                "start_time_unix_nano {t} is after 2106-02-07T06:28:15Z, the latest time ClickHouse stores"
+            )),
+            _ => None,
+        })
 }
 
 #[cfg(test)]
@@ -76,8 +88,45 @@ mod tests {
             trace_id,
             span_id,
             parent_span_id: parent,
+            start_time_unix_nano: 1_700_000_000_000_000_000,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn drops_times_clickhouse_cannot_store() {
+        let at = |name: &str, start: u64| Span {
+            start_time_unix_nano: start,
+            ..span(name, vec![1; 16], vec![2; 8], vec![])
+        };
+        let mut req = ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans {
+                scope_spans: vec![ScopeSpans {
+                    spans: vec![
+                        at("zero", 0),
+                        at("ok", 1_700_000_000_000_000_000),
+                        at("last", LATEST_START_NS),
+                        at("2107", 4_323_283_200_000_000_000),
+                        at("i64max", i64::MAX as u64),
+                        at("u64max", u64::MAX),
+                    ],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        };
+        let rejected = retain_valid(&mut req);
+        let kept: Vec<_> = req.resource_spans[0].scope_spans[0]
+            .spans
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(kept, ["ok", "last"]);
+        assert_eq!(rejected.count, 4);
+        assert_eq!(
+            rejected.message(),
+            "rejected 4 invalid spans; first: span \"zero\": start_time_unix_nano is 0 (not set)"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use clickhouse::Client;
 use serde::Deserialize;
 
+use super::migrations::{MigrationSet, TableTtl};
 use super::{RenderedMigration, SchemaError, SchemaOptions, render};
 
 /// Name of the table recording applied migrations.
@@ -15,6 +16,8 @@ pub struct Applied {
     pub applied: Vec<String>,
     /// Migrations that were already recorded with the same checksum.
     pub already_applied: Vec<String>,
+    /// Tables whose TTL was changed to the configured one.
+    pub ttl_changed: Vec<String>,
 }
 
 /// A step of [`apply_with_progress`], for callers that show progress.
@@ -44,6 +47,11 @@ pub enum Step<'a> {
         /// The migration.
         migration: &'a RenderedMigration,
     },
+    /// A table's TTL differed from the configured one and is being changed.
+    Ttl {
+        /// The statement.
+        sql: &'a str,
+    },
 }
 
 /// Applies the embedded migrations: see [`apply_with_progress`].
@@ -56,7 +64,8 @@ pub async fn apply(client: &Client, options: &SchemaOptions) -> Result<Applied, 
 ///
 /// Running it again is a no-op. A migration recorded with another checksum
 /// stops everything before any statement runs: an applied migration must not
-/// change, so the difference needs a human.
+/// change, so the difference needs a human. Then every table's TTL is
+/// brought to `options.ttl_days` (a setting, outside the checksums).
 ///
 /// `client` must not default to `options.database` if that database may not
 /// exist yet (ClickHouse rejects requests naming a missing database); every
@@ -80,11 +89,31 @@ pub async fn apply_with_progress(
     let recorded = recorded(client, database).await?;
     // Check everything first: a mismatch anywhere means the server is not
     // in a state these migrations were written for.
+    let mut legacy: Option<Vec<(u32, String)>> = None;
     for migration in &migrations {
-        if let Some(record) = recorded.iter().find(|r| r.version == migration.version)
-            && record.checksum != migration.checksum
-        {
+        let Some(record) = recorded.iter().find(|r| r.version == migration.version) else {
+            continue;
+        };
+        if record.checksum == migration.checksum {
+            continue;
+        }
+        // Earlier builds rendered the TTL into the statements; a record made
+        // that way with the TTL configured here or either default is the
+        // same migration.
+        if legacy.is_none() {
+            let set = MigrationSet::embedded();
+            let mut all = set.legacy_checksums(options, options.ttl_days)?;
+            for days in [0, super::DEFAULT_TTL_DAYS] {
+                all.extend(set.legacy_checksums(options, days)?);
+            }
+            legacy = Some(all);
+        }
+        let known = legacy.iter().flatten().any(|(version, checksum)| {
+            *version == migration.version && *checksum == record.checksum
+        });
+        if !known {
             return Err(SchemaError::ChecksumMismatch {
+                database: database.to_owned(),
                 version: migration.version,
                 name: migration.name.to_owned(),
                 recorded: record.checksum.clone(),
@@ -129,7 +158,61 @@ pub async fn apply_with_progress(
         progress(Step::Recorded { migration });
         result.applied.push(migration.id());
     }
+    for ttl in migrations.iter().flat_map(|m| &m.ttls) {
+        let current = current_ttl(client, database, &ttl.table).await?;
+        if current.as_deref() == ttl.clause.as_deref() {
+            continue;
+        }
+        let sql = ttl_statement(options, ttl);
+        progress(Step::Ttl { sql: &sql });
+        execute(client, &sql).await?;
+        tracing::info!(table = %ttl.table, ttl = ?ttl.clause, was = ?current, "TTL changed");
+        result.ttl_changed.push(ttl.table.clone());
+    }
     Ok(result)
+}
+
+/// The `ALTER TABLE` that gives `ttl.table` the TTL of the options.
+pub fn ttl_statement(options: &SchemaOptions, ttl: &TableTtl) -> String {
+    let on_cluster = options
+        .cluster
+        .as_ref()
+        .map(|c| format!(" ON CLUSTER `{c}`"))
+        .unwrap_or_default();
+    let db = &options.database;
+    match &ttl.clause {
+        Some(clause) => format!(
+            "ALTER TABLE {db}.{}{on_cluster} MODIFY TTL {clause}",
+            ttl.table
+        ),
+        None => format!("ALTER TABLE {db}.{}{on_cluster} REMOVE TTL", ttl.table),
+    }
+}
+
+/// The table's TTL clause (without `TTL`), as the server reports it.
+async fn current_ttl(
+    client: &Client,
+    database: &str,
+    table: &str,
+) -> Result<Option<String>, SchemaError> {
+    let engine: String = client
+        .query("SELECT engine_full FROM system.tables WHERE database = ? AND name = ?")
+        .bind(database)
+        .bind(table)
+        .fetch_one()
+        .await
+        .map_err(SchemaError::clickhouse(format!(
+            "reading the TTL of {database}.{table}"
+        )))?;
+    Ok(ttl_clause(&engine).map(str::to_owned))
+}
+
+/// `toDateTime(Timestamp) + toIntervalDay(30)` out of an `engine_full`.
+fn ttl_clause(engine_full: &str) -> Option<&str> {
+    let start = engine_full.find(" TTL ")? + " TTL ".len();
+    let rest = &engine_full[start..];
+    let end = rest.find(" SETTINGS ").unwrap_or(rest.len());
+    Some(rest[..end].trim())
 }
 
 /// `CREATE DATABASE` and `schema_migrations`: created by the applier rather
@@ -156,6 +239,27 @@ pub fn bootstrap_statements(options: &SchemaOptions) -> Vec<String> {
              ENGINE = {engine}\nORDER BY version"
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_the_ttl_clause() {
+        assert_eq!(
+            super::ttl_clause(
+                "MergeTree PARTITION BY toDate(ts) ORDER BY ts TTL toDateTime(ts) + toIntervalDay(30) SETTINGS index_granularity = 8192"
+            ),
+            Some("toDateTime(ts) + toIntervalDay(30)")
+        );
+        assert_eq!(
+            super::ttl_clause("MergeTree ORDER BY ts TTL ts + toIntervalDay(1)"),
+            Some("ts + toIntervalDay(1)")
+        );
+        assert_eq!(
+            super::ttl_clause("MergeTree ORDER BY ts SETTINGS index_granularity = 8192"),
+            None
+        );
+    }
 }
 
 #[derive(Debug, clickhouse::Row, Deserialize)]

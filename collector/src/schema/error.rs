@@ -22,13 +22,18 @@ pub enum SchemaError {
         message: String,
     },
     /// A migration recorded as applied was rendered with different SQL since:
-    /// its file was edited or the schema options (TTL, cluster) changed.
+    /// its file was edited or the cluster option changed.
     #[error(
-        "migration {version:04}_{name} was applied with checksum {recorded} but now renders to \
-         {current}: its file or the schema options (TTL, cluster) changed since; \
-         write a new migration instead of editing an applied one"
+        "database {database} was set up with a different schema than this reshimu-collector \
+         expects: its migration {version:04}_{name} is recorded with checksum {recorded}, this \
+         build has {current} (another version of reshimu-collector, another --cluster setting, \
+         or tables changed by hand). Nothing was changed. Compare with \
+         `reshimu-collector migrate --dry-run`; to start afresh, use another database \
+         (clickhouse.database / --database)"
     )]
     ChecksumMismatch {
+        /// The database.
+        database: String,
         /// Version of the migration.
         version: u32,
         /// Name of the migration.

@@ -34,6 +34,20 @@ pub struct RenderedMigration {
     pub checksum: String,
     /// The statements, in order, without the trailing `;`.
     pub statements: Vec<String>,
+    /// Tables of this migration that take the configured TTL, which is a
+    /// setting reconciled at every apply, not part of the statements.
+    pub ttls: Vec<TableTtl>,
+}
+
+/// A table's TTL as the options ask for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableTtl {
+    /// The table's name on the node (`spans`, or `spans_local` in cluster mode).
+    pub table: String,
+    /// The DateTime expression rows expire by, e.g. `toDateTime(Timestamp)`.
+    pub expression: String,
+    /// The TTL clause to have, without the `TTL` keyword; `None` for no TTL.
+    pub clause: Option<String>,
 }
 
 impl RenderedMigration {
@@ -87,25 +101,70 @@ impl MigrationSet {
         self.migrations
     }
 
-    /// Renders every migration for `options`.
+    /// Renders every migration for `options`. The TTL is left out of the
+    /// statements (and so of the checksums): it is a setting, applied to the
+    /// tables by [`super::apply`] whenever it differs.
     pub fn render(&self, options: &SchemaOptions) -> Result<Vec<RenderedMigration>, SchemaError> {
         options.validate()?;
+        let without_ttl = SchemaOptions {
+            ttl_days: 0,
+            ..options.clone()
+        };
         self.migrations
             .iter()
             .map(|migration| {
-                let sql = template::render(migration.template, options).map_err(|message| {
-                    SchemaError::Template {
-                        migration: migration.id(),
-                        message,
-                    }
-                })?;
+                let template_error = |message| SchemaError::Template {
+                    migration: migration.id(),
+                    message,
+                };
+                let sql =
+                    template::render(migration.template, &without_ttl).map_err(template_error)?;
                 let statements = template::split_statements(&sql);
+                let ttls = template::ttl_targets(migration.template)
+                    .into_iter()
+                    .map(|(table, expression)| TableTtl {
+                        table: template::local_name(&table, options.cluster.as_deref()),
+                        clause: (options.ttl_days > 0)
+                            .then(|| format!("{expression} + toIntervalDay({})", options.ttl_days)),
+                        expression,
+                    })
+                    .collect();
                 Ok(RenderedMigration {
                     version: migration.version,
                     name: migration.name,
                     checksum: checksum(&statements),
                     statements,
+                    ttls,
                 })
+            })
+            .collect()
+    }
+
+    /// The checksums builds before 0.1 recorded, which rendered the TTL into
+    /// the statements: `(version, checksum)` for a TTL of `ttl_days`. An
+    /// applied schema recorded that way is the same schema.
+    pub fn legacy_checksums(
+        &self,
+        options: &SchemaOptions,
+        ttl_days: u32,
+    ) -> Result<Vec<(u32, String)>, SchemaError> {
+        let legacy = SchemaOptions {
+            ttl_days,
+            ..options.clone()
+        };
+        self.migrations
+            .iter()
+            .map(|migration| {
+                let sql = template::render(migration.template, &legacy).map_err(|message| {
+                    SchemaError::Template {
+                        migration: migration.id(),
+                        message,
+                    }
+                })?;
+                Ok((
+                    migration.version,
+                    checksum(&template::split_statements(&sql)),
+                ))
             })
             .collect()
     }
@@ -183,7 +242,7 @@ mod tests {
     }
 
     #[test]
-    fn checksum_follows_options() {
+    fn the_ttl_is_a_setting_not_part_of_the_checksum() {
         let base = render(&SchemaOptions::default()).unwrap();
         let again = render(&SchemaOptions::default()).unwrap();
         assert_eq!(base, again);
@@ -192,7 +251,45 @@ mod tests {
             ..SchemaOptions::default()
         })
         .unwrap();
-        assert_ne!(base[0].checksum, ttl[0].checksum);
+        assert_eq!(base[0].checksum, ttl[0].checksum);
+        assert_eq!(
+            ttl[0].ttls,
+            [TableTtl {
+                table: "spans".into(),
+                expression: "toDateTime(Timestamp)".into(),
+                clause: Some("toDateTime(Timestamp) + toIntervalDay(7)".into()),
+            }]
+        );
+        let cluster = render(&SchemaOptions {
+            cluster: Some("c".into()),
+            ..SchemaOptions::default()
+        })
+        .unwrap();
+        assert_ne!(base[0].checksum, cluster[0].checksum);
+        assert_eq!(cluster[4].ttls[0].table, "sessions_local");
+        // Every table with a TTL placeholder is found.
+        let tables: Vec<String> = base
+            .iter()
+            .flat_map(|m| m.ttls.iter().map(|t| t.table.clone()))
+            .collect();
+        assert_eq!(
+            tables,
+            [
+                "spans",
+                "spans_trace_id_ts",
+                "spans_session_id_ts",
+                "intents",
+                "sessions"
+            ]
+        );
+        let legacy = MigrationSet::embedded()
+            .legacy_checksums(&SchemaOptions::default(), 30)
+            .unwrap();
+        assert_ne!(legacy[0].1, base[0].checksum);
+        let legacy_zero = MigrationSet::embedded()
+            .legacy_checksums(&SchemaOptions::default(), 0)
+            .unwrap();
+        assert_eq!(legacy_zero[0].1, base[0].checksum);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The ClickHouse schema: the numbered migrations of `schemas/clickhouse/`,
-//! rendered for a deployment (database, TTL, optional cluster) and applied
-//! once each, recorded in `schema_migrations`.
+//! rendered for a deployment (database, optional cluster) and applied once
+//! each, recorded in `schema_migrations`; the TTL is a setting reconciled on
+//! every apply.
 //!
 //! Tables (see the SQL files for the reasoning behind each layout):
 //! - `spans`: the OpenTelemetry `otel_traces` columns plus lineage and scores;
@@ -17,7 +18,8 @@ mod template;
 
 pub use apply::{
     Applied, MIGRATIONS_TABLE, Step, apply, apply_with_progress, bootstrap_statements, summary,
+    ttl_statement,
 };
 pub use error::SchemaError;
-pub use migrations::{Migration, MigrationSet, RenderedMigration, render};
-pub use options::{DEFAULT_DATABASE, SchemaOptions};
+pub use migrations::{Migration, MigrationSet, RenderedMigration, TableTtl, render};
+pub use options::{DEFAULT_DATABASE, DEFAULT_TTL_DAYS, SchemaOptions};

@@ -5,11 +5,15 @@ use super::SchemaError;
 /// The database name used when none is given.
 pub const DEFAULT_DATABASE: &str = "reshimu";
 
+/// Days rows are kept when nothing says otherwise: the default of both
+/// `reshimu-collector migrate --ttl-days` and `clickhouse.ttl_days`.
+pub const DEFAULT_TTL_DAYS: u32 = 30;
+
 /// Deployment choices the migrations are rendered with.
 ///
-/// They are part of each migration's checksum: applying the schema again
-/// with another TTL or cluster is reported as a changed migration rather
-/// than silently ignored.
+/// The database and cluster are part of each migration's checksum; the TTL
+/// is not: it is a setting, brought to the configured value on every apply
+/// (`ALTER TABLE ... MODIFY TTL` / `REMOVE TTL`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaOptions {
     /// Database holding every table, `reshimu` by default.
@@ -26,7 +30,7 @@ impl Default for SchemaOptions {
     fn default() -> Self {
         Self {
             database: DEFAULT_DATABASE.to_owned(),
-            ttl_days: 0,
+            ttl_days: DEFAULT_TTL_DAYS,
             cluster: None,
         }
     }

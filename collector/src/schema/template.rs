@@ -107,7 +107,27 @@ fn expand(placeholder: &str, options: &SchemaOptions) -> Result<String, String> 
     }
 }
 
-fn local_name(table: &str, cluster: Option<&str>) -> String {
+/// `(table, expression)` of every `{{ttl EXPR}}` in a template, the table
+/// being the one named by the last `{{table T}}` before it.
+pub(crate) fn ttl_targets(template: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut table: Option<String> = None;
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        let placeholder = after[..end].trim();
+        if let Some(name) = placeholder.strip_prefix("table ") {
+            table = Some(name.trim().to_owned());
+        } else if let (Some(expr), Some(table)) = (placeholder.strip_prefix("ttl "), &table) {
+            out.push((table.clone(), expr.trim().to_owned()));
+        }
+        rest = &after[end + 2..];
+    }
+    out
+}
+
+pub(crate) fn local_name(table: &str, cluster: Option<&str>) -> String {
     match cluster {
         None => table.to_owned(),
         Some(_) => format!("{table}_local"),
@@ -215,7 +235,10 @@ mod tests {
     use super::*;
 
     fn single() -> SchemaOptions {
-        SchemaOptions::default()
+        SchemaOptions {
+            ttl_days: 0,
+            ..SchemaOptions::default()
+        }
     }
 
     fn cluster() -> SchemaOptions {

@@ -225,11 +225,10 @@ fn score_in_chain(
         );
     }
     if node.orphan {
-        let note = match node.parent_id() {
-            Some(parent) => format!(" Partial lineage: parent intent {parent} never arrived."),
-            None => String::from(" Partial lineage: the chain above this intent is unknown."),
-        };
-        score.explanation.push_str(&note);
+        if !score.explanation.is_empty() {
+            score.explanation.push(' ');
+        }
+        score.explanation.push_str(&node.partial_lineage_note());
     }
     score
 }

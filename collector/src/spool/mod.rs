@@ -55,7 +55,7 @@ pub use ranges::SeqSet;
 pub use reader::SpoolReader;
 
 use crate::config::SpoolConfig;
-use crate::queue::{QueueLimits, Received, SubmitError};
+use crate::queue::{MemoryBudget, QueueLimits, Received, SubmitError};
 use crate::telemetry::Telemetry;
 use journal::{Entry, JournalFile};
 use store::{AppendError, Msg, Prefetch, Shared, Store};
@@ -84,6 +84,42 @@ pub enum SpoolError {
     /// Recording a batch in the journal failed.
     #[error("cannot record a batch in the spool journal: {0}")]
     Journal(String),
+    /// Another process holds the spool directory.
+    #[error(
+        "spool {dir} is in use by another reshimu-collector (its lock file is held): \
+         give each collector its own spool.dir"
+    )]
+    Locked {
+        /// The directory.
+        dir: PathBuf,
+    },
+}
+
+/// File whose lock marks the spool directory as taken.
+const LOCK_FILE: &str = "lock";
+
+/// Takes the directory's lock for as long as the returned file lives: two
+/// collectors on one spool would number, replay and delete each other's
+/// records. The lock is the kernel's (`flock`), so a crashed collector does
+/// not leave it behind.
+fn lock_dir(dir: &Path) -> Result<std::fs::File, SpoolError> {
+    let path = dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| SpoolError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(SpoolError::Locked {
+            dir: dir.to_owned(),
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(SpoolError::Io { path, source }),
+    }
 }
 
 /// A batch that was being inserted when the previous run stopped.
@@ -117,6 +153,7 @@ impl Spool {
         config: &SpoolConfig,
         prefetch: QueueLimits,
         telemetry: Telemetry,
+        budget: MemoryBudget,
     ) -> Result<Spool, SpoolError> {
         let dir = config.dir.clone();
         let io_err = |path: &Path| {
@@ -124,6 +161,7 @@ impl Spool {
             move |source| SpoolError::Io { path, source }
         };
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let lock = lock_dir(&dir)?;
         let id = load_or_create_id(&dir, config.fsync).map_err(io_err(&dir.join(ID_FILE)))?;
         let (mut journal, mut acks) = JournalFile::open(&dir, config.fsync)
             .map_err(io_err(&dir.join(journal::JOURNAL_FILE)))?;
@@ -203,6 +241,8 @@ impl Spool {
             writing: true,
             cursor: None,
             shared: Arc::clone(&shared),
+            budget,
+            disk_read: None,
         };
         let mut store = Store {
             dir: dir.clone(),
@@ -223,6 +263,7 @@ impl Spool {
         };
         // Segments wholly acknowledged before the crash can go now.
         store.collect_garbage().map_err(io_err(&dir))?;
+        store.publish_unacknowledged();
         store.journal.sync().map_err(io_err(&dir))?;
 
         let (tx, rx) = mpsc::unbounded_channel();
@@ -249,6 +290,7 @@ impl Spool {
                 tx,
                 thread: Some(thread),
                 shared,
+                _lock: lock,
             },
         })
     }
@@ -317,9 +359,10 @@ impl SpoolWriter {
         }
     }
 
-    /// Requests not yet processed and bytes on disk: the queue depth.
+    /// Requests not yet processed and their bytes in memory: the queue depth
+    /// (bytes on disk are `reshimu_spool_bytes`).
     pub fn depth(&self) -> (usize, usize) {
-        self.shared.depth()
+        self.shared.queue_depth()
     }
 }
 
@@ -373,6 +416,8 @@ pub struct SpoolControl {
     tx: mpsc::UnboundedSender<Msg>,
     thread: Option<std::thread::JoinHandle<()>>,
     shared: Arc<Shared>,
+    /// Held (locked) until the spool is closed.
+    _lock: std::fs::File,
 }
 
 impl SpoolControl {
@@ -387,26 +432,51 @@ impl SpoolControl {
         self.shared.depth()
     }
 
+    /// Requests on disk that no sink has acknowledged: what the next run
+    /// replays.
+    pub fn unacknowledged(&self) -> u64 {
+        self.shared.unacknowledged.load(Ordering::Acquire)
+    }
+
     /// Syncs the journal and stops the spool thread (blocking).
-    pub fn close(mut self) {
+    pub fn close(self) {
+        self.close_and_count();
+    }
+
+    /// [`SpoolControl::close`], returning the requests left for the next run.
+    pub fn close_and_count(mut self) -> u64 {
         let _ = self.tx.send(Msg::Close);
         if let Some(thread) = self.thread.take()
             && thread.join().is_err()
         {
             tracing::error!("the spool thread panicked");
         }
+        self.unacknowledged()
     }
 }
 
 impl Shared {
     pub(crate) fn depth(&self) -> (usize, usize) {
-        let written = self.written_next.load(Ordering::Acquire);
-        let read = self.read_next.load(Ordering::Acquire);
         let bytes = self.disk_bytes.load(Ordering::Acquire);
         (
-            usize::try_from(written.saturating_sub(read)).unwrap_or(usize::MAX),
+            self.unprocessed(),
             usize::try_from(bytes).unwrap_or(usize::MAX),
         )
+    }
+
+    /// Requests not yet processed and bytes of them held in memory: what
+    /// the queue gauges show with the spool on (the disk has its own gauge).
+    pub(crate) fn queue_depth(&self) -> (usize, usize) {
+        (
+            self.unprocessed(),
+            self.prefetch_bytes.load(Ordering::Acquire),
+        )
+    }
+
+    fn unprocessed(&self) -> usize {
+        let written = self.written_next.load(Ordering::Acquire);
+        let read = self.read_next.load(Ordering::Acquire);
+        usize::try_from(written.saturating_sub(read)).unwrap_or(usize::MAX)
     }
 }
 

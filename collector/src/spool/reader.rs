@@ -13,7 +13,8 @@ use tokio::sync::{mpsc, watch};
 use super::ranges::SeqSet;
 use super::segment::{self, Cursor};
 use super::store::Shared;
-use crate::queue::Received;
+use crate::queue::budget::DECODED_FACTOR;
+use crate::queue::{MemoryBudget, Received};
 
 /// Pause before trying an unreadable segment again.
 const READ_RETRY: std::time::Duration = std::time::Duration::from_millis(200);
@@ -35,6 +36,11 @@ pub struct SpoolReader {
     pub(crate) writing: bool,
     pub(crate) cursor: Option<Cursor>,
     pub(crate) shared: Arc<Shared>,
+    /// Requests read back from disk take their share of memory like fresh
+    /// ones; the reader waits for it rather than refuse what is on disk.
+    pub(crate) budget: MemoryBudget,
+    /// A request read from disk, waiting for its memory.
+    pub(crate) disk_read: Option<(u64, Received)>,
 }
 
 impl SpoolReader {
@@ -75,8 +81,18 @@ impl SpoolReader {
                 return None;
             }
             if self.next < self.written_next() {
-                if let Some(item) = self.read_disk() {
-                    return Some(self.deliver(item));
+                if self.disk_read.is_none() {
+                    self.disk_read = self.read_disk();
+                }
+                if let Some((_, received)) = &self.disk_read {
+                    // Kept in `disk_read` while waiting, so a cancelled wait
+                    // loses nothing (recv is cancel-safe).
+                    let bytes = received.encoded_len.saturating_mul(DECODED_FACTOR);
+                    let reservation = self.budget.reserve(bytes).await;
+                    if let Some((seq, received)) = self.disk_read.take() {
+                        let received = received.with_reservation(Some(reservation));
+                        return Some(self.deliver((seq, received)));
+                    }
                 }
                 if self.next < self.written_next() {
                     // The segment could not be opened; do not spin on it.
@@ -88,9 +104,9 @@ impl SpoolReader {
         }
     }
 
-    /// Requests not yet processed and bytes on disk: the queue depth.
+    /// Requests not yet processed and their bytes in memory: the queue depth.
     pub fn depth(&self) -> (usize, usize) {
-        self.shared.depth()
+        self.shared.queue_depth()
     }
 
     async fn wait(&mut self) {

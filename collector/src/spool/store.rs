@@ -75,6 +75,8 @@ pub(crate) struct Shared {
     pub poisoned: AtomicBool,
     /// Bytes in the prefetch channel.
     pub prefetch_bytes: AtomicUsize,
+    /// Requests on disk not yet acknowledged by the sinks.
+    pub unacknowledged: AtomicU64,
 }
 
 /// Where freshly written requests are handed to the reader without a disk read.
@@ -195,6 +197,9 @@ impl Store {
             }
         }
         self.finish_appends(appended);
+        self.publish_unacknowledged();
+        self.telemetry
+            .set_spool_bytes(self.shared.disk_bytes.load(Ordering::Acquire));
         if !begun.is_empty() {
             let result = self.journal.sync().map_err(|e| e.to_string());
             for reply in begun {
@@ -205,6 +210,15 @@ impl Store {
             tracing::warn!(%error, "cannot delete acknowledged spool segments");
         }
         keep_running
+    }
+
+    /// Publishes how many written requests are not acknowledged yet.
+    pub(crate) fn publish_unacknowledged(&self) {
+        let open = self
+            .next_seq
+            .saturating_sub(self.acks.watermark)
+            .saturating_sub(self.acks.acked.len());
+        self.shared.unacknowledged.store(open, Ordering::Release);
     }
 
     /// Syncs the group's records, then hands them to the reader and answers.

@@ -49,7 +49,13 @@ fn name(received: &Received) -> String {
 }
 
 fn open(config: &SpoolConfig, limits: QueueLimits) -> Spool {
-    Spool::open(config, limits, Telemetry::new()).unwrap()
+    Spool::open(
+        config,
+        limits,
+        Telemetry::new(),
+        crate::queue::MemoryBudget::unlimited(),
+    )
+    .unwrap()
 }
 
 async fn append_all(spool: &Spool, names: &[&str]) -> Vec<u64> {

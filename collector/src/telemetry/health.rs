@@ -24,9 +24,10 @@ impl ClickHouseState {
     }
 }
 
-/// Readiness flags. Readiness means "can accept spans": the receivers are
-/// bound. ClickHouse is reported but not required, because spans queue (or
-/// spool) while it is away.
+/// Readiness flags. Readiness means "spans sent here get written": the
+/// receivers are bound and ClickHouse, when the collector has one, is not
+/// known to be down. While it is down spans still queue (or spool) up to the
+/// bounds, but a load balancer should send new traffic elsewhere.
 #[derive(Debug, Default)]
 pub struct Health {
     receivers_ready: AtomicBool,
@@ -42,6 +43,11 @@ impl Health {
     /// Whether the receivers accept spans.
     pub fn receivers_ready(&self) -> bool {
         self.receivers_ready.load(Ordering::Acquire)
+    }
+
+    /// Whether the collector is ready: receivers bound, ClickHouse not down.
+    pub fn ready(&self) -> bool {
+        self.receivers_ready() && self.clickhouse() != ClickHouseState::Down
     }
 
     /// Records the outcome of the latest ClickHouse request.

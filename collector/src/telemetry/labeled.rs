@@ -39,6 +39,14 @@ impl LabeledCounter {
         self.family.clone()
     }
 
+    /// The count of a pre-registered value (0 for others).
+    pub(super) fn get(&self, value: &str) -> u64 {
+        self.known
+            .iter()
+            .find(|(v, _)| *v == value)
+            .map_or(0, |(_, c)| c.get())
+    }
+
     pub(super) fn inc_by(&self, value: &str, n: u64) {
         if let Some((_, c)) = self.known.iter().find(|(v, _)| *v == value) {
             c.inc_by(n);

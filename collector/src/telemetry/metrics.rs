@@ -58,10 +58,14 @@ pub enum RefuseReason {
     ShuttingDown,
     /// A span was invalid (bad id length) and rejected alone (partial success).
     InvalidSpan,
+    /// The memory budget (`memory_limit`) was full; the client was asked to retry.
+    MemoryLimit,
+    /// The spool could not write (disk error): not a full queue.
+    SpoolFailed,
 }
 
 impl RefuseReason {
-    const ALL: [RefuseReason; 7] = [
+    const ALL: [RefuseReason; 9] = [
         RefuseReason::Unauthenticated,
         RefuseReason::Malformed,
         RefuseReason::TooLarge,
@@ -69,6 +73,8 @@ impl RefuseReason {
         RefuseReason::QueueFull,
         RefuseReason::ShuttingDown,
         RefuseReason::InvalidSpan,
+        RefuseReason::MemoryLimit,
+        RefuseReason::SpoolFailed,
     ];
 
     /// Label value.
@@ -81,12 +87,15 @@ impl RefuseReason {
             Self::QueueFull => "queue_full",
             Self::ShuttingDown => "shutting_down",
             Self::InvalidSpan => "invalid_span",
+            Self::MemoryLimit => "memory_limit",
+            Self::SpoolFailed => "spool_failed",
         }
     }
 }
 
 const VERDICTS: &[&str] = &["aligned", "drifting", "thin", "violation", "unscoped"];
 const SINKS: &[&str] = &["clickhouse", "forward", "file"];
+const LOSSES: &[&str] = &["dead_letter_failed", "shutdown"];
 const EVICTIONS: &[&str] = &[
     "intent_ttl",
     "max_intents",
@@ -115,7 +124,7 @@ impl PerProtocol {
 
 /// Counters indexed by protocol and refusal reason.
 #[derive(Debug)]
-struct PerRefusal([[Counter; 7]; 2]);
+struct PerRefusal([[Counter; 9]; 2]);
 
 impl PerRefusal {
     fn new(family: &Family<Labels, Counter>) -> Self {
@@ -152,9 +161,30 @@ struct Inner {
     spooled_requests: Counter,
     spooled_bytes: Counter,
     spans_without_content: Counter,
+    expired_spans: Counter,
+    dead_lettered_spans: Counter,
+    lost_spans: LabeledCounter,
     queue_requests: Gauge,
     queue_bytes: Gauge,
+    memory_reserved: Gauge,
+    spool_bytes: Gauge,
+    open_connections: [Gauge; 2],
+    refused_connections: PerProtocol,
+    timed_out_connections: Family<Labels, Counter>,
     insert_latency: Histogram,
+}
+
+/// Span totals since start, for the shutdown report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SpanCounts {
+    /// Acknowledged to clients, both protocols.
+    pub accepted: u64,
+    /// Written to ClickHouse.
+    pub written_clickhouse: u64,
+    /// Not written: the TTL would have dropped them.
+    pub expired: u64,
+    /// In the dead-letter file.
+    pub dead_lettered: u64,
 }
 
 /// The collector's metrics and health, shared by every stage. Cheap to clone.
@@ -188,6 +218,10 @@ impl Telemetry {
         let refused_spans = family(
             "refused_spans",
             "Spans refused (whole requests or rejected alone), by protocol and reason",
+        );
+        let refused_connections = family(
+            "refused_connections",
+            "Connections closed at once because the receiver was at max_connections",
         );
 
         let scored_spans = LabeledCounter::new("verdict", VERDICTS);
@@ -236,6 +270,24 @@ impl Telemetry {
             "Model-call spans that carry no input or output content (content capture is off)",
             spans_without_content.clone(),
         );
+        let expired_spans = Counter::default();
+        registry.register(
+            "spans_expired",
+            "Spans not written because the ClickHouse TTL would drop them at insert",
+            expired_spans.clone(),
+        );
+        let dead_lettered_spans = Counter::default();
+        registry.register(
+            "dead_lettered_spans",
+            "Spans ClickHouse refused for good, written to the dead-letter file",
+            dead_lettered_spans.clone(),
+        );
+        let lost_spans = LabeledCounter::new("reason", LOSSES);
+        registry.register(
+            "lost_spans",
+            "Acknowledged spans that were neither written nor kept anywhere, by reason",
+            lost_spans.family(),
+        );
 
         let queue_requests = Gauge::default();
         let queue_bytes = Gauge::default();
@@ -248,6 +300,38 @@ impl Telemetry {
             "queue_bytes",
             "Bytes waiting in the queue",
             queue_bytes.clone(),
+        );
+
+        let memory_reserved = Gauge::default();
+        registry.register(
+            "memory_reserved_bytes",
+            "Bytes of the memory budget held by requests in flight, queued or being written",
+            memory_reserved.clone(),
+        );
+
+        let connections = Family::<Labels, Gauge>::default();
+        registry.register(
+            "open_connections",
+            "Connections open, by receiver",
+            connections.clone(),
+        );
+        let open_connections = Protocol::ALL.map(|p| {
+            connections
+                .get_or_create(&vec![("protocol", Cow::Borrowed(p.as_str()))])
+                .clone()
+        });
+        let timed_out_connections = Family::<Labels, Counter>::default();
+        registry.register(
+            "timed_out_connections",
+            "Connections closed by a timeout (idle, header, body), by receiver",
+            timed_out_connections.clone(),
+        );
+
+        let spool_bytes = Gauge::default();
+        registry.register(
+            "spool_bytes",
+            "Bytes of the spool's segment files on disk",
+            spool_bytes.clone(),
         );
 
         // 1 ms .. ~33 s: an insert slower than that is an outage, not latency.
@@ -274,8 +358,16 @@ impl Telemetry {
                 spooled_requests,
                 spooled_bytes,
                 spans_without_content,
+                expired_spans,
+                dead_lettered_spans,
+                lost_spans,
                 queue_requests,
                 queue_bytes,
+                memory_reserved,
+                spool_bytes,
+                open_connections,
+                refused_connections: PerProtocol::new(&refused_connections),
+                timed_out_connections,
                 insert_latency,
             }),
         }
@@ -345,15 +437,82 @@ impl Telemetry {
         self.inner.spooled_bytes.inc_by(bytes);
     }
 
+    /// Spans were not written because the TTL would drop them at insert.
+    pub fn spans_expired(&self, spans: u64) {
+        self.inner.expired_spans.inc_by(spans);
+    }
+
+    /// Spans were written to the dead-letter file.
+    pub fn spans_dead_lettered(&self, spans: u64) {
+        self.inner.dead_lettered_spans.inc_by(spans);
+    }
+
+    /// Acknowledged spans were lost (`dead_letter_failed`, `shutdown`).
+    pub fn spans_lost(&self, reason: &str, spans: u64) {
+        self.inner.lost_spans.inc_by(reason, spans);
+    }
+
     /// Current queue depth; set by whoever last changed it.
     pub fn set_queue_depth(&self, requests: usize, bytes: usize) {
         self.inner.queue_requests.set(clamp(requests));
         self.inner.queue_bytes.set(clamp(bytes));
     }
 
+    /// Bytes of the memory budget held now.
+    pub fn set_memory_reserved(&self, bytes: usize) {
+        self.inner.memory_reserved.set(clamp(bytes));
+    }
+
+    /// A connection was accepted on a receiver.
+    pub fn connection_opened(&self, protocol: Protocol) {
+        self.inner.open_connections[protocol as usize].inc();
+    }
+
+    /// A guarded connection closed.
+    pub fn connection_closed(&self, protocol: Protocol) {
+        self.inner.open_connections[protocol as usize].dec();
+    }
+
+    /// A connection was closed at once: the receiver was at `max_connections`.
+    pub fn connection_refused(&self, protocol: Protocol) {
+        self.inner.refused_connections.get(protocol).inc();
+    }
+
+    /// A connection was closed by a timeout (`idle`, `header`, `body`).
+    pub fn connection_timed_out(&self, protocol: Protocol, kind: &'static str) {
+        self.inner
+            .timed_out_connections
+            .get_or_create(&vec![
+                ("protocol", Cow::Borrowed(protocol.as_str())),
+                ("timeout", Cow::Borrowed(kind)),
+            ])
+            .inc();
+    }
+
+    /// Bytes of the spool on disk.
+    pub fn set_spool_bytes(&self, bytes: u64) {
+        self.inner
+            .spool_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+    }
+
     /// A ClickHouse insert succeeded after `latency`.
     pub fn observe_insert_latency(&self, latency: Duration) {
         self.inner.insert_latency.observe(latency.as_secs_f64());
+    }
+
+    /// Span totals since start.
+    pub fn span_counts(&self) -> SpanCounts {
+        let i = &self.inner;
+        SpanCounts {
+            accepted: Protocol::ALL
+                .iter()
+                .map(|&p| i.accepted_spans.get(p).get())
+                .sum(),
+            written_clickhouse: i.written_spans.get("clickhouse"),
+            expired: i.expired_spans.get(),
+            dead_lettered: i.dead_lettered_spans.get(),
+        }
     }
 
     /// The metrics in the OpenMetrics text format.

@@ -13,7 +13,7 @@ mod server;
 
 pub use health::{ClickHouseState, Health};
 pub use logging::init_logging;
-pub use metrics::{Protocol, RefuseReason, Telemetry};
+pub use metrics::{Protocol, RefuseReason, SpanCounts, Telemetry};
 pub use server::TelemetryServer;
 
 /// Why self-telemetry could not start.

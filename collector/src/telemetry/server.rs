@@ -87,10 +87,11 @@ async fn healthz() -> &'static str {
 
 async fn readyz(State(telemetry): State<Telemetry>) -> Response {
     let health = telemetry.health();
-    let ready = health.receivers_ready();
+    let bound = health.receivers_ready();
+    let ready = health.ready();
     let body = serde_json::json!({
         "ready": ready,
-        "receivers": if ready { "bound" } else { "not_bound" },
+        "receivers": if bound { "bound" } else { "not_bound" },
         "clickhouse": health.clickhouse().as_str(),
     });
     let status = if ready {

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -35,6 +38,9 @@ class Engine:
 
     def __init__(self, data_dir: str):
         self._session = chdb_session.Session(data_dir)
+        # Insert bodies are spilled here for `FROM INFILE` (see `_insert`).
+        self._spill_dir = os.path.join(os.path.abspath(data_dir), "insert-spill")
+        os.makedirs(self._spill_dir, exist_ok=True)
         self._lock = threading.Lock()
         self.version = self._scalar("SELECT version()")
         names = self._session.query(
@@ -76,21 +82,27 @@ class Engine:
                 self._reset(applied, stmt.database is not None)
 
     def _insert(self, stmt: Statement, started: int) -> Outcome:
-        try:
-            inserter = self._session.send_insert(stmt.sql, stmt.insert_format)
-        except RuntimeError as exc:
-            raise self.errors.from_engine(str(exc)) from exc
-        try:
-            if stmt.insert_data:
-                inserter.append(stmt.insert_data)
-            result = inserter.finish()
-        except RuntimeError as exc:
-            inserter.cancel()
-            raise self.errors.from_engine(str(exc)) from exc
+        # chDB's streaming inserter (`send_insert`) can report success for rows
+        # it did not store: a block over `max_partitions_per_insert_block`
+        # comes back "written" while the engine threw TOO_MANY_PARTS. Real
+        # ClickHouse refuses such an insert, and the collector's handling of
+        # bad batches depends on seeing that refusal, so the data goes through
+        # `INSERT ... FROM INFILE`, which runs the ordinary insert pipeline and
+        # raises every engine error. The body is already buffered whole.
+        with tempfile.NamedTemporaryFile(dir=self._spill_dir, suffix=".bin") as spill:
+            spill.write(stmt.insert_data)
+            spill.flush()
+            sql = f"{stmt.sql} FROM INFILE {_quote_string(spill.name)} FORMAT {stmt.insert_format}"
+            try:
+                result = self._run(sql)
+            except ClickHouseError as err:
+                # The spill file is ours, not the client's: keep it out of the message.
+                err.message = _SPILL_RE.sub("", err.message)
+                raise
         return Outcome(
             data=b"",
-            written_rows=result.rows_written,
-            written_bytes=result.bytes_written,
+            written_rows=result.rows_written(),
+            written_bytes=result.bytes_written(),
             elapsed_ns=time.monotonic_ns() - started,
         )
 
@@ -114,6 +126,9 @@ class Engine:
         """Flushes and closes the session; data stays in the data folder."""
         with self._lock:
             self._session.close()
+
+
+_SPILL_RE = re.compile(r"\s*\(in file/uri [^)]*\)\s*:?")
 
 
 def _quote_identifier(name: str) -> str:

@@ -293,3 +293,65 @@ fn insert_formats_and_database_header() {
     );
     assert_eq!(rows.text(), "5\tfive\n6\tsix\n");
 }
+
+/// What real ClickHouse refuses, the local server refuses too: more than 100
+/// partitions in one insert block (code 252) and rows that do not parse; and
+/// a repeated `insert_deduplication_token` inserts nothing the second time.
+#[test]
+fn inserts_refuse_what_clickhouse_refuses_and_deduplicate() {
+    let ch = server();
+    let db = ch.fresh_database("refuse").unwrap();
+    ch.execute(&format!(
+        "CREATE TABLE `{db}`.t (ts DateTime, s String) ENGINE = MergeTree \
+         PARTITION BY toDate(ts) ORDER BY ts SETTINGS non_replicated_deduplication_window = 100"
+    ))
+    .unwrap();
+    let insert = |extra: &str, body: &[u8]| {
+        let settings = if extra.is_empty() {
+            format!("database={db}")
+        } else {
+            format!("database={db}&{extra}")
+        };
+        post(
+            ch,
+            &query_target("INSERT INTO t FORMAT TabSeparated", &settings),
+            &[],
+            body,
+        )
+    };
+    let days: String = (0..150)
+        .map(|day| format!("{}\tday{day}\n", 1_700_000_000 + day * 86_400))
+        .collect();
+    let response = insert("", days.as_bytes());
+    assert_eq!(response.status, 500, "{}", response.text());
+    assert_eq!(response.header("X-ClickHouse-Exception-Code"), Some("252"));
+    assert!(
+        response
+            .text()
+            .contains("Too many partitions for single INSERT block (more than 100)"),
+        "{}",
+        response.text()
+    );
+    assert!(
+        !response.text().contains("insert-spill"),
+        "{}",
+        response.text()
+    );
+
+    let response = insert("", b"not a time\tx\n");
+    assert_eq!(response.status, 400, "{}", response.text());
+    assert_eq!(response.header("X-ClickHouse-Exception-Code"), Some("41"));
+
+    for _ in 0..2 {
+        let response = insert("insert_deduplication_token=batch-1", b"1700000000\tonce\n");
+        assert_eq!(response.status, 200, "{}", response.text());
+    }
+    let rows = post(
+        ch,
+        &query_target("SELECT s FROM t ORDER BY s", &format!("database={db}")),
+        &[],
+        b"",
+    );
+    // Neither refused insert stored anything; the repeated one stored one row.
+    assert_eq!(rows.text(), "once\n");
+}

@@ -2,10 +2,12 @@
 //! Collector's ClickHouse exporter lays out `otel_traces`.
 
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
-use opentelemetry_proto::tonic::trace::v1::{Span, span::SpanKind, status::StatusCode};
+use opentelemetry_proto::tonic::trace::v1::{
+    ResourceSpans, ScopeSpans, Span, span::SpanKind, status::StatusCode,
+};
 
 use super::rows::{Attributes, IntentRow, SpanRow};
-use crate::score::{ScoredRequest, ScoredSpan, for_each_span};
+use crate::score::{ScoredRequest, ScoredSpan};
 
 /// Appends the `spans` rows of a request, and an `intents` row for every
 /// span that declares an intent, stamped `updated_at` (ns).
@@ -16,34 +18,43 @@ pub fn encode_request(
     intents: &mut Vec<IntentRow>,
 ) {
     let mut scored = request.spans.iter();
-    for_each_span(&request.received.request.resource_spans, |rs, span| {
-        let Some(s) = scored.next() else { return };
-        let resource = rs
-            .resource
-            .as_ref()
-            .map(|r| r.attributes.as_slice())
-            .unwrap_or(&[]);
-        let service_name = resource
-            .iter()
-            .find(|kv| kv.key == "service.name")
-            .map(|kv| value_string(kv.value.as_ref()))
-            .unwrap_or_default();
-        let scope = rs
-            .scope_spans
-            .iter()
-            .find(|ss| ss.spans.iter().any(|x| std::ptr::eq(x, span)))
-            .and_then(|ss| ss.scope.as_ref());
-        let row = span_row(span, s, &service_name, resource, scope);
-        if let Some(intent) = s
-            .lineage
-            .declares
-            .then(|| intent_row(&row, s, updated_at))
-            .flatten()
-        {
-            intents.push(intent);
+    for rs in &request.received.request.resource_spans {
+        for ss in &rs.scope_spans {
+            for span in &ss.spans {
+                let Some(s) = scored.next() else { return };
+                let (row, intent) = encode_span(rs, ss, span, s, updated_at);
+                intents.extend(intent);
+                spans.push(row);
+            }
         }
-        spans.push(row);
-    });
+    }
+}
+
+/// The `spans` row of one span, and its `intents` row when it declares one.
+pub fn encode_span(
+    rs: &ResourceSpans,
+    ss: &ScopeSpans,
+    span: &Span,
+    s: &ScoredSpan,
+    updated_at: i64,
+) -> (SpanRow, Option<IntentRow>) {
+    let resource = rs
+        .resource
+        .as_ref()
+        .map(|r| r.attributes.as_slice())
+        .unwrap_or(&[]);
+    let service_name = resource
+        .iter()
+        .find(|kv| kv.key == "service.name")
+        .map(|kv| value_string(kv.value.as_ref()))
+        .unwrap_or_default();
+    let row = span_row(span, s, &service_name, resource, ss.scope.as_ref());
+    let intent = if s.lineage.declares {
+        intent_row(&row, s, updated_at)
+    } else {
+        None
+    };
+    (row, intent)
 }
 
 fn span_row(

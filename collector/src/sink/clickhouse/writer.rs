@@ -5,15 +5,27 @@
 //! the sequence numbers of the requests in it, so a batch retried after a
 //! timeout whose insert did land — or replayed from the spool after a crash —
 //! is not written twice (the tables keep a deduplication window).
+//!
+//! A batch is [planned](super::plan) first: rows the table's TTL would drop
+//! at once are counted (`reshimu_spans_expired_total`) instead of sent, and
+//! the rest is cut so no insert touches more than 100 partitions. Failures
+//! are [classified](super::failure): transient ones are retried with back-off
+//! (and `/readyz` says ClickHouse is down meanwhile); when ClickHouse refuses
+//! rows for good, the chunk is halved until the refused rows are alone, and
+//! those go to the [dead-letter file](super::dead_letter), so one bad span
+//! never stops the spans behind it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
-use super::encode::encode_request;
+use super::dead_letter::DeadLetter;
+use super::encode::encode_span;
+use super::failure::{Failure, classify};
+use super::plan::{Plan, plan};
 use super::rows::{IntentRow, SpanRow};
 use crate::config::ClickHouseConfig;
 use crate::score::ScoredRequest;
@@ -35,19 +47,10 @@ pub enum SinkError {
 }
 
 impl SinkError {
-    /// Whether trying again can help: network trouble, timeouts and server
-    /// errors can heal; rows that do not serialize cannot.
-    pub fn is_retryable(&self) -> bool {
-        use clickhouse::error::Error as E;
+    /// Whether trying again can help, and if not, what to do instead.
+    pub fn failure(&self) -> Failure {
         let SinkError::Insert { source, .. } = self;
-        !matches!(
-            source,
-            E::DataFormat(_)
-                | E::SchemaMismatch(_)
-                | E::SequenceMustHaveLength
-                | E::Custom(_)
-                | E::InvalidUtf8Encoding(_)
-        )
+        classify(source)
     }
 }
 
@@ -62,6 +65,8 @@ pub struct ClickHouseWriter {
     dedup_prefix: String,
     telemetry: Telemetry,
     journal: Option<SpoolJournal>,
+    dead_letter: DeadLetter,
+    schema_ready: Option<watch::Receiver<bool>>,
 }
 
 impl ClickHouseWriter {
@@ -79,7 +84,16 @@ impl ClickHouseWriter {
             dedup_prefix: dedup_prefix.into(),
             telemetry,
             journal: None,
+            dead_letter: DeadLetter::new(&config.dead_letter_path),
+            schema_ready: None,
         }
+    }
+
+    /// Holds every insert until `ready` turns true: the collector's startup
+    /// migration, which inserts must not race.
+    pub fn wait_for_schema(mut self, ready: watch::Receiver<bool>) -> Self {
+        self.schema_ready = Some(ready);
+        self
     }
 
     /// Skips the client's schema check before inserts (for servers that are
@@ -189,27 +203,107 @@ impl ClickHouseWriter {
     ) {
         let token = format!("{}-{}", self.dedup_prefix, seq_ranges(seqs));
         let updated_at = now_nanos();
-        // Intent rows are few (declaring spans only) and go first; span rows
-        // are encoded request by request while the insert streams, so a batch
-        // never exists twice in memory.
-        let mut intents = Vec::new();
-        let mut scratch = Vec::new();
-        for request in requests
-            .iter()
-            .filter(|r| r.spans.iter().any(|s| s.lineage.declares))
-        {
-            encode_request(request, updated_at, &mut scratch, &mut intents);
-            scratch.clear();
+        let plan = plan(
+            requests,
+            self.config.ttl_days,
+            u64::try_from(updated_at).unwrap_or(0),
+        );
+        if !plan.expired.is_empty() {
+            self.telemetry.spans_expired(plan.expired.len() as u64);
+            tracing::warn!(
+                spans = plan.expired.len(),
+                ttl_days = self.config.ttl_days,
+                token,
+                "spans older than the ClickHouse TTL are not written: the table would drop them at once"
+            );
         }
-        let span_count = requests.iter().map(|r| r.spans.len() as u64).sum();
-        self.write_with_retries(requests, &intents, &token, updated_at)
-            .await;
-        self.telemetry.spans_written("clickhouse", span_count);
+        let mut written = 0u64;
+        for chunk in &plan.chunks {
+            written += self
+                .write_chunk(requests, &plan, chunk.clone(), &token, updated_at)
+                .await;
+        }
+        self.telemetry.spans_written("clickhouse", written);
         if let Some(ack) = ack {
             ack(seqs);
         }
         if let Some(journal) = &self.journal {
             journal.acknowledge(seqs);
+        }
+    }
+
+    /// Inserts the spans `live[chunk]` of a plan; returns how many went in.
+    /// A chunk ClickHouse refuses for its rows is halved until the refused
+    /// rows are alone; those (or a chunk refused for its schema) go to the
+    /// dead-letter file.
+    async fn write_chunk(
+        &self,
+        requests: &[Arc<ScoredRequest>],
+        plan: &Plan,
+        chunk: std::ops::Range<usize>,
+        token: &str,
+        updated_at: i64,
+    ) -> u64 {
+        let whole = plan.chunks.len() == 1;
+        let mut written = 0;
+        // Depth-first, left half first, so rows go in in batch order.
+        let mut todo = vec![chunk];
+        while let Some(range) = todo.pop() {
+            let units: Vec<usize> = plan.live[range.clone()].to_vec();
+            let (Some(&first), Some(&last)) = (units.first(), units.last()) else {
+                continue;
+            };
+            let token = if whole && range.len() == plan.live.len() {
+                token.to_owned()
+            } else {
+                format!("{token}-{first}-{last}")
+            };
+            match self
+                .write_with_retries(requests, plan, &units, &token, updated_at)
+                .await
+            {
+                Ok(()) => written += units.len() as u64,
+                Err((Failure::Rows, _)) if range.len() > 1 => {
+                    let mid = range.start + range.len() / 2;
+                    todo.push(mid..range.end);
+                    todo.push(range.start..mid);
+                }
+                Err((_, error)) => {
+                    self.dead_letter(requests, plan, &units, &token, &error)
+                        .await;
+                }
+            }
+        }
+        written
+    }
+
+    async fn dead_letter(
+        &self,
+        requests: &[Arc<ScoredRequest>],
+        plan: &Plan,
+        units: &[usize],
+        token: &str,
+        error: &SinkError,
+    ) {
+        let spans = units.iter().filter_map(|&i| {
+            plan.units[i]
+                .get(requests)
+                .map(|(rs, ss, span, _)| (rs, ss, span))
+        });
+        let path = self.dead_letter.path().display().to_string();
+        match self.dead_letter.write(spans).await {
+            Ok(count) => {
+                self.telemetry.spans_dead_lettered(count as u64);
+                tracing::error!(%error, spans = count, token, dead_letter = %path,
+                    "ClickHouse refused these spans for good; they are in the dead-letter file \
+                     (send them again with `reshimu-collector replay {path}` once the cause is fixed)");
+            }
+            Err(io) => {
+                self.telemetry
+                    .spans_lost("dead_letter_failed", units.len() as u64);
+                tracing::error!(%error, write_error = %io, spans = units.len(), token, dead_letter = %path,
+                    "ClickHouse refused these spans for good and the dead-letter file cannot be written: they are lost");
+            }
         }
     }
 
@@ -220,81 +314,106 @@ impl ClickHouseWriter {
         let retry = &self.config.retry;
         let mut backoff = retry.initial_backoff;
         while let Err(error) = journal.begin(seqs).await {
-            tracing::error!(%error, retry_in = ?backoff, "cannot record a ClickHouse batch in the spool journal; retrying");
-            tokio::time::sleep(backoff).await;
+            let wait = capped_jitter(backoff, retry.max_backoff);
+            tracing::error!(%error, retry_in = ?wait, "cannot record a ClickHouse batch in the spool journal; retrying");
+            tokio::time::sleep(wait).await;
             backoff = (backoff * 2).min(retry.max_backoff);
         }
     }
 
-    /// Retries retryable failures with exponential backoff and jitter until
+    /// Retries transient failures with exponential backoff and jitter until
     /// they succeed; the bounded channel in front of the writer turns a long
     /// outage into backpressure on the receivers rather than into loss.
+    /// Returns the failure when ClickHouse refuses the rows for good.
     async fn write_with_retries(
         &self,
         requests: &[Arc<ScoredRequest>],
-        intents: &[IntentRow],
+        plan: &Plan,
+        units: &[usize],
         token: &str,
         updated_at: i64,
-    ) {
+    ) -> Result<(), (Failure, SinkError)> {
         let retry = &self.config.retry;
         let mut backoff = retry.initial_backoff;
-        let rows: usize = requests.iter().map(|r| r.spans.len()).sum();
         loop {
+            self.schema_applied().await;
             let started = Instant::now();
-            match self.write_once(requests, intents, token, updated_at).await {
+            let result = self
+                .write_once(requests, plan, units, token, updated_at)
+                .await;
+            let error = match result {
                 Ok(()) => {
                     self.telemetry.observe_insert_latency(started.elapsed());
                     self.telemetry.health().set_clickhouse(ClickHouseState::Up);
-                    return;
+                    return Ok(());
                 }
-                Err(e) if e.is_retryable() => {
-                    self.telemetry
-                        .health()
-                        .set_clickhouse(ClickHouseState::Down);
-                    self.telemetry.batch_retried("clickhouse");
-                    let wait = jitter(backoff);
-                    tracing::warn!(error = %e, retry_in = ?wait, rows, "ClickHouse insert failed; retrying");
-                    tokio::time::sleep(wait).await;
-                    backoff = (backoff * 2).min(retry.max_backoff);
-                }
-                Err(e) => {
-                    // Rows that cannot be serialized for this schema will never
-                    // go in; say so loudly rather than block every later batch.
-                    tracing::error!(error = %e, rows, token, "ClickHouse rejected a batch that cannot succeed; it is dropped");
-                    return;
-                }
+                Err(error) => error,
+            };
+            let failure = error.failure();
+            if failure != Failure::Transient {
+                // It answered: reachable, only these rows are refused.
+                self.telemetry.health().set_clickhouse(ClickHouseState::Up);
+                return Err((failure, error));
             }
+            self.telemetry
+                .health()
+                .set_clickhouse(ClickHouseState::Down);
+            self.telemetry.batch_retried("clickhouse");
+            let wait = capped_jitter(backoff, retry.max_backoff);
+            tracing::warn!(%error, retry_in = ?wait, rows = units.len(), "ClickHouse insert failed; retrying");
+            tokio::time::sleep(wait).await;
+            backoff = (backoff * 2).min(retry.max_backoff);
         }
+    }
+
+    /// Waits until the startup migration is done, if there is one.
+    async fn schema_applied(&self) {
+        let Some(ready) = &self.schema_ready else {
+            return;
+        };
+        if *ready.borrow() {
+            return;
+        }
+        tracing::info!("waiting for the ClickHouse schema to be applied before inserting");
+        // A closed channel means the migration task stopped (shutdown): go on.
+        let _ = ready.clone().wait_for(|r| *r).await;
     }
 
     async fn write_once(
         &self,
         requests: &[Arc<ScoredRequest>],
-        intents: &[IntentRow],
+        plan: &Plan,
+        units: &[usize],
         token: &str,
         updated_at: i64,
     ) -> Result<(), SinkError> {
         // Intents first: once a span is visible, so is the intent it
-        // references (other collectors look intents up for the spans they hold).
+        // references (other collectors look intents up for the spans they
+        // hold). They are few (declaring spans only).
+        let mut intents: Vec<IntentRow> = Vec::new();
+        for &i in units {
+            if let Some((rs, ss, span, s)) = plan.units[i].get(requests)
+                && s.lineage.declares
+            {
+                intents.extend(encode_span(rs, ss, span, s, updated_at).1);
+            }
+        }
         if !intents.is_empty() {
             let mut insert = self.start_insert::<IntentRow>("intents", token).await?;
-            for row in intents {
+            for row in &intents {
                 insert.write(row).await.map_err(insert_error("intents"))?;
             }
             insert.end().await.map_err(insert_error("intents"))?;
         }
-        if requests.iter().all(|r| r.spans.is_empty()) {
-            return Ok(());
-        }
+        // Span rows are encoded one at a time as the insert streams, so a
+        // batch never exists twice in memory.
         let mut insert = self.start_insert::<SpanRow>("spans", token).await?;
-        let (mut rows, mut unused_intents) = (Vec::new(), Vec::new());
-        for request in requests {
-            encode_request(request, updated_at, &mut rows, &mut unused_intents);
-            for row in &rows {
-                insert.write(row).await.map_err(insert_error("spans"))?;
-            }
-            rows.clear();
-            unused_intents.clear();
+        for &i in units {
+            let Some((rs, ss, span, s)) = plan.units[i].get(requests) else {
+                continue;
+            };
+            let (row, _) = encode_span(rs, ss, span, s, updated_at);
+            insert.write(&row).await.map_err(insert_error("spans"))?;
         }
         insert.end().await.map_err(insert_error("spans"))
     }
@@ -468,11 +587,12 @@ fn seq_ranges(seqs: &[u64]) -> String {
     out
 }
 
-/// ±20% so that many collectors retrying after one outage do not hit
-/// ClickHouse in lockstep.
-fn jitter(base: Duration) -> Duration {
+/// Back-off with ±20% jitter, so that many collectors retrying after one outage do not hit
+/// ClickHouse in lockstep, never above `cap` (`retry.max_backoff` is a
+/// promise to operators, jitter included).
+pub fn capped_jitter(base: Duration, cap: Duration) -> Duration {
     let factor = 0.8 + fastrand::f64() * 0.4;
-    base.mul_f64(factor)
+    base.mul_f64(factor).min(cap)
 }
 
 fn now_nanos() -> i64 {
@@ -493,12 +613,17 @@ mod tests {
     }
 
     #[test]
-    fn jitter_stays_within_twenty_percent() {
+    fn jitter_stays_within_twenty_percent_and_under_the_cap() {
         for _ in 0..1000 {
-            let j = jitter(Duration::from_millis(1000));
+            let j = capped_jitter(Duration::from_millis(1000), Duration::from_secs(5));
             assert!(
                 j >= Duration::from_millis(800) && j <= Duration::from_millis(1200),
                 "{j:?}"
+            );
+            let capped = capped_jitter(Duration::from_secs(30), Duration::from_secs(30));
+            assert!(
+                capped >= Duration::from_secs(24) && capped <= Duration::from_secs(30),
+                "{capped:?}"
             );
         }
     }
