@@ -10,6 +10,8 @@ use crate::span::SpanView;
 const GEN_AI_REQUEST_MODEL: &str = "gen_ai.request.model";
 /// Key of a message's destination (OTel messaging).
 const MESSAGING_DESTINATION_NAME: &str = "messaging.destination.name";
+/// Key of a tool call's result (OTel GenAI).
+const GEN_AI_TOOL_CALL_RESULT: &str = "gen_ai.tool.call.result";
 
 /// An action an agent is about to take: a span name and string attributes in
 /// any convention the collector reads (OTel GenAI, OpenInference, database,
@@ -43,6 +45,20 @@ impl Action {
             .with(foreign::GEN_AI_OPERATION_NAME, "execute_tool")
             .with(foreign::GEN_AI_TOOL_NAME, name)
             .with(foreign::GEN_AI_TOOL_CALL_ARGUMENTS, arguments)
+    }
+
+    /// A tool call that ran and returned `result`, as its span carries it
+    /// when it ends: what an agent was given, for a session's provenance.
+    ///
+    /// ```
+    /// use reshimu_intent::{action::Action, span::ActionKind};
+    /// let done = Action::tool_result("fetch_url", "Spring sale: 20% off.");
+    /// let view = done.view("i-1");
+    /// assert_eq!(view.kind, ActionKind::Tool);
+    /// assert_eq!(view.content.given[0].text, "Spring sale: 20% off.");
+    /// ```
+    pub fn tool_result(name: &str, result: impl Into<String>) -> Action {
+        Action::tool(name, "{}").with(GEN_AI_TOOL_CALL_RESULT, result)
     }
 
     /// A SQL statement; the span name is its leading keyword.

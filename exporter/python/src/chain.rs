@@ -7,7 +7,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use reshimu_intent::score::{Context, DefaultScorer, IntentChain as RustChain, PreparedIntent};
-use reshimu_intent::score::{Score as RustScore, Scorer};
+use reshimu_intent::score::{Score as RustScore, Scorer, SessionMemory};
 use reshimu_intent::span::SpanView;
 
 use crate::action::Action;
@@ -23,13 +23,23 @@ pub(crate) fn scorer_version() -> &'static str {
     SCORER.version()
 }
 
+/// What a span is judged with beyond its chain: the caller's trusted data,
+/// what its session has seen (none: only the span's own inputs) and whether
+/// lineage found it to be the hop to a delegate in another process.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Judged<'a> {
+    pub(crate) known: &'a [&'a str],
+    pub(crate) memory: Option<&'a SessionMemory>,
+    pub(crate) delegation_hop: bool,
+}
+
 /// The one call into the scorer: `view` judged against `levels` (root first)
-/// with the caller's trusted data. Every score the binding returns comes
-/// from here, so a change of the scorer's API is a change of this function.
+/// with what the caller knows. Every score the binding returns comes from
+/// here, so a change of the scorer's API is a change of this function.
 pub(crate) fn score(
     levels: &[Arc<PreparedIntent>],
     view: &SpanView<'_>,
-    known: &[&str],
+    judged: Judged<'_>,
 ) -> RustScore {
     let refs: Vec<&PreparedIntent> = levels.iter().map(|p| &**p).collect();
     match RustChain::new(&refs) {
@@ -37,8 +47,9 @@ pub(crate) fn score(
             &chain,
             view,
             &Context {
-                known_data: known,
-                ..Context::default()
+                known_data: judged.known,
+                memory: judged.memory,
+                delegation_hop: judged.delegation_hop,
             },
         ),
         None => RustScore::unscoped(SCORER.version()),
@@ -49,7 +60,7 @@ pub(crate) fn score(
 /// to the intent in force. Immutable; `extend` makes the chain of a delegate.
 #[pyclass(frozen, module = "reshimu._native")]
 pub(crate) struct IntentChain {
-    levels: Vec<Arc<PreparedIntent>>,
+    pub(crate) levels: Vec<Arc<PreparedIntent>>,
 }
 
 #[pymethods]
@@ -113,8 +124,8 @@ impl IntentChain {
 
     /// Scores a span, given its name and attributes (a mapping or `(key,
     /// value)` pairs; only string values are read, as the collector reads
-    /// them), against this chain, as the collector scores a span whose
-    /// lineage is this chain. `known_data`: trusted texts (contacts from a
+    /// them), against this chain, knowing only the span's own inputs (a
+    /// `SessionScorer` also knows what its session saw before). `known_data`: trusted texts (contacts from a
     /// CRM, payees on file) in which a side effect's target may appear;
     /// never untrusted content.
     #[pyo3(signature = (name, attributes, known_data = Vec::new()))]
@@ -127,7 +138,11 @@ impl IntentChain {
         let attrs = string_attributes(attributes)?;
         let view = SpanView::from_attributes(&name, attrs.iter().map(|(k, v)| (&**k, &**v)));
         let known: Vec<&str> = known_data.iter().map(|s| &**s).collect();
-        Ok(score(&self.levels, &view, &known).into())
+        let judged = Judged {
+            known: &known,
+            ..Judged::default()
+        };
+        Ok(score(&self.levels, &view, judged).into())
     }
 
     /// Scores a proposed action running under the intent `intent_id` (the
@@ -141,7 +156,11 @@ impl IntentChain {
     ) -> Score {
         let view = action.inner.view(&intent_id);
         let known: Vec<&str> = known_data.iter().map(|s| &**s).collect();
-        score(&self.levels, &view, &known).into()
+        let judged = Judged {
+            known: &known,
+            ..Judged::default()
+        };
+        score(&self.levels, &view, judged).into()
     }
 
     fn __repr__(&self) -> String {

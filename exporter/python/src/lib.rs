@@ -3,9 +3,10 @@
 //! Everything that decides a verdict comes from `reshimu-intent`, so a check
 //! in a Python agent and the collector judge a span the same way: spec
 //! validation ([`spec`]), the canonical digest, guard parsing, the proposed
-//! action's attributes ([`action`]) and the default scorer ([`chain`], whose
-//! [`chain::score`] is the one call into the scorer). The Python side
-//! (`python/reshimu/`) holds the OpenTelemetry glue.
+//! action's attributes ([`action`]), the default scorer ([`chain`], whose
+//! [`chain::score`] is the one call into the scorer) and a session's
+//! provenance ([`memory`]). The Python side (`python/reshimu/`) holds the
+//! OpenTelemetry glue.
 
 use pyo3::prelude::*;
 
@@ -13,6 +14,7 @@ mod action;
 mod attributes;
 mod chain;
 mod errors;
+mod memory;
 mod score;
 mod spec;
 
@@ -23,6 +25,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<spec::IntentSpec>()?;
     m.add_class::<chain::IntentChain>()?;
     m.add_class::<score::Score>()?;
+    m.add_class::<memory::SessionScorer>()?;
     m.add_class::<action::Action>()?;
     m.add_function(wrap_pyfunction!(spec::parse_guard, m)?)?;
     m.add("SpecError", py.get_type::<errors::SpecError>())?;

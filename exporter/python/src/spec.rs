@@ -71,6 +71,60 @@ impl IntentSpec {
         )
     }
 
+    /// A spec as an agent declared it, prepared as the collector prepares
+    /// declarations: what is valid is enforced, what is not (a guard line
+    /// that does not parse, an overlong bullet) is kept in `issues` and
+    /// reported by the scorer on the declaring span. Raises `SpecError` only
+    /// without a usable objective.
+    #[staticmethod]
+    #[pyo3(signature = (objective, scope = String::new(), constraints = String::new(), guards = Vec::new()))]
+    fn declared(
+        py: Python<'_>,
+        objective: String,
+        scope: String,
+        constraints: String,
+        guards: Vec<String>,
+    ) -> PyResult<IntentSpec> {
+        let spec = RustSpec {
+            objective,
+            scope,
+            constraints,
+            guards,
+        };
+        match PreparedIntent::declared(spec) {
+            Ok(prepared) => Ok(IntentSpec {
+                prepared: Arc::new(prepared),
+            }),
+            Err(e) => Err(spec_error(py, &e)),
+        }
+    }
+
+    /// The intent the collector infers from a user's request when nothing
+    /// was declared (`reshimu.intent.source = inferred`): judged
+    /// conservatively, since nobody wrote its scope or constraints.
+    #[staticmethod]
+    fn inferred(py: Python<'_>, objective: &str) -> PyResult<IntentSpec> {
+        match PreparedIntent::inferred(objective) {
+            Ok(prepared) => Ok(IntentSpec {
+                prepared: Arc::new(prepared),
+            }),
+            Err(e) => Err(spec_error(py, &e)),
+        }
+    }
+
+    /// What is wrong with a spec built by `declared` (each naming its line
+    /// or field); empty for a valid one.
+    #[getter]
+    fn issues(&self) -> Vec<String> {
+        self.prepared.issues().to_vec()
+    }
+
+    /// `declared` or `inferred`: where the intent came from.
+    #[getter]
+    fn source(&self) -> &'static str {
+        self.prepared.source().as_str()
+    }
+
     /// The design's reference intent (a coordinator auditing inactive
     /// customer accounts), the one the demos and tests judge against.
     #[staticmethod]
@@ -105,7 +159,8 @@ impl IntentSpec {
         &self.spec().constraints
     }
 
-    /// The guard lines, exactly as given.
+    /// The guard lines in force (for a spec built by `declared`, without
+    /// the lines that did not parse).
     #[getter]
     fn guards(&self) -> Vec<String> {
         self.spec().guards.clone()

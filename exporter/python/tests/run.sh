@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
-# The Python SDK's checks, run by ./tests/run.sh after the Rust tests:
-# the test virtualenv (target/pysdk-venv, rebuilt only when
-# tests/requirements.txt changes), the wheel (maturin, in the workspace's
-# target/ so cargo's cache is reused), ruff, mypy and pytest.
+# The Python SDK's checks, run by ./tests/run.sh after the Rust tests: the
+# wheel (maturin, in the workspace's target/ so cargo's cache is reused),
+# ruff, mypy and pytest, in the framework tests' virtualenv
+# (target/frameworks-venv: tests/frameworks/requirements.txt, which
+# tests/src/frameworks.rs builds on first use, or this script when it runs
+# first) with the SDK's test tools added (tests/requirements.txt; installed
+# again only when either file changes).
 # The end-to-end tests need the collector binary and CLICKHOUSE_URL, which
 # ./tests/run.sh provides; `-m "not e2e"` runs the rest without them.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
-venv="$PWD/target/pysdk-venv"
-requirements="exporter/python/tests/requirements.txt"
-want="$(sha256sum "$requirements" | cut -d' ' -f1)"
-if [[ ! -x "$venv/bin/python" || "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$want" ]]; then
+venv="$PWD/target/frameworks-venv"
+frameworks="tests/frameworks/requirements.txt"
+tools="exporter/python/tests/requirements.txt"
+# The import check of tests/src/frameworks.rs: a venv it accepts is reused.
+if ! "$venv/bin/python" -c "import langgraph, agents, pydantic_ai, opentelemetry.instrumentation.openai_v2, openinference.instrumentation.langchain, opentelemetry.instrumentation.requests" 2>/dev/null; then
     echo "exporter/python: building $venv"
-    rm -rf "$venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
-    echo "$want" > "$venv/.requirements.sha256"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$frameworks"
+fi
+stamp="$venv/.pysdk-requirements.sha256"
+want="$(cat "$frameworks" "$tools" | sha256sum | cut -d' ' -f1)"
+if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+    echo "exporter/python: adding the test tools to $venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$frameworks" -r "$tools"
+    echo "$want" > "$stamp"
 fi
 
 # A debug wheel by default: it reuses the debug build of reshimu-intent that

@@ -9,6 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "tests" / "drift" / "sessions"
+HANDWRITTEN = ROOT / "tests" / "drift" / "handwritten" / "otlp"
 EXAMPLES = ROOT / "exporter" / "python" / "examples"
 
 

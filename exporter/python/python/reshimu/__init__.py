@@ -19,6 +19,7 @@ from ._native import (
     IntentSpec,
     ReshimuError,
     Score,
+    SessionScorer,
     SpecError,
     parse_guard,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "ReshimuSpanProcessor",
     "Score",
     "Session",
+    "SessionScorer",
     "SpecError",
     "check",
     "context_with_ids",

@@ -9,7 +9,7 @@ from typing import Any, Callable, TypeVar, cast
 from opentelemetry import trace
 
 from ._native import Action
-from .session import check, current_session
+from .session import check, current_session, text_of
 
 __all__ = ["guarded"]
 
@@ -79,7 +79,7 @@ def guarded(
                 ) as s:
                     check(proposed)
                     result = await func(*args, **kwargs)
-                    s.set_attribute("gen_ai.tool.call.result", _text(result))
+                    s.set_attribute("gen_ai.tool.call.result", text_of(result))
                     return result
 
             return cast(F, run_async)
@@ -97,7 +97,7 @@ def guarded(
             ) as s:
                 check(proposed)
                 result = func(*args, **kwargs)
-                s.set_attribute("gen_ai.tool.call.result", _text(result))
+                s.set_attribute("gen_ai.tool.call.result", text_of(result))
                 return result
 
         return cast(F, run)
@@ -105,14 +105,3 @@ def guarded(
     if fn is not None:
         return decorate(fn)
     return decorate
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    import json
-
-    try:
-        return json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        return str(value)

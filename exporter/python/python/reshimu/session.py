@@ -12,6 +12,7 @@ collector learns the intent in the first export batch.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Mapping, MutableMapping, Sequence
 from types import TracebackType
@@ -22,8 +23,10 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, TracerProvider
 
-from ._native import INTENT_DECLARE_SPAN, Action, IntentChain, IntentSpec, Score
+from ._native import INTENT_DECLARE_SPAN, Action, IntentChain, IntentSpec, Score, SessionScorer
+from ._provenance import memory_for
 from ._scope import IntentIds, Scope, stamp_of, with_scope
+from ._sdk import add_event
 from .errors import NoSession, Refused, ReshimuError
 
 __all__ = [
@@ -87,8 +90,20 @@ def _tracer(tracer_provider: TracerProvider | None) -> Tracer:
     return tracer_provider.get_tracer(TRACER_NAME)
 
 
+def text_of(value: Any) -> str:
+    """A tool's result as the text its span records: a string as is, any
+    other value as JSON (non-ASCII kept), else its `str`."""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def guard_event(score: Score, action: str, mode: Mode, refused: bool) -> dict[str, Any]:
-    """The attributes of a `reshimu.guard` event (those of the Rust exporter)."""
+    """The attributes of a `reshimu.guard` event (those of the Rust exporter),
+    each a valid OpenTelemetry value as the SDK stores it."""
     attributes: dict[str, Any] = {
         GUARD_ACTION: action,
         GUARD_MODE: mode,
@@ -98,7 +113,7 @@ def guard_event(score: Score, action: str, mode: Mode, refused: bool) -> dict[st
         "reshimu.score.local_alignment": score.local_alignment,
         "reshimu.explanation": score.explanation,
         "reshimu.scorer": score.scorer,
-        "reshimu.violations": list(score.violations),
+        "reshimu.violations": tuple(score.violations),
     }
     if score.coverage is not None:
         attributes["reshimu.score.coverage"] = score.coverage
@@ -127,8 +142,10 @@ class Session:
         tracer: Tracer,
         span: Span,
         parent: Context,
+        memory: SessionScorer,
     ) -> None:
         self._chain = chain
+        self._memory = memory
         self._intent_ids = tuple(intent_ids)
         self._ids = ids
         self._mode = mode
@@ -207,6 +224,12 @@ class Session:
         """The tracer the session's spans come from."""
         return self._tracer
 
+    @property
+    def scorer(self) -> SessionScorer:
+        """What this session has seen, and the scoring with it (one per
+        session id in this process: the root and its delegates share it)."""
+        return self._memory
+
     # -- context management ---------------------------------------------------
 
     def __enter__(self) -> Session:
@@ -273,7 +296,7 @@ class Session:
             attributes[_CONTRACTION] = task
         attributes[_PARENT_ID] = self._ids.intent_id
         name = f"invoke_agent {agent}"
-        score = chain.score(name, attributes)
+        score = self._memory.score(chain, name, attributes)
 
         # The delegation hangs under the current span when the work that
         # delegates runs inside this session (a tool span, say), else under
@@ -282,9 +305,12 @@ class Session:
         stamp = stamp_of(current)
         parent = current if stamp is not None and stamp.scope is self._scope else self._context
         span = _start(self._tracer, parent, ids, name, attributes, declare=True)
+        # The delegate's task is what it was asked (the collector learns it
+        # from the declaration span, whether or not the delegate runs).
+        self._memory.observe(name, attributes)
 
         refused = self._mode == "enforce" and score.verdict in ("thin", "violation")
-        span.add_event(GUARD_EVENT, guard_event(score, f"delegate {agent}", self._mode, refused))
+        add_event(span, GUARD_EVENT, guard_event(score, f"delegate {agent}", self._mode, refused))
         if refused:
             span.set_status(Status(StatusCode.ERROR, score.explanation))
             span.end()
@@ -298,31 +324,42 @@ class Session:
             tracer=self._tracer,
             span=span,
             parent=parent,
+            memory=self._memory,
         )
 
     # -- the guard ------------------------------------------------------------------
 
     def check(self, action: Action, known_data: Sequence[str] = ()) -> Score:
         """Scores a proposed action with the scorer the collector uses, before
-        it runs. A verdict other than `aligned` is recorded as a
-        `reshimu.guard` event on the current span (this session's span when
-        no span is recording). In `enforce` mode a violation raises
-        `reshimu.Refused`; otherwise the score is returned and the action runs.
+        it runs, knowing what the session has seen (`observe_tool_result`,
+        and every ended span of the session when `ReshimuSpanProcessor` is
+        installed): a target that first appeared in an instruction inside
+        content the agent read (a web page, an inbound mail) is an injected
+        goal. A verdict other than `aligned` is recorded as a `reshimu.guard`
+        event on the current span (this session's span when no span is
+        recording). In `enforce` mode a violation raises `reshimu.Refused`;
+        otherwise the score is returned and the action runs.
 
         `known_data`: trusted texts (contacts looked up in a CRM, payees on
         file) in which a side effect's target may legitimately appear. Never
-        pass untrusted content (web pages, inbound mail).
+        pass untrusted content (web pages, inbound mail): observe it.
         """
-        score = self._chain.check(action, self._ids.intent_id, list(known_data))
+        score = self._memory.check(self._chain, action, self._ids.intent_id, list(known_data))
         if score.verdict == "aligned":
             return score
         refused = self._mode == "enforce" and score.verdict == "violation"
         current = trace.get_current_span()
         target = current if current.is_recording() else self._span
-        target.add_event(GUARD_EVENT, guard_event(score, action.name, self._mode, refused))
+        add_event(target, GUARD_EVENT, guard_event(score, action.name, self._mode, refused))
         if refused:
             raise Refused(action.name, score)
         return score
+
+    def observe_tool_result(self, tool: str, result: Any) -> None:
+        """Tells the session what the tool `tool` returned (text, or any
+        value, recorded as JSON), for a tool whose span the processor does
+        not see: later checks know where each value in it came from."""
+        self._memory.observe_tool_result(tool, text_of(result))
 
     # -- crossing processes -----------------------------------------------------------
 
@@ -421,6 +458,8 @@ def session(
     tracer = _tracer(tracer_provider)
     parent = context if context is not None else otel_context.get_current()
     span = _start(tracer, parent, ids, name, attributes, declare=True)
+    memory = memory_for(sid)
+    memory.observe(name, attributes)
     return Session(
         chain=IntentChain([spec]),
         intent_ids=(intent_id,),
@@ -430,6 +469,7 @@ def session(
         tracer=tracer,
         span=span,
         parent=parent,
+        memory=memory,
     )
 
 
@@ -464,6 +504,11 @@ def resume(
     tracer = _tracer(tracer_provider)
     parent = context if context is not None else otel_context.get_current()
     span = _start(tracer, parent, ids, name, _base_attributes(ids, "invoke_agent", agent), False)
+    memory = memory_for(session_id)
+    # What the lineage asked, as the collector learned it from the parent's
+    # declarations (the parent's tool results stay in the parent's process).
+    for intent_id, spec in levels:
+        memory.observe(DECLARE_SPAN_NAME, {**spec.to_attributes(), "reshimu.intent.id": intent_id})
     return Session(
         chain=IntentChain([spec for _, spec in levels]),
         intent_ids=[intent_id for intent_id, _ in levels],
@@ -473,6 +518,7 @@ def resume(
         tracer=tracer,
         span=span,
         parent=parent,
+        memory=memory,
     )
 
 
