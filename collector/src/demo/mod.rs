@@ -1,9 +1,11 @@
 //! `reshimu-collector demo`: sends the reference session, clean and drifted,
-//! to a running collector and prints what it found in ClickHouse.
+//! to a running collector and prints what it found in ClickHouse. The session
+//! is the exporter's, replayed from its recorded OTLP ([`reference`]).
 
 pub mod load;
 pub mod otlp;
 pub mod reference;
+pub mod replay;
 
 use std::fmt::Write;
 use std::time::{Duration, Instant};
@@ -29,6 +31,9 @@ pub enum DemoError {
         "the demo sessions did not reach ClickHouse within {0:?} (is the collector writing to the same database?)"
     )]
     Timeout(Duration),
+    /// The recorded reference session could not be read (a broken build).
+    #[error("the recorded reference session: {0}")]
+    Recording(#[from] crate::offline::InputError),
 }
 
 /// One stored span of a demo session, as printed.
@@ -94,7 +99,7 @@ pub async fn send(endpoint: &str) -> Result<Vec<(Variant, String)>, DemoError> {
     let mut sessions = Vec::new();
     for variant in [Variant::Clean, Variant::Drifted] {
         let session = format!("demo-{}-{stamp}", variant.as_str());
-        for request in reference::session(variant, &session) {
+        for request in reference::session(variant, &session)? {
             let err = |message: String| DemoError::Send {
                 endpoint: url.clone(),
                 message,
@@ -127,12 +132,7 @@ pub async fn fetch(
     variant: Variant,
     timeout: Duration,
 ) -> Result<StoredSession, DemoError> {
-    let expected = reference::session(variant, session)
-        .iter()
-        .flat_map(|r| &r.resource_spans)
-        .flat_map(|r| &r.scope_spans)
-        .map(|s| s.spans.len())
-        .sum::<usize>();
+    let expected = reference::span_count(&reference::recorded(variant)?);
     let deadline = Instant::now() + timeout;
     loop {
         let spans = client

@@ -24,6 +24,7 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Valu
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, span::SpanKind};
 use reshimu_collector::demo::reference::{self, Variant};
+use reshimu_collector::offline::InputError;
 use reshimu_collector::sink::clickhouse::rows::{IntentRow, SpanRow};
 
 pub use reference::{
@@ -61,12 +62,25 @@ pub struct Requests {
 
 /// The reference sessions as OTLP: the drifted one starting at `start_ns`,
 /// the clean one a minute before it, the old one ten days before it.
-pub fn requests(start_ns: i64) -> Requests {
+pub fn requests(start_ns: i64) -> Result<Requests, InputError> {
+    let at = |ns: i64| u64::try_from(ns).unwrap_or_default();
     let mut requests = Vec::new();
-    requests.extend(session_at(Variant::Clean, CLEAN, start_ns - MINUTE));
+    requests.extend(reference::session_at(
+        Variant::Clean,
+        CLEAN,
+        at(start_ns - MINUTE),
+    )?);
     requests.push(health_check(CLEAN, start_ns - MINUTE + 90 * MS));
-    requests.extend(session_at(Variant::Drifted, DRIFTED, start_ns));
-    requests.extend(session_at(Variant::Drifted, OLD, start_ns - 10 * DAY));
+    requests.extend(reference::session_at(
+        Variant::Drifted,
+        DRIFTED,
+        at(start_ns),
+    )?);
+    requests.extend(reference::session_at(
+        Variant::Drifted,
+        OLD,
+        at(start_ns - 10 * DAY),
+    )?);
     let spans: Vec<&Span> = requests
         .iter()
         .flat_map(|r| &r.resource_spans)
@@ -81,36 +95,11 @@ pub fn requests(start_ns: i64) -> Requests {
                 .any(|a| a.key == "reshimu.intent.objective")
         })
         .count();
-    Requests {
+    Ok(Requests {
         spans: spans.len() as u64,
         intents: intents as u64,
         requests,
-    }
-}
-
-/// The reference session `variant` as `session_id`, its first span moved to
-/// `start_ns` (the reference is built at the current time).
-fn session_at(variant: Variant, session_id: &str, start_ns: i64) -> Vec<ExportTraceServiceRequest> {
-    let mut requests = reference::session(variant, session_id);
-    let first = requests
-        .iter()
-        .flat_map(|r| &r.resource_spans)
-        .flat_map(|r| &r.scope_spans)
-        .flat_map(|s| &s.spans)
-        .map(|s| s.start_time_unix_nano)
-        .min()
-        .unwrap_or_default();
-    let shift = start_ns - first as i64;
-    for span in requests
-        .iter_mut()
-        .flat_map(|r| &mut r.resource_spans)
-        .flat_map(|r| &mut r.scope_spans)
-        .flat_map(|s| &mut s.spans)
-    {
-        span.start_time_unix_nano = span.start_time_unix_nano.saturating_add_signed(shift);
-        span.end_time_unix_nano = span.end_time_unix_nano.saturating_add_signed(shift);
-    }
-    requests
+    })
 }
 
 /// A health check that carries the session but no intent, as its own trace.
