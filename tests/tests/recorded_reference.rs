@@ -349,11 +349,12 @@ fn the_recordings_have_the_shape_the_demo_and_the_dashboards_show() {
     }
 }
 
+/// Whether a span is the one looked for.
+type SpanTest = dyn Fn(&Span) -> bool;
+
 #[test]
 fn the_drifted_recording_holds_every_failure_and_the_clean_one_none() {
-    let has = |variant: Variant, what: &dyn Fn(&Span) -> bool| {
-        spans(variant).iter().any(|(_, s)| what(s))
-    };
+    let has = |variant: Variant, what: &SpanTest| spans(variant).iter().any(|(_, s)| what(s));
     let delete =
         |s: &Span| get(s, "db.query.text").is_some_and(|q| q.starts_with("DELETE FROM customers"));
     let thirty_days = |s: &Span| {
@@ -367,7 +368,7 @@ fn the_drifted_recording_holds_every_failure_and_the_clean_one_none() {
     let redefined =
         |s: &Span| get(s, "reshimu.intent.scope").is_some_and(|scope| scope.contains("30 days"));
     let bare_task = |s: &Span| get(s, "reshimu.contraction").is_some();
-    let failures: [(&str, &dyn Fn(&Span) -> bool); 6] = [
+    let failures: [(&str, &SpanTest); 6] = [
         ("a DELETE", &delete),
         ("a SELECT with 30 days", &thirty_days),
         ("an email", &email),

@@ -1,12 +1,16 @@
 //! What the dashboard tests send through the collector, and what it stored.
 //!
-//! The reference session of DESIGN.md (`demo::reference`), clean and drifted:
-//! a coordinator declares the root intent (audit the inactive customer
+//! The reference session of DESIGN.md, clean and drifted, as the collector's
+//! `demo` replays it (`demo::reference`: the exporter's agents, recorded): a
+//! coordinator declares the root intent (audit the inactive customer
 //! accounts: inactive = last_login older than 90 days; no writes, no
-//! recommendations) and hands off to a query agent (SQL, in a second trace
-//! linked to the first), which delegates to a summarizer. The drifted
-//! hand-off is thin (30 days, no constraints), the query agent deletes and
-//! emails an outside address, and the summary recommends.
+//! recommendations) and hands off to a query agent (SQL on SQLite), which
+//! delegates to a summarizer working in a second trace linked to the first;
+//! one service per agent. In the drifted session every failure happens: the
+//! hand-off to the query agent redefines inactive as 30 days, the query agent
+//! deletes what it found, the hand-off to the summarizer is a bare task that
+//! drops the constraints, the summary recommends, and the summarizer emails
+//! the list to an address found in a customer note.
 //!
 //! Besides the reference:
 //! - a health check inside the clean session, from its own service, that
@@ -28,16 +32,9 @@ use reshimu_collector::offline::InputError;
 use reshimu_collector::sink::clickhouse::rows::{IntentRow, SpanRow};
 
 pub use reference::{
-    CONSTRAINTS as ROOT_CONSTRAINTS, GUARDS as ROOT_GUARDS, OBJECTIVE as ROOT_OBJECTIVE,
-    SCOPE as ROOT_SCOPE,
+    CONSTRAINTS as ROOT_CONSTRAINTS, COORDINATOR, GUARDS as ROOT_GUARDS,
+    OBJECTIVE as ROOT_OBJECTIVE, QUERY_AGENT, SCOPE as ROOT_SCOPE, SUMMARIZER,
 };
-
-/// The coordinator agent (declares the root intent).
-pub const COORDINATOR: &str = "coordinator";
-/// The query agent (SQL).
-pub const QUERY_AGENT: &str = "query_agent";
-/// The summarizer agent.
-pub const SUMMARIZER: &str = "summarizer";
 /// The service of the health check, which only the clean session has.
 pub const PROBE_SERVICE: &str = "audit-probe";
 
@@ -87,14 +84,26 @@ pub fn requests(start_ns: i64) -> Result<Requests, InputError> {
         .flat_map(|r| &r.scope_spans)
         .flat_map(|s| &s.spans)
         .collect();
-    let intents = spans
+    // An intent is declared by its agent's span and again by the early
+    // `reshimu.intent.declare` span (bullets, or a bare task text): one row.
+    let intents: std::collections::HashSet<&str> = spans
         .iter()
         .filter(|s| {
             s.attributes
                 .iter()
-                .any(|a| a.key == "reshimu.intent.objective")
+                .any(|a| a.key == "reshimu.intent.objective" || a.key == "reshimu.contraction")
         })
-        .count();
+        .filter_map(|s| {
+            s.attributes
+                .iter()
+                .find(|a| a.key == "reshimu.intent.id")
+                .and_then(|a| match a.value.as_ref()?.value.as_ref()? {
+                    Value::StringValue(id) => Some(id.as_str()),
+                    _ => None,
+                })
+        })
+        .collect();
+    let intents = intents.len();
     Ok(Requests {
         spans: spans.len() as u64,
         intents: intents as u64,
@@ -176,8 +185,8 @@ pub struct Session {
     pub id: String,
     /// Trace ids, in order of their first span.
     pub traces: Vec<String>,
-    /// Intent ids: root, query agent's contraction, summarizer's contraction.
-    pub intents: [String; 3],
+    /// Intent ids by depth: root, query agent's contraction, summarizer's.
+    pub intents: Vec<String>,
     /// The stored spans, in time order.
     pub spans: Vec<SpanRow>,
     /// The stored intents (final versions), by depth.
@@ -245,11 +254,7 @@ async fn read_session(
     Ok(Session {
         id: id.to_owned(),
         traces,
-        intents: [
-            format!("{id}-root"),
-            format!("{id}-query"),
-            format!("{id}-summary"),
-        ],
+        intents: intent_rows.iter().map(|i| i.intent_id.clone()).collect(),
         spans,
         intent_rows,
     })
