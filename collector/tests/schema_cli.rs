@@ -111,7 +111,7 @@ fn migrate_in_a_pipe_prints_only_the_result() {
         first,
         format!(
             "applied 6 migrations to {database} (0001_spans, 0002_spans_trace_id_ts, \
-             0003_spans_session_id_ts, 0004_intents, 0005_sessions, 0006_intent_source); 0 already applied\n"
+             0003_spans_session_id_ts, 0004_intents, 0005_sessions, 0006_intent_source, 0007_content_missing); 0 already applied\n"
         )
     );
     let second = run();

@@ -51,6 +51,12 @@ const EXPECTED_COLUMNS: &[(&str, &str, &str, &[&str])] = &[
     ),
     (
         OVERVIEW,
+        "Model calls without content",
+        "A",
+        &["Calls", "Sessions"],
+    ),
+    (
+        OVERVIEW,
         "Verdicts over time",
         "A",
         &["time", "Verdict", "Spans"],
@@ -87,6 +93,7 @@ const EXPECTED_COLUMNS: &[(&str, &str, &str, &[&str])] = &[
             "Thin",
             "Spans",
             "MaxDepth",
+            "NoContent",
         ],
     ),
     (
@@ -211,10 +218,25 @@ const EXPECTED_COLUMNS: &[(&str, &str, &str, &[&str])] = &[
             "Explanation",
         ],
     ),
+    (
+        VIOLATIONS,
+        "Model calls without content",
+        "A",
+        &[
+            "LastSeen",
+            "SessionId",
+            "Service",
+            "Agent",
+            "Instrumentation",
+            "Model",
+            "Calls",
+        ],
+    ),
 ];
 
 const SESSION_TABLE: &[&str] = &[
     "SessionId",
+    "Intent",
     "Objective",
     "MinAlignment",
     "MeanAlignment",
@@ -626,13 +648,20 @@ fn dashboards_and_provisioning_fit_grafanas_published_types() {
         .replacen("\"custom.wrapText\"", "\"custom.wrapTxt\"", 1);
     assert_ne!(broken, text);
     std::fs::write(&lineage, broken).unwrap();
+    // The new panel of the overview too: its stat options are checked.
+    let overview = dir.join("dashboards/reshimu/reshimu-overview.json");
+    let text = load::read(&overview).unwrap();
+    let at = text.find("\"Model calls without content\"").unwrap();
+    let option = at + text[at..].find("\"graphMode\"").unwrap();
+    let broken = format!("{}\"graphMod\"{}", &text[..option], &text[option + 11..]);
+    std::fs::write(&overview, broken).unwrap();
     let datasource = dir.join("datasources/reshimu.yaml");
     let yaml = load::read(&datasource).unwrap();
     std::fs::write(&datasource, yaml.replace("otelVersion:", "otelVersoin:")).unwrap();
     let outcome = typecheck::run(Some(&dir)).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(!outcome.passed, "{}", outcome.output);
-    for name in ["cellHight", "custom.wrapTxt", "otelVersoin"] {
+    for name in ["cellHight", "custom.wrapTxt", "graphMod", "otelVersoin"] {
         assert!(
             outcome.output.contains(name),
             "{name} not reported:\n{}",
@@ -888,18 +917,25 @@ fn every_variable_query_runs() {
     }
     let overview = dashboard(OVERVIEW);
     let ctx = context(&overview, None);
-    // Worst session first.
+    // Worst session first: the drifted one, then the plain agent's and the
+    // clean one (as low as each other here; the later one first).
     let sessions = options(&overview, "session", &ctx);
     assert_eq!(
         sessions,
         [
             db.reference.drifted.id.as_str(),
+            db.reference.plain.id.as_str(),
             db.reference.clean.id.as_str()
         ]
     );
-    // The agents the collector stored, sorted: the reference's three, and the
-    // health check named after its service (it names no agent).
-    let mut stored_agents: Vec<&str> = [&db.reference.clean, &db.reference.drifted]
+    assert!(db.reference.plain.min_alignment() <= db.reference.clean.min_alignment());
+    assert!(db.reference.plain.first_ns() > db.reference.clean.first_ns());
+    // The agents the collector stored, sorted: the reference's three, the
+    // plain agent, and the health check named after its service (it names no
+    // agent).
+    let mut stored_agents: Vec<&str> = db
+        .reference
+        .current()
         .into_iter()
         .flat_map(|s| &s.spans)
         .map(|s| s.agent_name.as_str())
@@ -911,6 +947,7 @@ fn every_variable_query_runs() {
         seed::COORDINATOR,
         seed::QUERY_AGENT,
         seed::SUMMARIZER,
+        seed::PLAIN_AGENT,
         seed::PROBE_SERVICE,
     ] {
         assert!(stored_agents.contains(&agent), "{agent}: {stored_agents:?}");
@@ -931,16 +968,18 @@ fn overview_counts_scored_sessions_spans_and_verdicts() {
     let dash = dashboard(OVERVIEW);
     let ctx = context(&dash, None);
     let (clean, drifted) = (&db.reference.clean, &db.reference.drifted);
+    let current = db.reference.current();
     assert_eq!(clean.count("unscoped"), 1, "the health check is unscoped");
 
+    // The clean, drifted and plain sessions.
     let frame = panel_query(&dash, "Sessions and spans scored", "A", &ctx);
-    assert_eq!(frame.numbers("Sessions"), [Some(2.0)]);
-    let scored = clean.scored().count() + drifted.scored().count();
+    assert_eq!(frame.numbers("Sessions"), [Some(3.0)]);
+    let scored: usize = current.iter().map(|s| s.scored().count()).sum();
     assert_eq!(frame.numbers("Spans"), [Some(scored as f64)]);
 
     let frame = panel_query(&dash, "Verdicts", "A", &ctx);
     for verdict in ["aligned", "drifting", "thin", "violation", "unscoped"] {
-        let stored = clean.count(verdict) + drifted.count(verdict);
+        let stored: usize = current.iter().map(|s| s.count(verdict)).sum();
         assert_eq!(frame.numbers(verdict), [Some(stored as f64)], "{verdict}");
     }
     assert!(frame.numbers("violation")[0].unwrap() > 0.0);
@@ -961,7 +1000,8 @@ fn overview_counts_scored_sessions_spans_and_verdicts() {
 
     let frame = panel_query(&dash, "Verdicts over time", "A", &ctx);
     let total: f64 = frame.numbers("Spans").into_iter().flatten().sum();
-    assert_eq!(total as usize, clean.spans.len() + drifted.spans.len());
+    let spans: usize = current.iter().map(|s| s.spans.len()).sum();
+    assert_eq!(total as usize, spans);
 }
 
 #[test]
@@ -974,22 +1014,37 @@ fn overview_ranks_the_drifted_session_first() {
     assert!(drifted.min_alignment() < clean.min_alignment());
     assert!(drifted.count("violation") > 0 && clean.count("violation") == 0);
 
+    let plain = &db.reference.plain;
     let lowest = panel_query(&dash, "Lowest alignment", "A", &ctx);
     assert_eq!(
         lowest.strings("SessionId"),
-        [drifted.id.clone(), clean.id.clone()]
+        [drifted.id.clone(), plain.id.clone(), clean.id.clone()]
     );
     let min = lowest.numbers("MinAlignment");
     assert!(close(min[0].unwrap(), f64::from(drifted.min_alignment())));
+    assert!(close(min[1].unwrap(), f64::from(plain.min_alignment())));
     // The clean session's unscoped health check does not count as alignment 0.
-    assert!(close(min[1].unwrap(), f64::from(clean.min_alignment())));
-    assert!(min[1].unwrap() > 0.5, "{min:?}");
+    assert!(close(min[2].unwrap(), f64::from(clean.min_alignment())));
+    assert!(min[2].unwrap() > 0.5, "{min:?}");
     assert_eq!(lowest.strings("Objective")[0], seed::ROOT_OBJECTIVE);
     assert_eq!(
         lowest.numbers("Violations"),
-        [Some(drifted.count("violation") as f64), Some(0.0)]
+        [
+            Some(drifted.count("violation") as f64),
+            Some(0.0),
+            Some(0.0)
+        ]
     );
-    assert_eq!(lowest.numbers("MaxDepth"), [Some(2.0), Some(2.0)]);
+    // The plain agent never delegates.
+    assert_eq!(
+        lowest.numbers("MaxDepth"),
+        [Some(2.0), Some(0.0), Some(2.0)]
+    );
+    // The plain agent declared nothing: its session is marked inferred.
+    assert_eq!(
+        lowest.strings("Intent"),
+        ["declared", "inferred", "declared"]
+    );
 
     let most = panel_query(&dash, "Most violations", "A", &ctx);
     assert_eq!(most.strings("SessionId"), [drifted.id.as_str()]);
@@ -1015,7 +1070,9 @@ fn overview_shows_alignment_by_depth_and_by_agent() {
     let frame = panel_query(&dash, "Alignment by delegation depth", "A", &ctx);
     assert_eq!(frame.strings("Level"), ["depth 0", "depth 1", "depth 2"]);
     let db = seeded();
-    let spans: Vec<_> = [&db.reference.clean, &db.reference.drifted]
+    let spans: Vec<_> = db
+        .reference
+        .current()
         .into_iter()
         .flat_map(Session::scored)
         .collect();
@@ -1045,9 +1102,14 @@ fn overview_shows_alignment_by_depth_and_by_agent() {
     let agents: BTreeSet<String> = frame.strings("AgentName").into_iter().collect();
     assert_eq!(
         agents,
-        [seed::COORDINATOR, seed::QUERY_AGENT, seed::SUMMARIZER]
-            .map(String::from)
-            .into()
+        [
+            seed::COORDINATOR,
+            seed::QUERY_AGENT,
+            seed::SUMMARIZER,
+            seed::PLAIN_AGENT
+        ]
+        .map(String::from)
+        .into()
     );
     for row in 0..frame.rows.len() {
         let p50 = engine::number(frame.get(row, "p50").unwrap()).unwrap();
@@ -1188,7 +1250,14 @@ fn session_view_shows_root_bullets_spans_in_order_and_traces() {
     let bullets = panel_query(&dash, "Root intent", "A", &ctx);
     assert_eq!(
         bullets.strings("Bullet"),
-        ["objective", "scope", "constraints", "guards", "digest"]
+        [
+            "objective",
+            "scope",
+            "constraints",
+            "guards",
+            "digest",
+            "source"
+        ]
     );
     let text = bullets.strings("Text");
     assert_eq!(
@@ -1201,6 +1270,7 @@ fn session_view_shows_root_bullets_spans_in_order_and_traces() {
     );
     assert_eq!(text[3], seed::ROOT_GUARDS.join("; "));
     assert_eq!(text[4], "valid", "the reference declares its digest");
+    assert_eq!(text[5], "declared");
 
     let stat = panel_query(&dash, "Session", "A", &ctx);
     assert_eq!(
@@ -1208,6 +1278,11 @@ fn session_view_shows_root_bullets_spans_in_order_and_traces() {
         [Some(drifted.count("violation") as f64)]
     );
     assert_eq!(stat.numbers("Spans"), [Some(drifted.spans.len() as f64)]);
+    assert_eq!(
+        stat.numbers("NoContent"),
+        [Some(0.0)],
+        "the reference captures content"
+    );
     assert!(close(
         stat.numbers("MinAlignment")[0].unwrap(),
         f64::from(drifted.min_alignment())
@@ -1343,6 +1418,83 @@ fn session_view_shows_root_bullets_spans_in_order_and_traces() {
         .filter(|s| !s.links_trace_id.is_empty())
         .count();
     assert!(linked > 0, "the reference session links its traces");
+}
+
+#[test]
+fn a_plainly_instrumented_session_shows_its_inferred_intent_and_its_model_call_without_content() {
+    let db = seeded();
+    let plain = &db.reference.plain;
+    // What the collector made of it: an inferred root intent, and one model
+    // call marked as carrying no content.
+    assert!(!plain.spans.is_empty());
+    assert!(
+        plain
+            .spans
+            .iter()
+            .all(|s| s.root_intent_id.starts_with("inferred-")),
+        "{:#?}",
+        plain.spans
+    );
+    let missing: Vec<_> = plain.spans.iter().filter(|s| s.content_missing).collect();
+    assert_eq!(missing.len(), 1, "{:#?}", plain.spans);
+    assert_eq!(missing[0].action_kind, "llm");
+    assert_eq!(plain.intent_rows.len(), 1);
+    assert_eq!(plain.intent_rows[0].source, "inferred");
+
+    let dash = dashboard(LINEAGE);
+    let ctx = context(&dash, Some(&plain.id));
+    let bullets = panel_query(&dash, "Root intent", "A", &ctx);
+    let text = bullets.strings("Text");
+    assert_eq!(text[0], seed::PLAIN_REQUEST, "the first user message");
+    assert!(text[5].starts_with("inferred"), "{text:?}");
+    let stat = panel_query(&dash, "Session", "A", &ctx);
+    assert_eq!(stat.numbers("NoContent"), [Some(1.0)]);
+
+    // The overview counts the model calls without content, and lists the
+    // session as inferred in both session tables.
+    let dash = dashboard(OVERVIEW);
+    let ctx = context(&dash, None);
+    let stat = panel_query(&dash, "Model calls without content", "A", &ctx);
+    let stored: usize = db
+        .reference
+        .current()
+        .iter()
+        .map(|s| s.spans.iter().filter(|r| r.content_missing).count())
+        .sum();
+    assert_eq!(stored, 1);
+    assert_eq!(stat.numbers("Calls"), [Some(stored as f64)]);
+    assert_eq!(stat.numbers("Sessions"), [Some(1.0)]);
+    let clean = ctx
+        .clone()
+        .with("session", VarValue::multi(&[&db.reference.clean.id]));
+    let none = panel_query(&dash, "Model calls without content", "A", &clean);
+    assert_eq!(none.numbers("Calls"), [Some(0.0)]);
+    let lowest = panel_query(&dash, "Lowest alignment", "A", &ctx);
+    let row = lowest
+        .strings("SessionId")
+        .iter()
+        .position(|s| *s == plain.id)
+        .unwrap();
+    assert_eq!(lowest.strings("Intent")[row], "inferred");
+
+    // The violations dashboard says where: session, service, instrumentation, model.
+    let dash = dashboard(VIOLATIONS);
+    let ctx = context(&dash, None);
+    let table = panel_query(&dash, "Model calls without content", "A", &ctx);
+    assert_eq!(table.strings("SessionId"), [plain.id.as_str()]);
+    assert_eq!(table.strings("Service"), [seed::PLAIN_AGENT]);
+    assert_eq!(table.strings("Agent"), [seed::PLAIN_AGENT]);
+    assert_eq!(table.strings("Instrumentation"), [seed::PLAIN_MODEL_SCOPE]);
+    assert_eq!(table.strings("Model"), [missing[0].action_name.as_str()]);
+    assert_eq!(table.numbers("Calls"), [Some(1.0)]);
+    let clean = ctx
+        .clone()
+        .with("session", VarValue::multi(&[&db.reference.clean.id]));
+    assert!(
+        panel_query(&dash, "Model calls without content", "A", &clean)
+            .rows
+            .is_empty()
+    );
 }
 
 /// A stored violation split as the dashboards split it: `rule: evidence`.
