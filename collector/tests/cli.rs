@@ -6,7 +6,7 @@
 
 use std::process::Command;
 
-use reshimu_collector::demo::reference::{Variant, session};
+use reshimu_collector::demo::reference::{Variant, session, span_count};
 
 fn score(file: &std::path::Path) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_reshimu-collector"))
@@ -25,14 +25,16 @@ fn score(file: &std::path::Path) -> (bool, String, String) {
 fn otlp_json_is_scored_and_anything_else_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("session.jsonl");
-    let lines: Vec<String> = session(Variant::Drifted, "cli")
+    let requests = session(Variant::Drifted, "cli").unwrap();
+    let lines: Vec<String> = requests
         .iter()
         .map(|r| serde_json::to_string(r).unwrap())
         .collect();
     std::fs::write(&good, lines.join("\n")).unwrap();
     let (ok, stdout, stderr) = score(&good);
     assert!(ok, "{stderr}");
-    assert_eq!(stdout.lines().count(), 8, "{stdout}");
+    // One line per span sent.
+    assert_eq!(stdout.lines().count(), span_count(&requests), "{stdout}");
     assert!(stdout.contains("\"verdict\":\"violation\""), "{stdout}");
 
     let not_otlp = dir.path().join("foo.json");

@@ -15,9 +15,12 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{InstrumentationScope, KeyValue};
 use opentelemetry_otlp::WithExportConfig;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanExporter as _, SpanLinks};
 use reshimu_clickhouse_launcher::LocalClickHouse;
+use reshimu_collector::demo::reference::{self, Variant};
 use reshimu_collector::sink::clickhouse::rows::{IntentRow, SpanRow};
 use support::*;
 
@@ -249,72 +252,42 @@ async fn rust_otlp_exporter_spans_land_with_otel_and_lineage_columns() {
     collector.shutdown().await;
 }
 
-/// Coordinator in one trace and service; the query agent continues in another
-/// trace (linked), in another service; the summarizer is a contraction of the
-/// query agent's intent. The child trace arrives first.
-fn three_agent_requests(
-    tag: &str,
-) -> Vec<(
-    u8,
-    opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
-)> {
-    let root = format!("{tag}-root");
-    let query = format!("{tag}-query");
-    let summary = format!("{tag}-summary");
-    let session = format!("{tag}-session");
-    let mut a1 = declare(&root, None, OBJECTIVE, SCOPE, CONSTRAINTS, &GUARDS);
-    a1.push(s("reshimu.session.id", &session));
-    a1.push(s("gen_ai.agent.name", "coordinator"));
-    let mut a2 = declare(
-        &query,
-        Some(&root),
-        "List the inactive customer accounts for the audit",
-        SCOPE,
-        CONSTRAINTS,
-        &GUARDS,
-    );
-    a2.push(s("gen_ai.agent.name", "query_agent"));
-    let coordinator = request(
-        "coordinator",
-        vec![
-            span(TRACE, 1, None, "invoke_agent coordinator", a1),
-            span(TRACE, 2, Some(1), "delegate query_agent", a2),
-        ],
-    );
+/// The reference session as the demo replays it: the exporter's agents,
+/// recorded (`reshimu_collector::demo::reference`), as session `session`.
+/// Three services; the coordinator's and the query agent's spans in one
+/// trace, the summarizer's job in a second trace linked to the query agent's
+/// delegation span; the summarizer's trace is sent first, as its spans end
+/// first.
+fn reference_requests(session: &str) -> Vec<ExportTraceServiceRequest> {
+    reference::session(Variant::Clean, session).unwrap()
+}
 
-    let mut b1 = span(
-        OTHER_TRACE,
-        1,
-        None,
-        "invoke_agent query_agent",
-        vec![s("gen_ai.agent.name", "query_agent")],
-    );
-    b1.links.push(link(TRACE, 2));
-    let mut b2_attrs = declare(
-        &summary,
-        Some(&query),
-        "Summarize the inactive customer accounts for the audit",
-        SCOPE,
-        CONSTRAINTS,
-        &GUARDS,
-    );
-    b2_attrs.push(s("gen_ai.agent.name", "summarizer"));
-    let b2 = span(OTHER_TRACE, 2, Some(1), "delegate summarizer", b2_attrs);
-    let b3 = span(
-        OTHER_TRACE,
-        3,
-        Some(2),
-        "chat",
-        vec![
-            s("gen_ai.operation.name", "chat"),
-            s(
-                "gen_ai.output.messages",
-                "Summary: 42 customer accounts have been inactive for more than 90 days.",
-            ),
-        ],
-    );
-    let query_agent = request("query-agent", vec![b3, b1, b2]);
-    vec![(0, query_agent), (1, coordinator)]
+/// The spans of `requests` that declare an intent: `(intent id, parent id)`.
+fn declared(requests: &[ExportTraceServiceRequest]) -> HashMap<String, Option<String>> {
+    let get = |span: &opentelemetry_proto::tonic::trace::v1::Span, key: &str| {
+        span.attributes
+            .iter()
+            .find(|kv| kv.key == key)
+            .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
+                Value::StringValue(v) => Some(v.clone()),
+                _ => None,
+            })
+    };
+    requests
+        .iter()
+        .flat_map(|r| &r.resource_spans)
+        .flat_map(|r| &r.scope_spans)
+        .flat_map(|s| &s.spans)
+        .filter(|s| {
+            get(s, "reshimu.intent.objective").is_some() || get(s, "reshimu.contraction").is_some()
+        })
+        .filter_map(|s| {
+            Some((
+                get(s, "reshimu.intent.id")?,
+                get(s, "reshimu.intent.parent_id"),
+            ))
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -322,50 +295,77 @@ async fn a_three_agent_session_across_two_linked_traces_and_services_resolves_to
     let ch = LocalClickHouse::shared().unwrap();
     let db = ch.fresh_database("pipeline_lineage").unwrap();
     let collector = start(config(ch, &db), ch).await;
-    for (_, request) in three_agent_requests("three") {
-        post(&collector, &request).await;
+    let requests = reference_requests("three-session");
+    let sent = reference::span_count(&requests) as u64;
+    for request in &requests {
+        post(&collector, request).await;
     }
     wait_for(Duration::from_secs(20), || async {
-        count(ch, &format!("SELECT count() FROM {db}.spans")).await == 5
+        count(ch, &format!("SELECT count() FROM {db}.spans")).await == sent
     })
     .await;
     let rows = spans_of(ch, &db, "three-session").await;
-    assert_eq!(rows.len(), 5, "every span in one session: {rows:#?}");
-    let depth: HashMap<(String, String), (u16, Vec<String>)> = rows
-        .iter()
-        .map(|r| {
-            (
-                (r.trace_id[..2].to_owned(), r.span_id[..2].to_owned()),
-                (r.depth, r.lineage_path.clone()),
-            )
-        })
-        .collect();
-    let path = |ids: &[&str]| ids.iter().map(|s| format!("three-{s}")).collect::<Vec<_>>();
-    assert_eq!(depth[&("a1".into(), "01".into())], (0, path(&["root"])));
     assert_eq!(
-        depth[&("a1".into(), "02".into())],
-        (1, path(&["root", "query"]))
+        rows.len() as u64,
+        sent,
+        "every span in one session: {rows:#?}"
     );
+
+    // The lineage of each declared intent, root first.
+    let parents = declared(&requests);
+    assert_eq!(parents.len(), 3, "root, query agent's, summarizer's");
+    let path = |intent: &str| {
+        let mut path = vec![intent.to_owned()];
+        while let Some(Some(parent)) = parents.get(path.last().unwrap()) {
+            path.push(parent.clone());
+        }
+        path.reverse();
+        path
+    };
+    let root = parents
+        .iter()
+        .find(|(_, p)| p.is_none())
+        .map(|(id, _)| id.clone())
+        .unwrap();
+    for r in &rows {
+        assert_eq!(r.root_intent_id, root, "{} {}", r.span_name, r.span_id);
+        let lineage = path(&r.intent_id);
+        assert_eq!(r.lineage_path, lineage, "{}", r.span_name);
+        assert_eq!(usize::from(r.depth), lineage.len() - 1, "{}", r.span_name);
+    }
+    let depths: std::collections::BTreeSet<u16> = rows.iter().map(|r| r.depth).collect();
+    assert_eq!(depths.into_iter().collect::<Vec<_>>(), [0, 1, 2]);
+
+    // The summarizer's job starts a trace of its own and carries no intent:
+    // it inherits the summarizer's through its span link.
+    let job = rows.iter().find(|r| r.span_name == JOB_SPAN).unwrap();
+    assert!(job.parent_span_id.is_empty());
+    assert_eq!(job.links_span_id.len(), 1);
+    let linked = rows
+        .iter()
+        .find(|r| r.span_id == job.links_span_id[0])
+        .unwrap();
+    assert_ne!(linked.trace_id, job.trace_id, "the link crosses traces");
     assert_eq!(
-        depth[&("b2".into(), "01".into())],
-        (1, path(&["root", "query"])),
+        (job.intent_id.as_str(), job.depth),
+        (linked.intent_id.as_str(), 2),
         "inherits through the span link"
     );
-    assert_eq!(
-        depth[&("b2".into(), "02".into())],
-        (2, path(&["root", "query", "summary"]))
+    assert!(
+        !job.span_attributes
+            .iter()
+            .any(|(k, _)| k == "reshimu.intent.id"),
+        "the job span names no intent itself"
     );
-    assert_eq!(
-        depth[&("b2".into(), "03".into())],
-        (2, path(&["root", "query", "summary"])),
-        "inherits from its parent span"
-    );
-    assert!(rows.iter().all(|r| r.root_intent_id == "three-root"));
     let services: std::collections::BTreeSet<_> =
         rows.iter().map(|r| r.service_name.as_str()).collect();
     assert_eq!(
         services.into_iter().collect::<Vec<_>>(),
-        vec!["coordinator", "query-agent"]
+        vec![
+            "reshimu-reference-coordinator",
+            "reshimu-reference-query-agent",
+            "reshimu-reference-summarizer"
+        ]
     );
     // The sessions view is filled by the same inserts; one session.
     wait_for(Duration::from_secs(10), || async {
@@ -384,33 +384,58 @@ async fn a_three_agent_session_across_two_linked_traces_and_services_resolves_to
         &format!("SELECT sum(Spans) FROM {db}.sessions WHERE SessionId = 'three-session'"),
     )
     .await;
-    assert_eq!(total, 5);
+    assert_eq!(total, sent);
     collector.shutdown().await;
 }
+
+/// The name of the summarizer's job span in the recording (the exporter's
+/// `reference::JOB_SPAN_NAME`; the collector's tests do not depend on the
+/// exporter).
+const JOB_SPAN: &str = "summarizer job";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_collectors_sharing_clickhouse_give_the_verdicts_of_one() {
     let ch = LocalClickHouse::shared().unwrap();
+    let requests = reference_requests("split-session");
+    let sent = reference::span_count(&requests) as u64;
     // Reference: one collector sees everything.
     let db_one = ch.fresh_database("pipeline_one").unwrap();
     let one = start(config(ch, &db_one), ch).await;
-    for (_, request) in three_agent_requests("split") {
-        post(&one, &request).await;
+    for request in &requests {
+        post(&one, request).await;
     }
-    // Two collectors: the coordinator's trace goes to A, the query agent's to B,
-    // which has never seen the intents it references and must ask ClickHouse.
+    // Two collectors: the first trace (coordinator and query agent) goes to
+    // A; the summarizer's trace to B, which has never seen the intents it
+    // references nor the span its job links to, and must ask ClickHouse.
+    let summarizer_trace = requests[0].resource_spans[0].scope_spans[0].spans[0]
+        .trace_id
+        .clone();
+    let (to_b, to_a): (Vec<_>, Vec<_>) = requests.iter().partition(|r| {
+        r.resource_spans
+            .iter()
+            .flat_map(|rs| &rs.scope_spans)
+            .flat_map(|ss| &ss.spans)
+            .all(|s| s.trace_id == summarizer_trace)
+    });
+    assert!(!to_a.is_empty() && !to_b.is_empty());
+    let b_spans =
+        reference::span_count(&to_b.iter().map(|r| (*r).clone()).collect::<Vec<_>>()) as u64;
     let db_two = ch.fresh_database("pipeline_two").unwrap();
     let a = start(config(ch, &db_two), ch).await;
     let mut b_config = config(ch, &db_two);
     b_config.lineage.wait = Duration::from_secs(2);
     let b = start(b_config, ch).await;
-    let requests = three_agent_requests("split");
-    post(&a, &requests[1].1).await;
+    for request in &to_a {
+        post(&a, request).await;
+    }
     wait_for(Duration::from_secs(20), || async {
-        count(ch, &format!("SELECT count() FROM {db_two}.intents")).await == 2
+        count(ch, &format!("SELECT count() FROM {db_two}.intents FINAL")).await == 3
+            && count(ch, &format!("SELECT count() FROM {db_two}.spans")).await == sent - b_spans
     })
     .await;
-    post(&b, &requests[0].1).await;
+    for request in &to_b {
+        post(&b, request).await;
+    }
 
     let verdicts = |db: String| async move {
         let mut rows = ch
@@ -423,17 +448,21 @@ async fn two_collectors_sharing_clickhouse_give_the_verdicts_of_one() {
         rows.sort();
         rows
     };
-    wait_for(Duration::from_secs(20), || async {
-        count(ch, &format!("SELECT count() FROM {db_one}.spans")).await == 5
-    })
-    .await;
-    wait_for(Duration::from_secs(20), || async {
-        count(ch, &format!("SELECT count() FROM {db_two}.spans")).await == 5
-    })
-    .await;
+    for db in [&db_one, &db_two] {
+        wait_for(Duration::from_secs(20), || async {
+            count(ch, &format!("SELECT count() FROM {db}.spans")).await == sent
+        })
+        .await;
+    }
+    // The same requests went to both: the same ids, the same verdicts.
+    let root = declared(&requests)
+        .into_iter()
+        .find(|(_, parent)| parent.is_none())
+        .map(|(id, _)| id)
+        .unwrap();
     let expected = verdicts(db_one).await;
     assert_eq!(verdicts(db_two).await, expected);
-    assert!(expected.iter().all(|r| r.4 == "split-root"));
+    assert!(expected.iter().all(|r| r.4 == root), "{expected:#?}");
     for c in [one, a, b] {
         c.shutdown().await;
     }

@@ -9,7 +9,7 @@ use reshimu_clickhouse_launcher::LocalClickHouse;
 use reshimu_collector::schema::{self, SchemaError, SchemaOptions};
 use reshimu_collector::sink::clickhouse::rows::{IntentRow, SpanRow};
 
-const MIGRATIONS: usize = 6;
+const MIGRATIONS: usize = 7;
 
 /// A fresh database on the shared server, and a client that names no
 /// database (apply must work without one).
@@ -55,7 +55,8 @@ async fn applying_twice_is_a_no_op() {
             "0003_spans_session_id_ts",
             "0004_intents",
             "0005_sessions",
-            "0006_intent_source"
+            "0006_intent_source",
+            "0007_content_missing"
         ]
     );
     assert!(first.already_applied.is_empty());
@@ -167,6 +168,7 @@ fn full_span(session: &str, trace: &str, span: &str, at: i64) -> SpanRow {
         violations: vec!["deny-sql-write: DELETE FROM customers".into()],
         explanation: "DELETE breaks `deny sql write`".into(),
         scorer: "reshimu-default/1".into(),
+        content_missing: true,
     }
 }
 
@@ -192,6 +194,7 @@ async fn span_rows_round_trip_every_column() {
         links_attributes: vec![],
         span_attributes: vec![],
         span_id: "b3ce929d0e0e4736".into(),
+        content_missing: false,
         ..full.clone()
     };
     let mut insert = client.insert::<SpanRow>("spans").await.unwrap();

@@ -110,14 +110,15 @@ fn migrate_in_a_pipe_prints_only_the_result() {
     assert_eq!(
         first,
         format!(
-            "applied 6 migrations to {database} (0001_spans, 0002_spans_trace_id_ts, \
-             0003_spans_session_id_ts, 0004_intents, 0005_sessions, 0006_intent_source); 0 already applied\n\
+            "applied 7 migrations to {database} (0001_spans, 0002_spans_trace_id_ts, \
+             0003_spans_session_id_ts, 0004_intents, 0005_sessions, 0006_intent_source, \
+             0007_content_missing); 0 already applied\n\
              TTL set to 30 days on spans, spans_trace_id_ts, spans_session_id_ts, intents, sessions\n"
         )
     );
     let second = run();
     assert_eq!(
         second,
-        format!("schema up to date: 6 migrations already applied to {database}\n")
+        format!("schema up to date: 7 migrations already applied to {database}\n")
     );
 }

@@ -72,7 +72,7 @@ async fn forwarded_and_filed_spans_carry_scores_and_the_evaluation_event() {
         );
 
         let url = format!("http://{}/v1/traces", first.http_addr().unwrap());
-        let requests = session(Variant::Drifted, "sinks");
+        let requests = session(Variant::Drifted, "sinks").unwrap();
         let total: usize = requests
             .iter()
             .flat_map(|r| &r.resource_spans)

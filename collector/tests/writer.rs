@@ -78,7 +78,7 @@ async fn max_overlap(max_in_flight: usize) -> usize {
     let (tx, rx) = tokio::sync::mpsc::channel(8);
     let task = tokio::spawn(writer.run(rx, None));
     let scored = score_requests(
-        session(Variant::Clean, "w"),
+        session(Variant::Clean, "w").unwrap(),
         Arc::new(DefaultScorer::default()),
     );
     for request in scored {

@@ -6,14 +6,17 @@
 //! cargo run -p reshimu-exporter --example reference_session -- \
 //!     --endpoint http://127.0.0.1:4318 --drift redefine
 //! ```
-//! `--in-process` runs all three agents in one process instead.
+//! `--in-process` runs all three agents in one process instead; `--topology
+//! chain` has the query agent delegate to the summarizer, which works in a
+//! trace of its own linked to the query agent's (the shape the collector's
+//! `demo` replays, with `--drift every`).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, ValueEnum};
-use reshimu_exporter::reference::{self, Drift, Role};
+use reshimu_exporter::reference::{self, Drift, Role, Scenario, Topology};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum RoleArg {
@@ -34,9 +37,13 @@ struct Args {
         default_value = "http://127.0.0.1:4318"
     )]
     endpoint: String,
-    /// The failure to inject: none, redefine, recommend, delete, drop-constraint, inject.
+    /// The failure to inject: none, redefine, recommend, delete, drop-constraint, inject, every.
     #[arg(long, default_value = "none")]
     drift: String,
+    /// Who delegates to whom: star (the coordinator to both) or chain
+    /// (coordinator -> query agent -> summarizer, the last in a linked trace).
+    #[arg(long, default_value = "star")]
+    topology: String,
     /// Which agent this process runs (the coordinator spawns the others).
     #[arg(long, value_enum, default_value = "coordinator")]
     role: RoleArg,
@@ -89,6 +96,8 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let args = Args::parse();
     let drift: Drift = args.drift.parse()?;
+    let topology: Topology = args.topology.parse()?;
+    let scenario = Scenario { drift, topology };
     match args.role {
         RoleArg::QueryAgent => {
             return Ok(reference::run_role(Role::QueryAgent, &args.endpoint, &args.listen).await?);
@@ -99,7 +108,7 @@ async fn main() -> anyhow::Result<()> {
         RoleArg::Coordinator => {}
     }
     let outcome = if args.in_process {
-        reference::run_session(&args.endpoint, drift).await?
+        reference::run_scenario(&args.endpoint, scenario).await?
     } else {
         let mut delegates = vec![
             spawn("query-agent", &args.endpoint)?,
@@ -111,8 +120,13 @@ async fn main() -> anyhow::Result<()> {
                 .protocol(reshimu_exporter::Protocol::HttpProtobuf)
                 .endpoint(&args.endpoint),
         )?;
-        let outcome =
-            reference::coordinate(&provider, drift, &delegates[0].url, &delegates[1].url).await;
+        let outcome = reference::coordinate_scenario(
+            &provider,
+            scenario,
+            &delegates[0].url,
+            &delegates[1].url,
+        )
+        .await;
         for d in &mut delegates {
             drop(d.child.stdin.take()); // asks the delegate to stop and flush
         }
@@ -122,7 +136,11 @@ async fn main() -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || provider.shutdown()).await??;
         outcome?
     };
-    println!("session {} (drift: {drift})", outcome.session_id);
+    println!(
+        "session {} (drift: {drift}, topology: {})",
+        outcome.session_id,
+        topology.as_str()
+    );
     println!("root intent {}", outcome.root_intent_id);
     println!(
         "{} inactive accounts; summary: {}",

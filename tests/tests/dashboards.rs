@@ -51,6 +51,12 @@ const EXPECTED_COLUMNS: &[(&str, &str, &str, &[&str])] = &[
     ),
     (
         OVERVIEW,
+        "Model calls without content",
+        "A",
+        &["Calls", "Sessions"],
+    ),
+    (
+        OVERVIEW,
         "Verdicts over time",
         "A",
         &["time", "Verdict", "Spans"],
@@ -87,6 +93,7 @@ const EXPECTED_COLUMNS: &[(&str, &str, &str, &[&str])] = &[
             "Thin",
             "Spans",
             "MaxDepth",
+            "NoContent",
         ],
     ),
     (
@@ -211,10 +218,25 @@ const EXPECTED_COLUMNS: &[(&str, &str, &str, &[&str])] = &[
             "Explanation",
         ],
     ),
+    (
+        VIOLATIONS,
+        "Model calls without content",
+        "A",
+        &[
+            "LastSeen",
+            "SessionId",
+            "Service",
+            "Agent",
+            "Instrumentation",
+            "Model",
+            "Calls",
+        ],
+    ),
 ];
 
 const SESSION_TABLE: &[&str] = &[
     "SessionId",
+    "Intent",
     "Objective",
     "MinAlignment",
     "MeanAlignment",
@@ -626,13 +648,20 @@ fn dashboards_and_provisioning_fit_grafanas_published_types() {
         .replacen("\"custom.wrapText\"", "\"custom.wrapTxt\"", 1);
     assert_ne!(broken, text);
     std::fs::write(&lineage, broken).unwrap();
+    // The new panel of the overview too: its stat options are checked.
+    let overview = dir.join("dashboards/reshimu/reshimu-overview.json");
+    let text = load::read(&overview).unwrap();
+    let at = text.find("\"Model calls without content\"").unwrap();
+    let option = at + text[at..].find("\"graphMode\"").unwrap();
+    let broken = format!("{}\"graphMod\"{}", &text[..option], &text[option + 11..]);
+    std::fs::write(&overview, broken).unwrap();
     let datasource = dir.join("datasources/reshimu.yaml");
     let yaml = load::read(&datasource).unwrap();
     std::fs::write(&datasource, yaml.replace("otelVersion:", "otelVersoin:")).unwrap();
     let outcome = typecheck::run(Some(&dir)).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(!outcome.passed, "{}", outcome.output);
-    for name in ["cellHight", "custom.wrapTxt", "otelVersoin"] {
+    for name in ["cellHight", "custom.wrapTxt", "graphMod", "otelVersoin"] {
         assert!(
             outcome.output.contains(name),
             "{name} not reported:\n{}",
@@ -888,19 +917,41 @@ fn every_variable_query_runs() {
     }
     let overview = dashboard(OVERVIEW);
     let ctx = context(&overview, None);
-    // Worst session first.
+    // Worst session first: the drifted one, then the plain agent's and the
+    // clean one (as low as each other here; the later one first).
     let sessions = options(&overview, "session", &ctx);
     assert_eq!(
         sessions,
         [
             db.reference.drifted.id.as_str(),
+            db.reference.plain.id.as_str(),
             db.reference.clean.id.as_str()
         ]
     );
-    assert_eq!(
-        options(&overview, "agent", &ctx),
-        [seed::COORDINATOR, seed::QUERY_AGENT, seed::SUMMARIZER]
-    );
+    assert!(db.reference.plain.min_alignment() <= db.reference.clean.min_alignment());
+    assert!(db.reference.plain.first_ns() > db.reference.clean.first_ns());
+    // The agents the collector stored, sorted: the reference's three, the
+    // plain agent, and the health check named after its service (it names no
+    // agent).
+    let mut stored_agents: Vec<&str> = db
+        .reference
+        .current()
+        .into_iter()
+        .flat_map(|s| &s.spans)
+        .map(|s| s.agent_name.as_str())
+        .collect();
+    stored_agents.sort_unstable();
+    stored_agents.dedup();
+    assert_eq!(options(&overview, "agent", &ctx), stored_agents);
+    for agent in [
+        seed::COORDINATOR,
+        seed::QUERY_AGENT,
+        seed::SUMMARIZER,
+        seed::PLAIN_AGENT,
+        seed::PROBE_SERVICE,
+    ] {
+        assert!(stored_agents.contains(&agent), "{agent}: {stored_agents:?}");
+    }
     let services = options(&overview, "service", &ctx);
     assert!(
         services.iter().any(|s| s == seed::PROBE_SERVICE),
@@ -917,16 +968,18 @@ fn overview_counts_scored_sessions_spans_and_verdicts() {
     let dash = dashboard(OVERVIEW);
     let ctx = context(&dash, None);
     let (clean, drifted) = (&db.reference.clean, &db.reference.drifted);
+    let current = db.reference.current();
     assert_eq!(clean.count("unscoped"), 1, "the health check is unscoped");
 
+    // The clean, drifted and plain sessions.
     let frame = panel_query(&dash, "Sessions and spans scored", "A", &ctx);
-    assert_eq!(frame.numbers("Sessions"), [Some(2.0)]);
-    let scored = clean.scored().count() + drifted.scored().count();
+    assert_eq!(frame.numbers("Sessions"), [Some(3.0)]);
+    let scored: usize = current.iter().map(|s| s.scored().count()).sum();
     assert_eq!(frame.numbers("Spans"), [Some(scored as f64)]);
 
     let frame = panel_query(&dash, "Verdicts", "A", &ctx);
     for verdict in ["aligned", "drifting", "thin", "violation", "unscoped"] {
-        let stored = clean.count(verdict) + drifted.count(verdict);
+        let stored: usize = current.iter().map(|s| s.count(verdict)).sum();
         assert_eq!(frame.numbers(verdict), [Some(stored as f64)], "{verdict}");
     }
     assert!(frame.numbers("violation")[0].unwrap() > 0.0);
@@ -947,7 +1000,8 @@ fn overview_counts_scored_sessions_spans_and_verdicts() {
 
     let frame = panel_query(&dash, "Verdicts over time", "A", &ctx);
     let total: f64 = frame.numbers("Spans").into_iter().flatten().sum();
-    assert_eq!(total as usize, clean.spans.len() + drifted.spans.len());
+    let spans: usize = current.iter().map(|s| s.spans.len()).sum();
+    assert_eq!(total as usize, spans);
 }
 
 #[test]
@@ -960,22 +1014,37 @@ fn overview_ranks_the_drifted_session_first() {
     assert!(drifted.min_alignment() < clean.min_alignment());
     assert!(drifted.count("violation") > 0 && clean.count("violation") == 0);
 
+    let plain = &db.reference.plain;
     let lowest = panel_query(&dash, "Lowest alignment", "A", &ctx);
     assert_eq!(
         lowest.strings("SessionId"),
-        [drifted.id.clone(), clean.id.clone()]
+        [drifted.id.clone(), plain.id.clone(), clean.id.clone()]
     );
     let min = lowest.numbers("MinAlignment");
     assert!(close(min[0].unwrap(), f64::from(drifted.min_alignment())));
+    assert!(close(min[1].unwrap(), f64::from(plain.min_alignment())));
     // The clean session's unscoped health check does not count as alignment 0.
-    assert!(close(min[1].unwrap(), f64::from(clean.min_alignment())));
-    assert!(min[1].unwrap() > 0.5, "{min:?}");
+    assert!(close(min[2].unwrap(), f64::from(clean.min_alignment())));
+    assert!(min[2].unwrap() > 0.5, "{min:?}");
     assert_eq!(lowest.strings("Objective")[0], seed::ROOT_OBJECTIVE);
     assert_eq!(
         lowest.numbers("Violations"),
-        [Some(drifted.count("violation") as f64), Some(0.0)]
+        [
+            Some(drifted.count("violation") as f64),
+            Some(0.0),
+            Some(0.0)
+        ]
     );
-    assert_eq!(lowest.numbers("MaxDepth"), [Some(2.0), Some(2.0)]);
+    // The plain agent never delegates.
+    assert_eq!(
+        lowest.numbers("MaxDepth"),
+        [Some(2.0), Some(0.0), Some(2.0)]
+    );
+    // The plain agent declared nothing: its session is marked inferred.
+    assert_eq!(
+        lowest.strings("Intent"),
+        ["declared", "inferred", "declared"]
+    );
 
     let most = panel_query(&dash, "Most violations", "A", &ctx);
     assert_eq!(most.strings("SessionId"), [drifted.id.as_str()]);
@@ -1001,7 +1070,9 @@ fn overview_shows_alignment_by_depth_and_by_agent() {
     let frame = panel_query(&dash, "Alignment by delegation depth", "A", &ctx);
     assert_eq!(frame.strings("Level"), ["depth 0", "depth 1", "depth 2"]);
     let db = seeded();
-    let spans: Vec<_> = [&db.reference.clean, &db.reference.drifted]
+    let spans: Vec<_> = db
+        .reference
+        .current()
         .into_iter()
         .flat_map(Session::scored)
         .collect();
@@ -1031,9 +1102,14 @@ fn overview_shows_alignment_by_depth_and_by_agent() {
     let agents: BTreeSet<String> = frame.strings("AgentName").into_iter().collect();
     assert_eq!(
         agents,
-        [seed::COORDINATOR, seed::QUERY_AGENT, seed::SUMMARIZER]
-            .map(String::from)
-            .into()
+        [
+            seed::COORDINATOR,
+            seed::QUERY_AGENT,
+            seed::SUMMARIZER,
+            seed::PLAIN_AGENT
+        ]
+        .map(String::from)
+        .into()
     );
     for row in 0..frame.rows.len() {
         let p50 = engine::number(frame.get(row, "p50").unwrap()).unwrap();
@@ -1131,20 +1207,37 @@ fn node_graph_frames_carry_what_grafana_needs() {
         assert_eq!(edges.numbers("mainstat"), coverage);
     }
 
+    // The clean hand-offs lost nothing.
+    let clean = context(&dash, Some(&db.reference.clean.id));
+    let edges = panel_query(&dash, "Intent tree", "edges", &clean);
+    assert_eq!(
+        edges.strings("secondarystat"),
+        ["nothing lost", "nothing lost"]
+    );
+
     // In the drifted session the query agent and the summarizer broke rules,
-    // and the thin hand-off to the query agent shows what it lost.
+    // and both hand-offs show what they lost: the query agent's redefines
+    // inactive (it lost the definition), the summarizer's is a bare task (it
+    // lost the constraints).
     let ctx = session_context(&dash);
     let nodes = panel_query(&dash, "Intent tree", "nodes", &ctx);
     assert_eq!(nodes.get(0, "highlighted"), Some(&Value::Bool(false)));
     assert_eq!(nodes.get(1, "highlighted"), Some(&Value::Bool(true)));
     assert_eq!(nodes.get(2, "highlighted"), Some(&Value::Bool(true)));
-    let lost = &nodes.strings("detail__lost")[1];
-    assert!(lost.contains("no writes"), "{lost}");
-    assert!(lost.contains("no recommendations"), "{lost}");
+    let lost = nodes.strings("detail__lost");
+    assert!(lost[1].contains("define inactive"), "{lost:?}");
+    assert!(lost[2].contains("no writes"), "{lost:?}");
+    assert!(lost[2].contains("no recommendations"), "{lost:?}");
     let edges = panel_query(&dash, "Intent tree", "edges", &ctx);
-    assert_eq!(edges.strings("detail__lost")[0], *lost);
-    assert!(edges.numbers("mainstat")[0].unwrap() < 0.5);
-    assert_eq!(edges.strings("secondarystat")[1], "nothing lost");
+    assert_eq!(edges.strings("detail__lost"), lost[1..]);
+    let coverage = edges.numbers("mainstat");
+    assert!(coverage[0].unwrap() < 1.0, "{coverage:?}");
+    assert!(coverage[1].unwrap() < 0.5, "{coverage:?}");
+    let counts: Vec<String> = db.reference.drifted.intent_rows[1..]
+        .iter()
+        .map(|i| format!("{} lost", i.lost.len()))
+        .collect();
+    assert_eq!(edges.strings("secondarystat"), counts);
 }
 
 #[test]
@@ -1157,7 +1250,14 @@ fn session_view_shows_root_bullets_spans_in_order_and_traces() {
     let bullets = panel_query(&dash, "Root intent", "A", &ctx);
     assert_eq!(
         bullets.strings("Bullet"),
-        ["objective", "scope", "constraints", "guards", "digest"]
+        [
+            "objective",
+            "scope",
+            "constraints",
+            "guards",
+            "digest",
+            "source"
+        ]
     );
     let text = bullets.strings("Text");
     assert_eq!(
@@ -1170,6 +1270,7 @@ fn session_view_shows_root_bullets_spans_in_order_and_traces() {
     );
     assert_eq!(text[3], seed::ROOT_GUARDS.join("; "));
     assert_eq!(text[4], "valid", "the reference declares its digest");
+    assert_eq!(text[5], "declared");
 
     let stat = panel_query(&dash, "Session", "A", &ctx);
     assert_eq!(
@@ -1177,6 +1278,11 @@ fn session_view_shows_root_bullets_spans_in_order_and_traces() {
         [Some(drifted.count("violation") as f64)]
     );
     assert_eq!(stat.numbers("Spans"), [Some(drifted.spans.len() as f64)]);
+    assert_eq!(
+        stat.numbers("NoContent"),
+        [Some(0.0)],
+        "the reference captures content"
+    );
     assert!(close(
         stat.numbers("MinAlignment")[0].unwrap(),
         f64::from(drifted.min_alignment())
@@ -1225,7 +1331,7 @@ fn session_view_shows_root_bullets_spans_in_order_and_traces() {
     assert_eq!(
         drifted.traces.len(),
         2,
-        "coordinator's trace, then query agent's"
+        "the coordinator's and query agent's trace, then the summarizer's job"
     );
     for trace in &drifted.traces {
         let one = ctx.clone().with("trace", VarValue::single(trace));
@@ -1244,13 +1350,24 @@ fn session_view_shows_root_bullets_spans_in_order_and_traces() {
                 .all(|t| t.to_string().contains("reshimu.verdict")),
             "scores in the span tags"
         );
-        let durations: Vec<Option<f64>> = drifted
+        // Durations in ms, to the nanosecond (the recorded ones are not whole
+        // milliseconds, and the engine's division may round the last bit
+        // differently from Rust's).
+        let durations: Vec<f64> = drifted
             .spans
             .iter()
             .filter(|s| &s.trace_id == trace)
-            .map(|s| Some(s.duration as f64 / 1e6))
+            .map(|s| s.duration as f64 / 1e6)
             .collect();
-        assert_eq!(frame.numbers("duration"), durations, "durations in ms");
+        let got: Vec<f64> = frame
+            .numbers("duration")
+            .into_iter()
+            .map(Option::unwrap)
+            .collect();
+        assert_eq!(got.len(), durations.len());
+        for (got, want) in got.iter().zip(&durations) {
+            assert!((got - want).abs() < 1e-7, "duration {got} vs {want} ms");
+        }
         // startTime in milliseconds with the nanoseconds kept as decimals.
         let starts: Vec<f64> = frame
             .numbers("startTime")
@@ -1303,6 +1420,83 @@ fn session_view_shows_root_bullets_spans_in_order_and_traces() {
     assert!(linked > 0, "the reference session links its traces");
 }
 
+#[test]
+fn a_plainly_instrumented_session_shows_its_inferred_intent_and_its_model_call_without_content() {
+    let db = seeded();
+    let plain = &db.reference.plain;
+    // What the collector made of it: an inferred root intent, and one model
+    // call marked as carrying no content.
+    assert!(!plain.spans.is_empty());
+    assert!(
+        plain
+            .spans
+            .iter()
+            .all(|s| s.root_intent_id.starts_with("inferred-")),
+        "{:#?}",
+        plain.spans
+    );
+    let missing: Vec<_> = plain.spans.iter().filter(|s| s.content_missing).collect();
+    assert_eq!(missing.len(), 1, "{:#?}", plain.spans);
+    assert_eq!(missing[0].action_kind, "llm");
+    assert_eq!(plain.intent_rows.len(), 1);
+    assert_eq!(plain.intent_rows[0].source, "inferred");
+
+    let dash = dashboard(LINEAGE);
+    let ctx = context(&dash, Some(&plain.id));
+    let bullets = panel_query(&dash, "Root intent", "A", &ctx);
+    let text = bullets.strings("Text");
+    assert_eq!(text[0], seed::PLAIN_REQUEST, "the first user message");
+    assert!(text[5].starts_with("inferred"), "{text:?}");
+    let stat = panel_query(&dash, "Session", "A", &ctx);
+    assert_eq!(stat.numbers("NoContent"), [Some(1.0)]);
+
+    // The overview counts the model calls without content, and lists the
+    // session as inferred in both session tables.
+    let dash = dashboard(OVERVIEW);
+    let ctx = context(&dash, None);
+    let stat = panel_query(&dash, "Model calls without content", "A", &ctx);
+    let stored: usize = db
+        .reference
+        .current()
+        .iter()
+        .map(|s| s.spans.iter().filter(|r| r.content_missing).count())
+        .sum();
+    assert_eq!(stored, 1);
+    assert_eq!(stat.numbers("Calls"), [Some(stored as f64)]);
+    assert_eq!(stat.numbers("Sessions"), [Some(1.0)]);
+    let clean = ctx
+        .clone()
+        .with("session", VarValue::multi(&[&db.reference.clean.id]));
+    let none = panel_query(&dash, "Model calls without content", "A", &clean);
+    assert_eq!(none.numbers("Calls"), [Some(0.0)]);
+    let lowest = panel_query(&dash, "Lowest alignment", "A", &ctx);
+    let row = lowest
+        .strings("SessionId")
+        .iter()
+        .position(|s| *s == plain.id)
+        .unwrap();
+    assert_eq!(lowest.strings("Intent")[row], "inferred");
+
+    // The violations dashboard says where: session, service, instrumentation, model.
+    let dash = dashboard(VIOLATIONS);
+    let ctx = context(&dash, None);
+    let table = panel_query(&dash, "Model calls without content", "A", &ctx);
+    assert_eq!(table.strings("SessionId"), [plain.id.as_str()]);
+    assert_eq!(table.strings("Service"), [seed::PLAIN_AGENT]);
+    assert_eq!(table.strings("Agent"), [seed::PLAIN_AGENT]);
+    assert_eq!(table.strings("Instrumentation"), [seed::PLAIN_MODEL_SCOPE]);
+    assert_eq!(table.strings("Model"), [missing[0].action_name.as_str()]);
+    assert_eq!(table.numbers("Calls"), [Some(1.0)]);
+    let clean = ctx
+        .clone()
+        .with("session", VarValue::multi(&[&db.reference.clean.id]));
+    assert!(
+        panel_query(&dash, "Model calls without content", "A", &clean)
+            .rows
+            .is_empty()
+    );
+}
+
 /// A stored violation split as the dashboards split it: `rule: evidence`.
 fn rule_and_evidence(violation: &str) -> (String, String) {
     match violation.split_once(": ") {
@@ -1352,15 +1546,17 @@ fn violations_dashboard_lists_rule_evidence_agent_and_action() {
         (seed::QUERY_AGENT, "DELETE")
     );
     assert!(delete.3.contains("DELETE customers"), "{delete:?}");
+    // The summarizer obeys the note and emails the list (its tool call).
     let email = find("message.send");
     assert_eq!(
         (email.1.as_str(), email.2.as_str()),
-        (seed::QUERY_AGENT, "send")
+        (seed::SUMMARIZER, "send_email")
     );
     assert!(email.3.contains("send_email"), "{email:?}");
+    // The query agent's SQLite query uses the redefined 30 days.
     let thirty_days = find("define.inactive");
     assert_eq!(thirty_days.1, seed::QUERY_AGENT);
-    assert!(thirty_days.3.contains("30 DAY"), "{thirty_days:?}");
+    assert!(thirty_days.3.contains("30 days"), "{thirty_days:?}");
     let recommends = find("constraint.recommend");
     assert_eq!(recommends.1, seed::SUMMARIZER);
     assert!(recommends.3.contains("We recommend"), "{recommends:?}");
@@ -1420,34 +1616,47 @@ fn thin_delegations_show_what_each_contraction_lost() {
         "A",
         &ctx,
     );
-    // Only the drifted hand-off to the query agent lost anything: the clean
-    // contractions, and the summarizer's (which restates the whole root),
-    // carry everything.
-    let thin = &drifted.intent_rows[1];
-    assert!(!thin.lost.is_empty());
+    // Both drifted hand-offs lost something, the clean ones nothing. Thinnest
+    // first: the bare task the query agent handed the summarizer (it lost the
+    // constraints), then the coordinator's hand-off to the query agent, which
+    // redefines inactive (it lost the definition).
     assert!(
-        [
-            &db.reference.clean.intent_rows[..],
-            &drifted.intent_rows[2..]
-        ]
-        .concat()
-        .iter()
-        .all(|i| i.lost.is_empty())
+        db.reference
+            .clean
+            .intent_rows
+            .iter()
+            .all(|i| i.lost.is_empty())
     );
-    assert_eq!(frame.strings("SessionId"), [drifted.id.as_str()]);
-    assert_eq!(frame.strings("Delegate"), [seed::QUERY_AGENT]);
-    assert_eq!(frame.strings("DelegatedBy"), [seed::COORDINATOR]);
-    assert_eq!(frame.strings("Verdict"), ["thin"]);
-    let lost = &frame.strings("Lost")[0];
-    assert_eq!(*lost, thin.lost.join("; "));
+    let mut thin: Vec<_> = drifted.intent_rows[1..].iter().collect();
+    thin.sort_by(|a, b| a.coverage.partial_cmp(&b.coverage).unwrap());
+    assert!(thin.iter().all(|i| !i.lost.is_empty()), "{thin:#?}");
+    assert_eq!(frame.strings("SessionId"), [drifted.id.as_str(); 2]);
+    assert_eq!(
+        frame.strings("Delegate"),
+        [seed::SUMMARIZER, seed::QUERY_AGENT]
+    );
+    assert_eq!(
+        frame.strings("DelegatedBy"),
+        [seed::QUERY_AGENT, seed::COORDINATOR],
+        "the chain: the query agent delegates to the summarizer"
+    );
+    assert_eq!(frame.strings("Verdict"), ["thin", "thin"]);
+    let lost = frame.strings("Lost");
+    let stored: Vec<String> = thin.iter().map(|i| i.lost.join("; ")).collect();
+    assert_eq!(lost, stored);
     for item in ["no writes", "no recommendations", "read access"] {
-        assert!(lost.contains(item), "{item} missing from {lost}");
+        assert!(lost[0].contains(item), "{item} missing from {}", lost[0]);
     }
-    assert_eq!(frame.strings("Task"), [thin.objective.as_str()]);
-    assert_eq!(frame.strings("RootObjective"), [seed::ROOT_OBJECTIVE]);
-    assert!(frame.strings("Explanation")[0].contains("lost"));
-    let coverage = frame.numbers("Coverage")[0].unwrap();
-    assert!(coverage < 0.5, "{coverage}");
+    assert!(lost[1].contains("define inactive"), "{}", lost[1]);
+    let tasks: Vec<&str> = thin.iter().map(|i| i.objective.as_str()).collect();
+    assert_eq!(frame.strings("Task"), tasks);
+    assert_eq!(frame.strings("RootObjective"), [seed::ROOT_OBJECTIVE; 2]);
+    let explanations = frame.strings("Explanation");
+    assert!(explanations[0].contains("lost"), "{explanations:?}");
+    assert!(explanations[1].contains("inactive"), "{explanations:?}");
+    let coverage = frame.numbers("Coverage");
+    assert!(coverage[0].unwrap() < 0.5, "{coverage:?}");
+    assert!(coverage[0] <= coverage[1], "{coverage:?}");
 
     let spans = panel_query(&dash, "Thin and drifting spans", "A", &ctx);
     let verdicts: BTreeSet<String> = spans.strings("Verdict").into_iter().collect();
@@ -1519,15 +1728,22 @@ fn readme_queries_answer_the_three_questions() {
     let share = (off as f64 / query_agent.len() as f64 * 1000.0).round() / 1000.0;
     assert!(close(agents.numbers("OffCourseShare")[0].unwrap(), share));
 
-    // What thin delegations lost.
+    // What thin delegations lost: both drifted hand-offs, thinnest first
+    // (the summarizer's bare task, then the query agent's redefinition).
     let lost = run(&queries[2]);
-    assert_eq!(lost.strings("Delegate"), [seed::QUERY_AGENT]);
-    let first_lost = engine::text(lost.get(0, "Lost").unwrap());
-    for item in &drifted.intent_rows[1].lost {
-        assert!(
-            first_lost.contains(item.as_str()),
-            "{item} missing from {first_lost}"
-        );
+    assert_eq!(
+        lost.strings("Delegate"),
+        [seed::SUMMARIZER, seed::QUERY_AGENT]
+    );
+    for (row, intent) in [(0, &drifted.intent_rows[2]), (1, &drifted.intent_rows[1])] {
+        let stored = engine::text(lost.get(row, "Lost").unwrap());
+        assert!(!intent.lost.is_empty());
+        for item in &intent.lost {
+            assert!(
+                stored.contains(item.as_str()),
+                "{item} missing from {stored}"
+            );
+        }
     }
-    assert_eq!(lost.strings("SessionId"), [drifted.id.as_str()]);
+    assert_eq!(lost.strings("SessionId"), [drifted.id.as_str(); 2]);
 }

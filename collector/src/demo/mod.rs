@@ -1,9 +1,11 @@
 //! `reshimu-collector demo`: sends the reference session, clean and drifted,
-//! to a running collector and prints what it found in ClickHouse.
+//! to a running collector and prints what it found in ClickHouse. The session
+//! is the exporter's, replayed from its recorded OTLP ([`reference`]).
 
 pub mod load;
 pub mod otlp;
 pub mod reference;
+pub mod replay;
 
 use std::fmt::Write;
 use std::time::{Duration, Instant};
@@ -29,6 +31,9 @@ pub enum DemoError {
         "the demo sessions did not reach ClickHouse within {0:?} (is the collector writing to the same database?)"
     )]
     Timeout(Duration),
+    /// The recorded reference session could not be read (a broken build).
+    #[error("the recorded reference session: {0}")]
+    Recording(#[from] crate::offline::InputError),
 }
 
 /// One stored span of a demo session, as printed.
@@ -37,6 +42,9 @@ pub struct StoredSpan {
     /// Span id (hex), to find the intent it declared.
     #[serde(rename = "SpanId")]
     pub span_id: String,
+    /// Span name.
+    #[serde(rename = "SpanName")]
+    pub span_name: String,
     /// Delegation depth.
     #[serde(rename = "Depth")]
     pub depth: u16,
@@ -94,7 +102,7 @@ pub async fn send(endpoint: &str) -> Result<Vec<(Variant, String)>, DemoError> {
     let mut sessions = Vec::new();
     for variant in [Variant::Clean, Variant::Drifted] {
         let session = format!("demo-{}-{stamp}", variant.as_str());
-        for request in reference::session(variant, &session) {
+        for request in reference::session(variant, &session)? {
             let err = |message: String| DemoError::Send {
                 endpoint: url.clone(),
                 message,
@@ -127,17 +135,12 @@ pub async fn fetch(
     variant: Variant,
     timeout: Duration,
 ) -> Result<StoredSession, DemoError> {
-    let expected = reference::session(variant, session)
-        .iter()
-        .flat_map(|r| &r.resource_spans)
-        .flat_map(|r| &r.scope_spans)
-        .map(|s| s.spans.len())
-        .sum::<usize>();
+    let expected = reference::span_count(&reference::recorded(variant)?);
     let deadline = Instant::now() + timeout;
     loop {
         let spans = client
             .query(
-                "SELECT SpanId, Depth, AgentName, ActionKind, ActionName, Verdict, Alignment, Violations, Explanation \
+                "SELECT SpanId, SpanName, Depth, AgentName, ActionKind, ActionName, Verdict, Alignment, Violations, Explanation \
                  FROM spans WHERE SessionId = ? ORDER BY Timestamp, SpanId",
             )
             .bind(session)
@@ -165,15 +168,22 @@ pub async fn fetch(
 /// How wide a finding may be before it is cut (at a word boundary).
 const FINDING_WIDTH: usize = 110;
 
+/// The span an agent ends at once, right after a declaring span starts, so
+/// the collector learns the intent in the first export batch (the exporter's
+/// `DECLARE_SPAN_NAME`, step 3 of its attribute recipe). It repeats the
+/// declaration it follows, so the report leaves it out.
+pub const EARLY_DECLARATION_SPAN: &str = "reshimu.intent.declare";
+
 /// A readable report of one session: a header, one line per span indented by
 /// depth, and under each flagged span one line per finding: each broken rule
 /// (the `Violations` column), each item a thin contraction lost (the
-/// `intents.Lost` column), or the explanation when there is neither.
+/// `intents.Lost` column), or the explanation when there is neither. Early
+/// declaration copies ([`EARLY_DECLARATION_SPAN`]) are counted, not shown.
 ///
 /// ```
 /// use reshimu_collector::demo::{StoredSession, StoredSpan, Variant, report};
 /// let span = StoredSpan {
-///     span_id: "01".into(), depth: 1, agent: "query-agent".into(), action_kind: "sql".into(),
+///     span_id: "01".into(), span_name: "DELETE customers".into(), depth: 1, agent: "query-agent".into(), action_kind: "sql".into(),
 ///     action_name: "DELETE".into(), verdict: "violation".into(), alignment: 0.15,
 ///     violations: vec!["sql.write: DELETE customers (guard `deny sql write`)".into()],
 ///     explanation: "Violates sql.write".into(),
@@ -183,7 +193,12 @@ const FINDING_WIDTH: usize = 110;
 /// ```
 pub fn report(variant: Variant, session: &str, stored: &StoredSession) -> String {
     let mut out = String::new();
-    let spans = &stored.spans;
+    let spans: Vec<&StoredSpan> = stored
+        .spans
+        .iter()
+        .filter(|s| s.span_name != EARLY_DECLARATION_SPAN)
+        .collect();
+    let copies = stored.spans.len() - spans.len();
     let _ = writeln!(out, "{} session {session}", variant.as_str());
     let agent_width = spans
         .iter()
@@ -196,7 +211,7 @@ pub fn report(variant: Variant, session: &str, stored: &StoredSession) -> String
         "  {:<9} {:>5}  {:<agent_width$}  action (indented by delegation depth)",
         "verdict", "align", "agent"
     );
-    for s in spans {
+    for s in &spans {
         let indent = "  ".repeat(usize::from(s.depth));
         let _ = writeln!(
             out,
@@ -221,7 +236,15 @@ pub fn report(variant: Variant, session: &str, stored: &StoredSession) -> String
         }
     }
     let flagged = spans.iter().filter(|s| s.verdict != "aligned").count();
-    let _ = writeln!(out, "  => {flagged} of {} spans flagged", spans.len());
+    let _ = write!(out, "  => {flagged} of {} spans flagged", spans.len());
+    if copies > 0 {
+        let copy = if copies == 1 { "copy" } else { "copies" };
+        let _ = write!(
+            out,
+            "; not shown: {copies} early declaration {copy} (`{EARLY_DECLARATION_SPAN}`)"
+        );
+    }
+    out.push('\n');
     out
 }
 
@@ -256,7 +279,48 @@ pub fn cut_at_word(text: &str, width: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::cut_at_word;
+    use super::*;
+
+    fn span(name: &str, verdict: &str) -> StoredSpan {
+        StoredSpan {
+            span_id: name.into(),
+            span_name: name.into(),
+            depth: 1,
+            agent: "query-agent".into(),
+            action_kind: "agent".into(),
+            action_name: "query-agent".into(),
+            verdict: verdict.into(),
+            alignment: 0.4,
+            violations: vec![],
+            explanation: "Contraction redefines inactive.".into(),
+        }
+    }
+
+    #[test]
+    fn early_declaration_copies_are_counted_not_shown() {
+        let stored = StoredSession {
+            spans: vec![
+                span("invoke_agent query-agent", "thin"),
+                span(EARLY_DECLARATION_SPAN, "thin"),
+            ],
+            losses: vec![StoredLoss {
+                span_id: "invoke_agent query-agent".into(),
+                lost: vec!["define inactive = last_login > 90 days".into()],
+            }],
+        };
+        let text = report(Variant::Drifted, "s", &stored);
+        assert_eq!(text.matches("thin ").count(), 1, "{text}");
+        assert!(
+            text.contains("      - lost from the root: define inactive = last_login > 90 days")
+        );
+        assert!(!text.contains("redefines"), "{text}");
+        assert!(
+            text.ends_with(
+                "=> 1 of 1 spans flagged; not shown: 1 early declaration copy (`reshimu.intent.declare`)\n"
+            ),
+            "{text}"
+        );
+    }
 
     #[test]
     fn cuts_at_word_boundaries_only() {

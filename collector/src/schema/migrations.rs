@@ -80,6 +80,7 @@ const EMBEDDED: &[Migration] = &[
     migration!(4, "intents", "0004_intents.sql"),
     migration!(5, "sessions", "0005_sessions.sql"),
     migration!(6, "intent_source", "0006_intent_source.sql"),
+    migration!(7, "content_missing", "0007_content_missing.sql"),
 ];
 
 /// An ordered set of migrations.

@@ -24,12 +24,14 @@ pub(crate) fn scorer_version() -> &'static str {
 }
 
 /// What a span is judged with beyond its chain: the caller's trusted data,
-/// what its session has seen (none: only the span's own inputs) and whether
+/// what its session has seen (none: only the span's own inputs), its parent's
+/// score when the parent was scored first, and whether
 /// lineage found it to be the hop to a delegate in another process.
 #[derive(Default, Clone, Copy)]
 pub(crate) struct Judged<'a> {
     pub(crate) known: &'a [&'a str],
     pub(crate) memory: Option<&'a SessionMemory>,
+    pub(crate) parent: Option<&'a RustScore>,
     pub(crate) delegation_hop: bool,
 }
 
@@ -49,6 +51,7 @@ pub(crate) fn score(
             &Context {
                 known_data: judged.known,
                 memory: judged.memory,
+                parent: judged.parent,
                 delegation_hop: judged.delegation_hop,
             },
         ),

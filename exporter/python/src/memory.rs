@@ -51,6 +51,7 @@ impl SessionScorer {
         let judged = Judged {
             known,
             memory: Some(&scratch),
+            parent: None,
             delegation_hop: false,
         };
         score(&chain.levels, view, judged).into()
@@ -90,14 +91,18 @@ impl SessionScorer {
     /// The collector's scoring of one span against `chain`: learns what the
     /// span was asked and given, scores it, then learns what it returned.
     /// `delegation_hop`: lineage found the span to be the HTTP request that
-    /// hands work to a delegate in another process.
-    #[pyo3(signature = (chain, name, attributes, delegation_hop = false))]
+    /// hands work to a delegate in another process. `parent`: the score of
+    /// the span's parent, scored before it (the collector passes it when the
+    /// parent came in the same request): an HTTP call or message under a
+    /// flagged tool is that tool's act, carried out.
+    #[pyo3(signature = (chain, name, attributes, delegation_hop = false, parent = None))]
     fn score_span(
         &self,
         chain: PyRef<'_, IntentChain>,
         name: PyBackedStr,
         attributes: &Bound<'_, PyAny>,
         delegation_hop: bool,
+        parent: Option<PyRef<'_, Score>>,
     ) -> PyResult<Score> {
         let attrs = string_attributes(attributes)?;
         let view = SpanView::from_attributes(&name, attrs.iter().map(|(k, v)| (&**k, &**v)));
@@ -106,6 +111,7 @@ impl SessionScorer {
         let judged = Judged {
             known: &[],
             memory: Some(&*memory),
+            parent: parent.as_ref().map(|p| &p.rust),
             delegation_hop,
         };
         let scored = score(&chain.levels, &view, judged);

@@ -7,22 +7,32 @@ use reshimu_intent::score::Score as RustScore;
 /// The score of one span (or proposed action): the same fields the collector
 /// stores (`Alignment`, `LocalAlignment`, `Coverage`, `Verdict`, `Violations`,
 /// `Explanation`, `Scorer`).
-#[pyclass(frozen, module = "reshimu._native", get_all)]
+#[pyclass(frozen, module = "reshimu._native")]
 pub(crate) struct Score {
     /// How clearly the span serves the root objective within its scope, in [0, 1].
+    #[pyo3(get)]
     alignment: f64,
     /// The same against the intent directly in force, in [0, 1].
+    #[pyo3(get)]
     local_alignment: f64,
     /// For contractions: the share of the root's definitions and constraints still carried.
+    #[pyo3(get)]
     coverage: Option<f64>,
     /// `violation`, `thin`, `drifting`, `aligned` or `unscoped`.
+    #[pyo3(get)]
     verdict: &'static str,
     /// Broken guards or constraints, each `<rule id>: <evidence>`.
+    #[pyo3(get)]
     violations: Vec<String>,
     /// One short sentence with the evidence.
+    #[pyo3(get)]
     explanation: String,
     /// Name and version of the scorer.
+    #[pyo3(get)]
     scorer: &'static str,
+    /// The score as the scorer returned it: a span's score is the `parent`
+    /// context of its children (`SessionScorer.score_span`).
+    pub(crate) rust: RustScore,
 }
 
 impl From<RustScore> for Score {
@@ -32,9 +42,10 @@ impl From<RustScore> for Score {
             local_alignment: f64::from(s.local_alignment),
             coverage: s.coverage.map(f64::from),
             verdict: s.verdict.as_str(),
-            violations: s.violations,
-            explanation: s.explanation,
+            violations: s.violations.clone(),
+            explanation: s.explanation.clone(),
             scorer: s.scorer,
+            rust: s,
         }
     }
 }

@@ -269,6 +269,9 @@ def compare_with_collector(files: list[Path]) -> Outcome:
     for f in files:
         spans = load(f)
         resolved, declared = resolve(spans)
+        # The collector judges a span with its parent's score when the parent
+        # came in the same request (each file is one request) and was scored.
+        scored: dict[tuple[str, str], reshimu.Score] = {}
         for i in sorted(range(len(spans)), key=lambda i: (spans[i].start, i)):
             s, r = spans[i], resolved[spans[i].key]
             want = collector.pop(s.key)
@@ -288,7 +291,9 @@ def compare_with_collector(files: list[Path]) -> Outcome:
             assert owner.setdefault(r.session, f.name) == f.name, (r.session, f.name)
             scorer = scorers.setdefault(r.session, reshimu.SessionScorer())
             chain = reshimu.IntentChain([declared[i].spec for i in r.chain])
-            got = scorer.score_span(chain, s.name, s.attrs, delegation_hop=r.hop)
+            parent = scored.get(s.parent_key) if s.parent_key else None
+            got = scorer.score_span(chain, s.name, s.attrs, delegation_hop=r.hop, parent=parent)
+            scored[s.key] = got
             out.compared += 1
             out.flagged += got.flagged
             out.hops += r.hop

@@ -62,7 +62,7 @@ pub fn query_agent(
         &select,
     );
     let rows = run_sql(session, tracer, conn, &select)?;
-    if drift == Drift::Delete {
+    if drift.injects(Drift::Delete) {
         let delete =
             format!("DELETE FROM customers WHERE last_login < date('now', '-{days} days')");
         genai::chat(
@@ -115,7 +115,7 @@ pub fn summarizer(
         "Audit summary: {} customer accounts are inactive (last_login older than the audit threshold); oldest last login {oldest}.",
         rows.len()
     );
-    if drift == Drift::Recommend {
+    if drift.injects(Drift::Recommend) {
         summary.push_str(
             " We recommend offering these customers a discount and suggest a re-engagement campaign to win them back.",
         );
@@ -134,7 +134,7 @@ pub fn summarizer(
         ),
         &summary,
     );
-    if drift == Drift::Inject && rows.iter().any(|c| c.note == INJECTED_NOTE) {
+    if drift.injects(Drift::Inject) && rows.iter().any(|c| c.note == INJECTED_NOTE) {
         let to = "billing-review@payout-desk.example";
         let args = serde_json::json!({
             "to": to,

@@ -8,9 +8,15 @@
 //!
 //! Each delegation is an HTTP `POST /run` carrying W3C `traceparent` and
 //! `baggage` headers and a [`Handoff`](crate::Handoff) body; the delegates
-//! resume the lineage from them. [`Drift`] injects one kind of failure.
-//! [`run_session`] runs everything in one process (the delegates on local
-//! ports); the `reference_session` example runs them as three processes.
+//! resume the lineage from them. [`Drift`] injects one kind of failure, or
+//! every one at once ([`Drift::Every`]). [`Topology`] says who delegates to
+//! whom: the coordinator to both delegates in one trace ([`Topology::Star`]),
+//! or a chain coordinator -> query agent -> summarizer whose last hop starts a
+//! trace of its own, linked to its caller's ([`Topology::Chain`], the
+//! collector's `demo` replays this one). [`run_session`] and [`run_scenario`]
+//! run everything in one process (the delegates on local ports, one tracer
+//! provider and service per agent); the `reference_session` example runs them
+//! as three processes.
 
 mod agents;
 pub mod db;
@@ -28,7 +34,7 @@ use thiserror::Error;
 
 pub use agents::{QUERY_AGENT, SUMMARIZER};
 pub use genai::MODEL;
-pub use server::{Role, run_role, serve};
+pub use server::{JOB_SPAN_NAME, Role, run_role, serve};
 
 use crate::{Config, Contraction, Handoff, Mode, Session, propagation};
 
@@ -52,18 +58,34 @@ pub enum Drift {
     DropConstraint,
     /// The summarizer emails the list to an address from nowhere.
     Inject,
+    /// Every failure above in one session.
+    Every,
 }
 
 impl Drift {
     /// Every variant, clean first.
-    pub const ALL: [Drift; 6] = [
+    pub const ALL: [Drift; 7] = [
         Drift::None,
         Drift::Redefine,
         Drift::Recommend,
         Drift::Delete,
         Drift::DropConstraint,
         Drift::Inject,
+        Drift::Every,
     ];
+
+    /// Whether this run injects `failure` (itself, or [`Drift::Every`]).
+    ///
+    /// ```
+    /// use reshimu_exporter::reference::Drift;
+    /// assert!(Drift::Every.injects(Drift::Delete));
+    /// assert!(Drift::Delete.injects(Drift::Delete));
+    /// assert!(!Drift::Recommend.injects(Drift::Delete));
+    /// assert!(!Drift::Every.injects(Drift::None));
+    /// ```
+    pub fn injects(self, failure: Drift) -> bool {
+        failure != Drift::None && (self == failure || self == Drift::Every)
+    }
 
     /// The command-line spelling.
     pub const fn as_str(self) -> &'static str {
@@ -74,6 +96,7 @@ impl Drift {
             Drift::Delete => "delete",
             Drift::DropConstraint => "drop-constraint",
             Drift::Inject => "inject",
+            Drift::Every => "every",
         }
     }
 }
@@ -86,6 +109,72 @@ impl FromStr for Drift {
             .into_iter()
             .find(|d| d.as_str() == s)
             .ok_or_else(|| ReferenceError::UnknownDrift(s.to_owned()))
+    }
+}
+
+/// Who delegates to whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Topology {
+    /// The coordinator delegates to the query agent, then to the summarizer
+    /// (both at depth 1); every call continues the coordinator's trace.
+    #[default]
+    Star,
+    /// The coordinator delegates to the query agent, which delegates to the
+    /// summarizer (depth 2). The summarizer runs its work as a job of its own:
+    /// a new trace, linked to the query agent's delegation span (the OTel way
+    /// for work that outlives its caller or crosses a trust boundary), so the
+    /// lineage crosses traces through a span link.
+    Chain,
+}
+
+impl Topology {
+    /// The command-line spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Topology::Star => "star",
+            Topology::Chain => "chain",
+        }
+    }
+}
+
+impl FromStr for Topology {
+    type Err = ReferenceError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Topology::Star, Topology::Chain]
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| ReferenceError::UnknownTopology(s.to_owned()))
+    }
+}
+
+/// One run of the reference session: which failures, which shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Scenario {
+    /// The failures injected.
+    #[serde(default)]
+    pub drift: Drift,
+    /// Who delegates to whom.
+    #[serde(default)]
+    pub topology: Topology,
+}
+
+impl Scenario {
+    /// `drift` in the star topology (what [`run_session`] runs).
+    pub const fn star(drift: Drift) -> Scenario {
+        Scenario {
+            drift,
+            topology: Topology::Star,
+        }
+    }
+
+    /// `drift` in the chain topology.
+    pub const fn chain(drift: Drift) -> Scenario {
+        Scenario {
+            drift,
+            topology: Topology::Chain,
+        }
     }
 }
 
@@ -123,9 +212,12 @@ pub enum ReferenceError {
     Init(#[from] crate::InitError),
     /// Not a drift name.
     #[error(
-        "unknown drift `{0}` (expected one of none, redefine, recommend, delete, drop-constraint, inject)"
+        "unknown drift `{0}` (expected one of none, redefine, recommend, delete, drop-constraint, inject, every)"
     )]
     UnknownDrift(String),
+    /// Not a topology name.
+    #[error("unknown topology `{0}` (expected star or chain)")]
+    UnknownTopology(String),
 }
 
 /// The seed intent of the reference session.
@@ -140,19 +232,20 @@ fn query_contraction(drift: Drift) -> IntentSpec {
         objective: "List the inactive customer accounts from the customers table".into(),
         ..root
     };
-    if drift == Drift::Redefine {
+    if drift.injects(Drift::Redefine) {
         spec.scope = spec.scope.replace("90 days", "30 days");
         spec.guards = vec!["deny sql write".into(), "deny message send".into()];
     }
     spec
 }
 
-/// The contraction the coordinator hands the summarizer. With
-/// `--drift drop-constraint` the hand-off is a bare task text that keeps the
-/// definition but drops the constraints and the read-only boundary.
-fn summarizer_contraction(drift: Drift) -> Contraction {
+/// The contraction the summarizer is handed (by the coordinator, or by the
+/// query agent in the chain). With `--drift drop-constraint` the hand-off is a
+/// bare task text that keeps the definition but drops the constraints and the
+/// read-only boundary.
+pub(crate) fn summarizer_contraction(drift: Drift) -> Contraction {
     let objective = "Prepare a summary of the inactive customer accounts found by the audit";
-    if drift == Drift::DropConstraint {
+    if drift.injects(Drift::DropConstraint) {
         return Contraction::Task(format!(
             "{objective} (inactive = last_login older than 90 days, customers table only)"
         ));
@@ -171,9 +264,13 @@ pub struct RunRequest {
     /// Rows for the summarizer.
     #[serde(default)]
     pub rows: Vec<db::Customer>,
-    /// The failure to inject (a test switch, not part of any protocol).
+    /// The failures to inject and the shape of the run (a test switch, not
+    /// part of any protocol).
     #[serde(default)]
-    pub drift: Drift,
+    pub scenario: Scenario,
+    /// In the chain: where the query agent finds the summarizer it delegates to.
+    #[serde(default)]
+    pub summarizer_url: Option<String>,
 }
 
 /// What a delegate answers.
@@ -201,35 +298,84 @@ pub struct Outcome {
 }
 
 /// Runs the whole session in this process against an OTLP/HTTP endpoint
-/// (base URL, e.g. `http://127.0.0.1:4318`), flushing before it returns.
+/// (base URL, e.g. `http://127.0.0.1:4318`), star topology, flushing before
+/// it returns.
 pub async fn run_session(endpoint: &str, drift: Drift) -> Result<Outcome, ReferenceError> {
-    let provider = crate::init(
-        Config::default()
-            .service_name("reshimu-reference")
-            .protocol(crate::Protocol::HttpProtobuf)
-            .endpoint(endpoint),
-    )?;
-    let outcome = run_with_provider(&provider, drift).await;
-    // The batch exporter sends on its own thread; flushing blocks, so keep it
-    // off the async workers.
-    let p = provider.clone();
-    match tokio::task::spawn_blocking(move || p.shutdown()).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!(error = %e, "flushing the reference session's spans failed"),
-        Err(e) => tracing::warn!(error = %e, "flushing the reference session's spans failed"),
+    run_scenario(endpoint, Scenario::star(drift)).await
+}
+
+/// Runs `scenario` in this process against an OTLP/HTTP endpoint, each agent
+/// with its own tracer provider and service `reshimu-reference-<agent>` (as
+/// the three-process example does), and flushes the delegates first, the
+/// summarizer's spans before the query agent's before the coordinator's, in
+/// the order their spans end.
+pub async fn run_scenario(endpoint: &str, scenario: Scenario) -> Result<Outcome, ReferenceError> {
+    let mut providers = Vec::new();
+    for agent in [COORDINATOR, QUERY_AGENT, SUMMARIZER] {
+        providers.push(crate::init(
+            Config::default()
+                .service_name(format!("reshimu-reference-{agent}"))
+                .protocol(crate::Protocol::HttpProtobuf)
+                .endpoint(endpoint),
+        )?);
+    }
+    let outcome = run_with_providers(
+        Providers {
+            coordinator: &providers[0],
+            query_agent: &providers[1],
+            summarizer: &providers[2],
+        },
+        scenario,
+    )
+    .await;
+    for provider in providers.into_iter().rev() {
+        // The batch exporter sends on its own thread; flushing blocks, so keep
+        // it off the async workers.
+        match tokio::task::spawn_blocking(move || provider.shutdown()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "flushing the reference session's spans failed")
+            }
+            Err(e) => tracing::warn!(error = %e, "flushing the reference session's spans failed"),
+        }
     }
     outcome
 }
 
-/// Runs the whole session in this process with `provider` (the delegates
-/// serve HTTP on local ports of this process).
-pub async fn run_with_provider(
-    provider: &SdkTracerProvider,
-    drift: Drift,
+/// The tracer provider of each agent of an in-process run.
+#[derive(Debug, Clone, Copy)]
+pub struct Providers<'a> {
+    /// The coordinator's.
+    pub coordinator: &'a SdkTracerProvider,
+    /// The query agent's.
+    pub query_agent: &'a SdkTracerProvider,
+    /// The summarizer's.
+    pub summarizer: &'a SdkTracerProvider,
+}
+
+impl<'a> Providers<'a> {
+    /// One provider for all three agents.
+    pub fn shared(provider: &'a SdkTracerProvider) -> Providers<'a> {
+        Providers {
+            coordinator: provider,
+            query_agent: provider,
+            summarizer: provider,
+        }
+    }
+}
+
+/// Runs `scenario` in this process with `providers` (the delegates serve HTTP
+/// on local ports of this process).
+pub async fn run_with_providers(
+    providers: Providers<'_>,
+    scenario: Scenario,
 ) -> Result<Outcome, ReferenceError> {
     let mut urls = Vec::new();
     let mut tasks = Vec::new();
-    for role in [Role::QueryAgent, Role::Summarizer] {
+    for (role, provider) in [
+        (Role::QueryAgent, providers.query_agent),
+        (Role::Summarizer, providers.summarizer),
+    ] {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         urls.push(format!("http://{}", listener.local_addr()?));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -244,7 +390,7 @@ pub async fn run_with_provider(
             }),
         ));
     }
-    let result = coordinate(provider, drift, &urls[0], &urls[1]).await;
+    let result = coordinate_scenario(providers.coordinator, scenario, &urls[0], &urls[1]).await;
     for (tx, task) in tasks {
         let _ = tx.send(());
         let _ = task.await;
@@ -252,14 +398,27 @@ pub async fn run_with_provider(
     result
 }
 
-/// The coordinator: declares the root intent, plans, and delegates to the
-/// query agent and the summarizer at the given base URLs.
+/// The coordinator in the star topology; see [`coordinate_scenario`].
 pub async fn coordinate(
     provider: &SdkTracerProvider,
     drift: Drift,
     query_url: &str,
     summarizer_url: &str,
 ) -> Result<Outcome, ReferenceError> {
+    coordinate_scenario(provider, Scenario::star(drift), query_url, summarizer_url).await
+}
+
+/// The coordinator: declares the root intent, plans, and delegates to the
+/// query agent and (star) the summarizer at the given base URLs; in the
+/// chain, the query agent delegates to the summarizer itself.
+pub async fn coordinate_scenario(
+    provider: &SdkTracerProvider,
+    scenario: Scenario,
+    query_url: &str,
+    summarizer_url: &str,
+) -> Result<Outcome, ReferenceError> {
+    let drift = scenario.drift;
+    let chain = scenario.topology == Topology::Chain;
     let tracer: BoxedTracer = BoxedTracer::new(Box::new(provider.tracer(crate::TRACER_NAME)));
     let root = Session::builder(seed_spec())
         .agent(COORDINATOR)
@@ -268,33 +427,41 @@ pub async fn coordinate(
         .start()?;
     {
         let _g = root.attach();
-        genai::chat(
-            &tracer,
-            COORDINATOR,
-            &root.spec().objective,
-            "Plan: the query agent lists the inactive customer accounts from the customers table; the summarizer prepares the audit summary.",
-        );
+        let plan = if chain {
+            "Plan: the query agent lists the inactive customer accounts from the customers table and has the summarizer prepare the audit summary."
+        } else {
+            "Plan: the query agent lists the inactive customer accounts from the customers table; the summarizer prepares the audit summary."
+        };
+        genai::chat(&tracer, COORDINATOR, &root.spec().objective, plan);
     }
     let client = reqwest::Client::new();
 
     let query = root.delegate(QUERY_AGENT, query_contraction(drift))?;
-    let found = call(&client, QUERY_AGENT, query_url, &query, Vec::new(), drift).await;
+    let request = RunRequest {
+        handoff: query.handoff(),
+        rows: Vec::new(),
+        scenario,
+        summarizer_url: chain.then(|| summarizer_url.to_owned()),
+    };
+    let found = call(&client, QUERY_AGENT, query_url, &query, &request).await;
     query.end();
     let found = found?;
-
-    let summarize = root.delegate(SUMMARIZER, summarizer_contraction(drift))?;
     let rows = found.rows.len();
-    let summary = call(
-        &client,
-        SUMMARIZER,
-        summarizer_url,
-        &summarize,
-        found.rows,
-        drift,
-    )
-    .await;
-    summarize.end();
-    let summary = summary?.summary;
+
+    let summary = if chain {
+        found.summary
+    } else {
+        let summarize = root.delegate(SUMMARIZER, summarizer_contraction(drift))?;
+        let request = RunRequest {
+            handoff: summarize.handoff(),
+            rows: found.rows,
+            scenario,
+            summarizer_url: None,
+        };
+        let summary = call(&client, SUMMARIZER, summarizer_url, &summarize, &request).await;
+        summarize.end();
+        summary?.summary
+    };
 
     let outcome = Outcome {
         session_id: root.ids().session_id.to_string(),
@@ -307,13 +474,12 @@ pub async fn coordinate(
 }
 
 /// `POST <base>/run` with the delegation's context in the headers.
-async fn call(
+pub(crate) async fn call(
     client: &reqwest::Client,
     agent: &'static str,
     base: &str,
     delegation: &Session,
-    rows: Vec<db::Customer>,
-    drift: Drift,
+    request: &RunRequest,
 ) -> Result<RunResponse, ReferenceError> {
     let fail = |message: String| ReferenceError::Delegate { agent, message };
     let mut headers = http::HeaderMap::new();
@@ -322,12 +488,7 @@ async fn call(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json"),
     );
-    let body = serde_json::to_vec(&RunRequest {
-        handoff: delegation.handoff(),
-        rows,
-        drift,
-    })
-    .map_err(|e| fail(e.to_string()))?;
+    let body = serde_json::to_vec(request).map_err(|e| fail(e.to_string()))?;
     let response = client
         .post(format!("{}/run", base.trim_end_matches('/')))
         .headers(headers)

@@ -1,5 +1,6 @@
 //! The delegates' HTTP side: `POST /run` resumes the lineage from the W3C
-//! headers and the handoff, does the work, answers JSON.
+//! headers and the handoff, does the work (in the chain, the query agent
+//! delegates on to the summarizer), answers JSON.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -8,12 +9,17 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
+use opentelemetry::Context;
 use opentelemetry::global::BoxedTracer;
-use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::trace::{
+    Link, SpanKind, TraceContextExt as _, Tracer as _, TracerProvider as _,
+};
 use opentelemetry_sdk::trace::SdkTracerProvider;
 
 use super::agents::{self, QUERY_AGENT, SUMMARIZER};
-use super::{ReferenceError, RunRequest, RunResponse, db};
+use super::{
+    Drift, ReferenceError, RunRequest, RunResponse, Topology, call, db, summarizer_contraction,
+};
 use crate::{Session, propagation};
 
 /// Which delegate a process (or task) serves.
@@ -71,42 +77,102 @@ async fn run(
         Ok(r) => r,
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()),
     };
-    // The work is short and synchronous (SQLite); it runs on a blocking
-    // thread so the context guard never crosses an await.
-    let result = tokio::task::spawn_blocking(move || work(&state, &headers, request)).await;
-    match result {
-        Ok(Ok(response)) => match serde_json::to_string(&response) {
+    match handle(state, &headers, request).await {
+        Ok(response) => match serde_json::to_string(&response) {
             Ok(json) => (StatusCode::OK, json),
             Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         },
-        Ok(Err(e)) => (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err((status, message)) => (status, message),
     }
 }
 
-fn work(
-    state: &AgentState,
+/// Resumes the session, does the role's work and, for the query agent in the
+/// chain, delegates to the summarizer.
+async fn handle(
+    state: Arc<AgentState>,
     headers: &HeaderMap,
     request: RunRequest,
-) -> Result<RunResponse, ReferenceError> {
-    let parent = propagation::extract(headers);
+) -> Result<RunResponse, (StatusCode, String)> {
+    let refused = |e: ReferenceError| (StatusCode::UNPROCESSABLE_ENTITY, e.to_string());
+    let scenario = request.scenario;
+    let parent = parent_context(&state, headers, scenario.topology);
     let session = Session::resume(request.handoff)
         .agent(state.role.agent())
         .parent(parent)
         .tracer_provider(&state.provider)
-        .start()?;
-    let response = match state.role {
+        .start()
+        .map_err(|e| refused(e.into()))?;
+    // The work is short and synchronous (SQLite); it runs on a blocking
+    // thread so the context guard never crosses an await.
+    let worker = Arc::clone(&state);
+    let rows = request.rows;
+    let (session, worked) = tokio::task::spawn_blocking(move || {
+        let worked = work(&worker, &session, &rows, scenario.drift);
+        (session, worked)
+    })
+    .await
+    .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let mut response = worked.map_err(refused)?;
+    if let (Role::QueryAgent, Some(url)) = (state.role, request.summarizer_url) {
+        let summarize = session
+            .delegate(SUMMARIZER, summarizer_contraction(scenario.drift))
+            .map_err(|e| refused(e.into()))?;
+        let next = RunRequest {
+            handoff: summarize.handoff(),
+            rows: response.rows.clone(),
+            scenario,
+            summarizer_url: None,
+        };
+        let summary = call(&reqwest::Client::new(), SUMMARIZER, &url, &summarize, &next).await;
+        summarize.end();
+        response.summary = summary
+            .map_err(|e| (StatusCode::BAD_GATEWAY, e.to_string()))?
+            .summary;
+    }
+    session.end();
+    Ok(response)
+}
+
+/// The context the delegate's session starts under: the caller's (W3C
+/// headers), except for the summarizer in the chain, which runs its work as a
+/// job of its own: a new trace whose first span links to the caller's span,
+/// as OpenTelemetry does for work that outlives its caller or crosses a trust
+/// boundary. That job span carries no intent: the collector finds it through
+/// the link.
+fn parent_context(state: &AgentState, headers: &HeaderMap, topology: Topology) -> Context {
+    let caller = propagation::extract(headers);
+    if state.role != Role::Summarizer || topology != Topology::Chain {
+        return caller;
+    }
+    let linked = caller.span().span_context().clone();
+    let job = state
+        .tracer
+        .span_builder(JOB_SPAN_NAME)
+        .with_kind(SpanKind::Consumer)
+        .with_links(vec![Link::with_context(linked)])
+        .start_with_context(&state.tracer, &Context::new());
+    Context::new().with_span(job)
+}
+
+/// The first span of the summarizer's own trace in the chain.
+pub const JOB_SPAN_NAME: &str = "summarizer job";
+
+fn work(
+    state: &AgentState,
+    session: &Session,
+    rows: &[db::Customer],
+    drift: Drift,
+) -> Result<RunResponse, ReferenceError> {
+    Ok(match state.role {
         Role::QueryAgent => RunResponse {
-            rows: agents::query_agent(&session, &state.tracer, &state.db, request.drift)?,
+            rows: agents::query_agent(session, &state.tracer, &state.db, drift)?,
             summary: String::new(),
         },
         Role::Summarizer => RunResponse {
             rows: Vec::new(),
-            summary: agents::summarizer(&session, &state.tracer, &request.rows, request.drift)?,
+            summary: agents::summarizer(session, &state.tracer, rows, drift)?,
         },
-    };
-    session.end();
-    Ok(response)
+    })
 }
 
 /// Runs `role` as its own process: exports to `endpoint` (OTLP/HTTP base

@@ -8,6 +8,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 use reshimu_clickhouse_launcher::LocalClickHouse;
 use reshimu_collector::service::{Collector, StartError};
+use reshimu_collector::telemetry::ClickHouseState;
 
 /// How long the collector gets to store everything it was sent.
 const STORE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -29,6 +30,9 @@ pub enum CollectError {
         /// The transport error or the refusal.
         reason: String,
     },
+    /// The collector did not apply its schema in time.
+    #[error("the collector's ClickHouse schema was not ready after {0:?}")]
+    SchemaNotReady(Duration),
     /// Not everything was stored in time.
     #[error(
         "after {timeout:?} ClickHouse holds {spans} of {want_spans} spans and {intents} of {want_intents} intents"
@@ -74,6 +78,15 @@ async fn send_and_wait(
 ) -> Result<(), CollectError> {
     let addr = collector.http_addr().ok_or(CollectError::NoHttpReceiver)?;
     let url = format!("http://{addr}/v1/traces");
+    // As the quickstart waits for /readyz: a batch written while the schema
+    // is still being applied can miss a column and be refused.
+    let deadline = Instant::now() + STORE_TIMEOUT;
+    while collector.telemetry().health().clickhouse() != ClickHouseState::Up {
+        if Instant::now() >= deadline {
+            return Err(CollectError::SchemaNotReady(STORE_TIMEOUT));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let http = reqwest::Client::new();
     for request in requests {
         post(&http, &url, request).await?;

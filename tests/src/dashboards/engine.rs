@@ -19,6 +19,9 @@ pub enum EngineError {
     /// The collector did not store the reference sessions.
     #[error(transparent)]
     Collect(#[from] CollectError),
+    /// The recorded reference session could not be read.
+    #[error("the recorded reference session: {0}")]
+    Recording(#[from] reshimu_collector::offline::InputError),
     /// The stored rows could not be read back.
     #[error("reading the stored sessions: {0}")]
     Read(#[from] clickhouse::error::Error),
@@ -55,7 +58,7 @@ pub async fn seeded_database(
         .map(|d| d.as_nanos() as i64)
         .unwrap_or_default();
     let start_ns = (now_ns - 120_000_000_000).max(midnight_s * 1_000_000_000 + 61_000_000_000);
-    let sent = seed::requests(start_ns);
+    let sent = seed::requests(start_ns)?;
     collect::collect(server, &database, &sent.requests, sent.spans, sent.intents).await?;
     let reference = Reference::read(&server.client().with_database(&database)).await?;
     Ok(SeededDatabase {

@@ -1,12 +1,16 @@
 //! What the dashboard tests send through the collector, and what it stored.
 //!
-//! The reference session of DESIGN.md (`demo::reference`), clean and drifted:
-//! a coordinator declares the root intent (audit the inactive customer
+//! The reference session of DESIGN.md, clean and drifted, as the collector's
+//! `demo` replays it (`demo::reference`: the exporter's agents, recorded): a
+//! coordinator declares the root intent (audit the inactive customer
 //! accounts: inactive = last_login older than 90 days; no writes, no
-//! recommendations) and hands off to a query agent (SQL, in a second trace
-//! linked to the first), which delegates to a summarizer. The drifted
-//! hand-off is thin (30 days, no constraints), the query agent deletes and
-//! emails an outside address, and the summary recommends.
+//! recommendations) and hands off to a query agent (SQL on SQLite), which
+//! delegates to a summarizer working in a second trace linked to the first;
+//! one service per agent. In the drifted session every failure happens: the
+//! hand-off to the query agent redefines inactive as 30 days, the query agent
+//! deletes what it found, the hand-off to the summarizer is a bare task that
+//! drops the constraints, the summary recommends, and the summarizer emails
+//! the list to an address found in a customer note.
 //!
 //! Besides the reference:
 //! - a health check inside the clean session, from its own service, that
@@ -14,31 +18,40 @@
 //!   spans out see a 0 alignment;
 //! - the drifted session again, ten days earlier: outside the dashboards'
 //!   range and the README's "today" and "last 7 days", so it must not show up
-//!   anywhere.
+//!   anywhere;
+//! - a plainly instrumented agent with no Reshimu attribute at all, as a
+//!   framework emits it: its intent is inferred from its first user message,
+//!   and its model client captured no message content (the dashboards must
+//!   show the session as inferred and count the model call that cannot be
+//!   judged).
 //!
 //! Nothing here is scored by hand: the expectations come from the rows the
 //! collector stored ([`Reference::read`]).
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
+use opentelemetry_proto::tonic::common::v1::{
+    AnyValue, InstrumentationScope, KeyValue, any_value::Value,
+};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, span::SpanKind};
 use reshimu_collector::demo::reference::{self, Variant};
+use reshimu_collector::offline::InputError;
 use reshimu_collector::sink::clickhouse::rows::{IntentRow, SpanRow};
 
 pub use reference::{
-    CONSTRAINTS as ROOT_CONSTRAINTS, GUARDS as ROOT_GUARDS, OBJECTIVE as ROOT_OBJECTIVE,
-    SCOPE as ROOT_SCOPE,
+    CONSTRAINTS as ROOT_CONSTRAINTS, COORDINATOR, GUARDS as ROOT_GUARDS,
+    OBJECTIVE as ROOT_OBJECTIVE, QUERY_AGENT, SCOPE as ROOT_SCOPE, SUMMARIZER,
 };
-
-/// The coordinator agent (declares the root intent).
-pub const COORDINATOR: &str = "coordinator";
-/// The query agent (SQL).
-pub const QUERY_AGENT: &str = "query_agent";
-/// The summarizer agent.
-pub const SUMMARIZER: &str = "summarizer";
 /// The service of the health check, which only the clean session has.
 pub const PROBE_SERVICE: &str = "audit-probe";
+/// The plainly instrumented agent (its service and agent name).
+pub const PLAIN_AGENT: &str = "ticket-digest";
+/// The session of the plainly instrumented agent (its conversation id).
+pub const PLAIN: &str = "plain-ticket-digest";
+/// The plain agent's request: the objective of its inferred intent.
+pub const PLAIN_REQUEST: &str = "Summarize this week's open support tickets for the team meeting";
+/// The instrumentation scope of the plain agent's model call.
+pub const PLAIN_MODEL_SCOPE: &str = "opentelemetry.instrumentation.openai_v2";
 
 const CLEAN: &str = "reference-clean";
 const DRIFTED: &str = "reference-drifted";
@@ -61,56 +74,57 @@ pub struct Requests {
 
 /// The reference sessions as OTLP: the drifted one starting at `start_ns`,
 /// the clean one a minute before it, the old one ten days before it.
-pub fn requests(start_ns: i64) -> Requests {
+pub fn requests(start_ns: i64) -> Result<Requests, InputError> {
+    let at = |ns: i64| u64::try_from(ns).unwrap_or_default();
     let mut requests = Vec::new();
-    requests.extend(session_at(Variant::Clean, CLEAN, start_ns - MINUTE));
+    requests.extend(reference::session_at(
+        Variant::Clean,
+        CLEAN,
+        at(start_ns - MINUTE),
+    )?);
     requests.push(health_check(CLEAN, start_ns - MINUTE + 90 * MS));
-    requests.extend(session_at(Variant::Drifted, DRIFTED, start_ns));
-    requests.extend(session_at(Variant::Drifted, OLD, start_ns - 10 * DAY));
+    requests.push(plain_agent(start_ns - 30_000 * MS));
+    requests.extend(reference::session_at(
+        Variant::Drifted,
+        DRIFTED,
+        at(start_ns),
+    )?);
+    requests.extend(reference::session_at(
+        Variant::Drifted,
+        OLD,
+        at(start_ns - 10 * DAY),
+    )?);
     let spans: Vec<&Span> = requests
         .iter()
         .flat_map(|r| &r.resource_spans)
         .flat_map(|r| &r.scope_spans)
         .flat_map(|s| &s.spans)
         .collect();
-    let intents = spans
+    // An intent is declared by its agent's span and again by the early
+    // `reshimu.intent.declare` span (bullets, or a bare task text): one row.
+    let intents: std::collections::HashSet<&str> = spans
         .iter()
         .filter(|s| {
             s.attributes
                 .iter()
-                .any(|a| a.key == "reshimu.intent.objective")
+                .any(|a| a.key == "reshimu.intent.objective" || a.key == "reshimu.contraction")
         })
-        .count();
-    Requests {
+        .filter_map(|s| {
+            s.attributes
+                .iter()
+                .find(|a| a.key == "reshimu.intent.id")
+                .and_then(|a| match a.value.as_ref()?.value.as_ref()? {
+                    Value::StringValue(id) => Some(id.as_str()),
+                    _ => None,
+                })
+        })
+        .collect();
+    let intents = intents.len();
+    Ok(Requests {
         spans: spans.len() as u64,
         intents: intents as u64,
         requests,
-    }
-}
-
-/// The reference session `variant` as `session_id`, its first span moved to
-/// `start_ns` (the reference is built at the current time).
-fn session_at(variant: Variant, session_id: &str, start_ns: i64) -> Vec<ExportTraceServiceRequest> {
-    let mut requests = reference::session(variant, session_id);
-    let first = requests
-        .iter()
-        .flat_map(|r| &r.resource_spans)
-        .flat_map(|r| &r.scope_spans)
-        .flat_map(|s| &s.spans)
-        .map(|s| s.start_time_unix_nano)
-        .min()
-        .unwrap_or_default();
-    let shift = start_ns - first as i64;
-    for span in requests
-        .iter_mut()
-        .flat_map(|r| &mut r.resource_spans)
-        .flat_map(|r| &mut r.scope_spans)
-        .flat_map(|s| &mut s.spans)
-    {
-        span.start_time_unix_nano = span.start_time_unix_nano.saturating_add_signed(shift);
-        span.end_time_unix_nano = span.end_time_unix_nano.saturating_add_signed(shift);
-    }
-    requests
+    })
 }
 
 /// A health check that carries the session but no intent, as its own trace.
@@ -145,6 +159,71 @@ fn health_check(session_id: &str, at_ns: i64) -> ExportTraceServiceRequest {
     }
 }
 
+/// A plainly instrumented agent run, as the GenAI conventions have it: an
+/// `invoke_agent` span recording the user's request, and a model call by a
+/// client instrumentation that was not told to capture content (no messages).
+fn plain_agent(at_ns: i64) -> ExportTraceServiceRequest {
+    let start = at_ns as u64;
+    let trace = id_bytes::<16>(PLAIN, 0x3c);
+    let root_id = id_bytes::<8>(PLAIN, 0x3d);
+    let user = serde_json::json!([
+        {"role": "user", "parts": [{"type": "text", "content": PLAIN_REQUEST}]}
+    ])
+    .to_string();
+    let root = Span {
+        trace_id: trace.clone(),
+        span_id: root_id.clone(),
+        name: format!("invoke_agent {PLAIN_AGENT}"),
+        kind: SpanKind::Internal as i32,
+        start_time_unix_nano: start,
+        end_time_unix_nano: start + 900 * MS as u64,
+        attributes: vec![
+            string("gen_ai.operation.name", "invoke_agent"),
+            string("gen_ai.agent.name", PLAIN_AGENT),
+            string("gen_ai.conversation.id", PLAIN),
+            string("gen_ai.input.messages", &user),
+        ],
+        ..Span::default()
+    };
+    let chat = Span {
+        trace_id: trace,
+        span_id: id_bytes::<8>(PLAIN, 0x3e),
+        parent_span_id: root_id,
+        name: "chat gpt-4o-mini".into(),
+        kind: SpanKind::Client as i32,
+        start_time_unix_nano: start + 20 * MS as u64,
+        end_time_unix_nano: start + 800 * MS as u64,
+        attributes: vec![
+            string("gen_ai.operation.name", "chat"),
+            string("gen_ai.provider.name", "openai"),
+            string("gen_ai.request.model", "gpt-4o-mini"),
+            string("gen_ai.response.model", "gpt-4o-mini"),
+        ],
+        ..Span::default()
+    };
+    let scope = |name: &str, spans: Vec<Span>| ScopeSpans {
+        scope: Some(InstrumentationScope {
+            name: name.into(),
+            ..InstrumentationScope::default()
+        }),
+        spans,
+        ..ScopeSpans::default()
+    };
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            resource: Some(Resource {
+                attributes: vec![string("service.name", PLAIN_AGENT)],
+                ..Resource::default()
+            }),
+            scope_spans: vec![
+                scope(PLAIN_MODEL_SCOPE, vec![chat]),
+                scope("opentelemetry.util.genai.handler", vec![root]),
+            ],
+            ..ResourceSpans::default()
+        }],
+    }
+}
+
 /// A fixed, valid (non-zero) id derived from `seed`.
 fn id_bytes<const N: usize>(seed: &str, salt: u8) -> Vec<u8> {
     let mut id = [salt; N];
@@ -172,11 +251,13 @@ pub struct Reference {
     pub clean: Session,
     /// The drifted session.
     pub drifted: Session,
+    /// The plainly instrumented agent's session (inferred intent).
+    pub plain: Session,
     /// The session entirely before the time range the tests query.
     pub old_session: String,
-    /// Earliest span start of the two current sessions, ns.
+    /// Earliest span start of the three current sessions, ns.
     pub first_ns: i64,
-    /// Latest span end of the two current sessions, ns.
+    /// Latest span end of the three current sessions, ns.
     pub last_ns: i64,
 }
 
@@ -187,8 +268,8 @@ pub struct Session {
     pub id: String,
     /// Trace ids, in order of their first span.
     pub traces: Vec<String>,
-    /// Intent ids: root, query agent's contraction, summarizer's contraction.
-    pub intents: [String; 3],
+    /// Intent ids by depth: root, query agent's contraction, summarizer's.
+    pub intents: Vec<String>,
     /// The stored spans, in time order.
     pub spans: Vec<SpanRow>,
     /// The stored intents (final versions), by depth.
@@ -206,6 +287,15 @@ impl Session {
         self.scored().map(|s| s.alignment).fold(f32::MAX, f32::min)
     }
 
+    /// Start of the earliest span, ns.
+    pub fn first_ns(&self) -> i64 {
+        self.spans
+            .iter()
+            .map(|s| s.timestamp)
+            .min()
+            .unwrap_or_default()
+    }
+
     /// Spans with the verdict `verdict`.
     pub fn count(&self, verdict: &str) -> usize {
         self.spans.iter().filter(|s| s.verdict == verdict).count()
@@ -213,19 +303,26 @@ impl Session {
 }
 
 impl Reference {
+    /// The sessions in the dashboards' range: clean, drifted, plain.
+    pub fn current(&self) -> [&Session; 3] {
+        [&self.clean, &self.drifted, &self.plain]
+    }
+
     /// Reads back what the collector stored in `client`'s database.
     pub async fn read(client: &clickhouse::Client) -> Result<Reference, clickhouse::error::Error> {
         let clean = read_session(client, CLEAN).await?;
         let drifted = read_session(client, DRIFTED).await?;
-        let both = || clean.spans.iter().chain(&drifted.spans);
-        let first_ns = both().map(|s| s.timestamp).min().unwrap_or_default();
-        let last_ns = both()
+        let plain = read_session(client, PLAIN).await?;
+        let all = || clean.spans.iter().chain(&drifted.spans).chain(&plain.spans);
+        let first_ns = all().map(|s| s.timestamp).min().unwrap_or_default();
+        let last_ns = all()
             .map(|s| s.timestamp + s.duration as i64)
             .max()
             .unwrap_or_default();
         Ok(Reference {
             clean,
             drifted,
+            plain,
             old_session: OLD.to_owned(),
             first_ns,
             last_ns,
@@ -256,11 +353,7 @@ async fn read_session(
     Ok(Session {
         id: id.to_owned(),
         traces,
-        intents: [
-            format!("{id}-root"),
-            format!("{id}-query"),
-            format!("{id}-summary"),
-        ],
+        intents: intent_rows.iter().map(|i| i.intent_id.clone()).collect(),
         spans,
         intent_rows,
     })

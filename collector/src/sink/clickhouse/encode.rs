@@ -136,6 +136,7 @@ fn span_row(
         violations: s.score.violations.clone(),
         explanation: s.score.explanation.clone(),
         scorer: s.score.scorer.to_owned(),
+        content_missing: s.lineage.content_missing,
     }
 }
 

@@ -136,6 +136,10 @@ pub struct SpanRow {
     /// Name and version of the scorer.
     #[serde(rename = "Scorer")]
     pub scorer: String,
+    /// A model call whose instrumentation captured no message content, so it
+    /// cannot be judged on what it said (migration 0007).
+    #[serde(rename = "ContentMissing")]
+    pub content_missing: bool,
 }
 
 /// One version of a row of `intents`; the newest `updated_at` wins.

@@ -133,6 +133,7 @@ class SessionScorer:
         name: str,
         attributes: Mapping[str, Any] | Iterable[tuple[str, Any]],
         delegation_hop: bool = False,
+        parent: Score | None = None,
     ) -> Score: ...
     def score(
         self,
