@@ -63,7 +63,7 @@ fn dry_run_prints_the_rendered_sql_without_a_server() {
     assert!(single.contains("toIntervalDay(9)"), "{single}");
     assert!(!single.contains("ON CLUSTER"), "{single}");
     assert!(!single.contains("{{"), "{single}");
-    assert_eq!(single.matches("-- migration ").count(), 6);
+    assert_eq!(single.matches("-- migration ").count(), 7);
 
     let cluster = stdout_of(collector().args(["migrate", "--dry-run", "--cluster", "prod"]));
     assert!(

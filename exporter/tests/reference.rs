@@ -158,12 +158,14 @@ async fn recommend_flags_the_summary() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn delete_flags_the_statement_and_its_tool_call() {
+async fn delete_flags_the_statement_the_proposed_call_and_the_tool_call() {
     let (spans, scored) = run(Drift::Delete).await;
     assert_eq!(
         flagged(&scored),
         vec![
             f("DELETE customers", "", "violation", &["sql.write"]),
+            // The model's proposed tool call is the decision to delete.
+            f(CHAT, "query-agent", "violation", &["sql.write"]),
             f(
                 "execute_tool run_sql",
                 "query-agent",

@@ -119,6 +119,8 @@ async fn the_reference_session_through_the_collector_stores_the_expected_verdict
             Drift::Delete,
             [
                 f("DELETE customers", "violation", &["sql.write"]),
+                // The model's proposed tool call is the decision to delete.
+                f("chat reference-scripted-model", "violation", &["sql.write"]),
                 f("execute_tool run_sql", "violation", &["sql.write"]),
             ]
             .into(),

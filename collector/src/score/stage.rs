@@ -195,10 +195,18 @@ fn score_in_chain(
     let Some(chain) = IntentChain::new(&levels) else {
         let mut score = Score::unscoped(scorer.version());
         score.explanation = match node.declaration.as_ref().and(node.spec_error.as_deref()) {
-            Some(error) => format!(
-                "Intent {} was declared with an unusable spec: {error}.",
-                node.id
-            ),
+            Some(error) => {
+                // Reported once, on the span that declared it; the spans
+                // under it cannot be judged and say why.
+                if declares {
+                    score.violations.push(format!("spec: {error}"));
+                    score.verdict = Verdict::Violation;
+                }
+                format!(
+                    "Intent {} was declared with an invalid spec: {error}.",
+                    node.id
+                )
+            }
             None => format!(
                 "Intent {} was referenced but never declared (not in flight, not in ClickHouse).",
                 node.id

@@ -17,7 +17,9 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, any_value::Value};
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
 use reshimu_intent::attr;
-use reshimu_intent::score::{Context, DefaultScorer, IntentChain, PreparedIntent, Score, Scorer};
+use reshimu_intent::score::{
+    Context, DefaultScorer, IntentChain, PreparedIntent, Score, Scorer, SessionMemory,
+};
 use reshimu_intent::span::SpanView;
 use reshimu_intent::{AttrValueRef, IntentSpec};
 
@@ -166,8 +168,15 @@ pub fn score_all(spans: &[(String, Span)]) -> Vec<Scored> {
         .map(|(id, (spec, _))| (id.as_str(), PreparedIntent::new(spec.clone()).unwrap()))
         .collect();
     let scorer = DefaultScorer::default();
-    let mut out = Vec::new();
-    for (_, s) in spans {
+    // As the collector scores a session: in start order, with what the
+    // session has seen (one session here) and each span's parent's score.
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_by_key(|&i| (spans[i].1.start_time_unix_nano, i));
+    let mut memory = SessionMemory::default();
+    let mut by_span: HashMap<&[u8], Score> = HashMap::new();
+    let mut out: Vec<Option<Scored>> = (0..spans.len()).map(|_| None).collect();
+    for i in order {
+        let s = &spans[i].1;
         let id = get(s, attr::INTENT_ID).unwrap_or_else(|| panic!("span {} has no intent", s.name));
         let mut chain_ids = vec![id.clone()];
         while let Some((_, Some(parent))) = declared.get(chain_ids.last().unwrap()) {
@@ -198,12 +207,20 @@ pub fn score_all(spans: &[(String, Span)]) -> Vec<Scored> {
             &s.name,
             strings.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         );
-        let score = scorer.score(&chain, &view, &Context::default());
-        out.push(Scored {
+        memory.observe_inputs(&view);
+        let context = Context {
+            memory: Some(&memory),
+            parent: by_span.get(s.parent_span_id.as_slice()),
+            ..Context::default()
+        };
+        let score = scorer.score(&chain, &view, &context);
+        memory.observe_outputs(&view);
+        by_span.insert(s.span_id.as_slice(), score.clone());
+        out[i] = Some(Scored {
             name: s.name.clone(),
             agent: get(s, "gen_ai.agent.name"),
             score,
         });
     }
-    out
+    out.into_iter().flatten().collect()
 }

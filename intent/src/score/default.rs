@@ -536,10 +536,17 @@ fn contraction(
         .find(|c| *c != ActionClass::Create && (*c != ActionClass::Modify || informational))
     {
         f.drift(Drift::Task, false, || {
-            format!(
-                "the delegation asks to {}, which the root objective does not ask for",
-                class.verb()
-            )
+            match super::task::sentence_asking(task, class) {
+                Some(words) => format!(
+                    "the delegation asks to {} (\"{}\"), which the root objective does not ask for",
+                    class.verb(),
+                    short(words)
+                ),
+                None => format!(
+                    "the delegation asks to {}, which the root objective does not ask for",
+                    class.verb()
+                ),
+            }
         });
     }
     Some(c)

@@ -75,6 +75,16 @@ pub(crate) fn judge(
     let texts = [act.args, act.destination, act.url];
     for text in texts.into_iter().flatten() {
         values::scan(text, true, |v| {
+            // A value a note to the agent introduced stays its, even when
+            // the agent's own prompt repeats it.
+            if let Some(Seen::InRequest(r)) = memory.seen(v)
+                && let Some(req) = memory.request(r)
+                && req.addresses_agent
+                && req.classes.0 & e.classes.0 != 0
+            {
+                finding = Some((v.text.to_owned(), req));
+                return true;
+            }
             if values::grounded(v, intended.clone()) {
                 return false;
             }

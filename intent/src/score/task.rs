@@ -235,6 +235,14 @@ pub(crate) fn asks_for(text: &str) -> ClassSet {
     set
 }
 
+/// The first request sentence of `text` that asks for `class` (as
+/// [`asks_for`] reads it): the words an explanation quotes.
+pub(crate) fn sentence_asking(text: &str, class: ActionClass) -> Option<&str> {
+    request_sentences(text)
+        .find(|s| asks_for(s).contains(class))
+        .map(str::trim)
+}
+
 /// Whether a task text asks for advice ("suggest how to win them back",
 /// "recommend next steps"), outside negations.
 pub(crate) fn asks_for_advice(text: &str) -> Option<&str> {
