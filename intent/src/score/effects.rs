@@ -522,6 +522,29 @@ pub(crate) fn tool_classes(name: &str) -> ClassSet {
             verb = Some(ActionClass::Contact);
             continue;
         }
+        // Scheduling, creating or releasing a payment moves money, later.
+        if [
+            "schedule", "queue", "create", "submit", "initiate", "release", "run", "execute",
+        ]
+        .iter()
+        .any(|v| part.eq_ignore_ascii_case(v))
+            && parts[i + 1..].iter().any(|p| {
+                [
+                    "payment",
+                    "payments",
+                    "transfer",
+                    "transfers",
+                    "remittance",
+                    "disbursement",
+                    "payrun",
+                ]
+                .iter()
+                .any(|k| p.eq_ignore_ascii_case(k))
+            })
+        {
+            verb = Some(ActionClass::Transfer);
+            continue;
+        }
         // Assigning a role or adding to a group changes who may do what.
         if ["assign", "add", "give", "make", "promote", "set"]
             .iter()
@@ -733,6 +756,9 @@ mod tests {
         assert!(tool_classes("get_order").is_empty());
         assert!(tool_classes("book_flight").contains(ActionClass::Purchase));
         assert!(tool_classes("issue_refund").contains(ActionClass::Transfer));
+        assert!(tool_classes("tipalti_schedule_payment").contains(ActionClass::Transfer));
+        assert!(tool_classes("create_payment_run").contains(ActionClass::Transfer));
+        assert!(!tool_classes("get_payment_status").contains(ActionClass::Transfer));
         assert!(
             tool_classes("transfer_to_cv_screener").is_empty(),
             "a hand-off moves no money"

@@ -72,15 +72,22 @@ pub(crate) fn judge(
         .chain(known.iter().copied());
     let mut verdict = Verdict::Clean;
     let mut finding: Option<(String, &SeenRequest)> = None;
+    // A note or a draft that names the value serves no one's goal.
+    let harmful = e
+        .classes
+        .minus(ClassSet(crate::text::ActionClass::Create.bit()));
     let texts = [act.args, act.destination, act.url];
     for text in texts.into_iter().flatten() {
         values::scan(text, true, |v| {
-            // A value a note to the agent introduced stays its, even when
-            // the agent's own prompt repeats it.
-            if let Some(Seen::InRequest(r)) = memory.seen(v)
+            // A value a note to the agent introduced (in or beside a request
+            // for this very act) stays the note's, even when the agent's own
+            // prompt or a delegation's task repeats it (the root's own words
+            // still ground it: the user named that party).
+            if let Some(Seen::InRequest(r) | Seen::NearRequest(r)) = memory.seen(v)
                 && let Some(req) = memory.request(r)
                 && req.addresses_agent
-                && req.classes.0 & e.classes.0 != 0
+                && req.classes.0 & harmful.0 != 0
+                && !values::grounded(v, std::iter::once(chain.root().text.as_str()))
             {
                 finding = Some((v.text.to_owned(), req));
                 return true;

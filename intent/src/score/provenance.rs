@@ -233,9 +233,12 @@ impl SessionMemory {
                     .requests
                     .iter()
                     .position(|r| r.start <= at && at < r.end);
-                let near = found.requests.iter().position(|r| {
+                // Of the requests around a value, one that speaks to the
+                // agent tells most about why the value is there.
+                let around = |r: &&instructions::Request| {
                     at + instructions::NEAR >= r.start && at <= r.end + instructions::NEAR
-                });
+                };
+                let near = found.requests.iter().position(|r| around(&r));
                 let seen = match (first_request, inside, near) {
                     (Some(first), Some(i), _) => Seen::InRequest(first + i as u16),
                     (Some(first), None, Some(i)) => Seen::NearRequest(first + i as u16),

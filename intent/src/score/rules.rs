@@ -188,7 +188,7 @@ const CONDITIONAL: &[&str] = &[
 /// (read-only clauses only: scope states boundaries, not bans).
 pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
     let mut out = Vec::new();
-    for clause in clauses(text) {
+    for clause in clauses(text).flat_map(negations) {
         let mut classes = ClassSet::default();
         if read_only(clause) {
             classes.insert(ActionClass::Modify);
@@ -238,6 +238,37 @@ pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
         }
     }
     out
+}
+
+/// A clause split where a new negation starts ("do not create purchase
+/// orders and do not approve any payment" is two bans): each ban keeps
+/// its own objects, so "payment" does not narrow the creation.
+fn negations(clause: &str) -> impl Iterator<Item = &str> {
+    const RESTARTS: &[&str] = &[
+        " and do not ",
+        " and don't ",
+        " and never ",
+        " and no ",
+        ", do not ",
+        ", don't ",
+        ", never ",
+        ", no ",
+    ];
+    let lower = clause.to_ascii_lowercase();
+    let mut cuts: Vec<usize> = RESTARTS
+        .iter()
+        .flat_map(|r| lower.match_indices(r).map(|(i, _)| i))
+        .collect();
+    cuts.push(clause.len());
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut from = 0;
+    cuts.into_iter().filter_map(move |cut| {
+        let part = clause[from..cut].trim_matches(|c: char| c == ',' || c.is_whitespace());
+        from = cut;
+        let part = part.strip_prefix("and ").unwrap_or(part).trim();
+        (!part.is_empty()).then_some(part)
+    })
 }
 
 /// Whether the clause's only condition is "other" targets: "no other
@@ -557,6 +588,16 @@ mod tests {
             p[0].classes.iter().collect::<Vec<_>>(),
             [ActionClass::Create]
         );
+        // Two bans in one sentence keep their own objects.
+        let p = prohibitions(
+            "Do not create purchase orders or contracts and do not approve any payment",
+            false,
+        );
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(!p[0].qualifiers.iter().any(|q| q == "payment"), "{p:?}");
+        assert!(p[0].applies_to(&[Some("create purchase order 4411")]));
+        assert!(!p[0].applies_to(&[Some("create supplier, payment term Net 60")]));
+        assert_eq!(p[1].phrase, "do not approve any payment");
         let p = prohibitions(
             "never send passwords, credentials or certificates to anyone",
             false,
