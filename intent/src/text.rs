@@ -693,6 +693,18 @@ static BYTE_CLASS: [u8; 256] = {
     t
 };
 
+/// The start of the run of word bytes (letters, digits, joining apostrophes
+/// and hyphens) that contains byte `i`, not before `floor`: where [`words`]
+/// run from there yields the word holding `i` first.
+pub(crate) fn word_run_start(text: &str, i: usize, floor: usize) -> usize {
+    let b = text.as_bytes();
+    let mut j = i.min(b.len());
+    while j > floor && BYTE_CLASS[usize::from(b[j - 1])] & (START | INNER | JOIN) != 0 {
+        j -= 1;
+    }
+    j
+}
+
 impl<'a> Iterator for Words<'a> {
     type Item = (usize, &'a str);
     fn next(&mut self) -> Option<Self::Item> {
@@ -817,6 +829,42 @@ pub(crate) fn stem_into<'b>(word: &str, buf: &'b mut [u8; MAX_WORD]) -> Option<&
 /// needles are short (terms, column names, hosts).
 pub(crate) fn contains_ci(hay: &str, needle: &str) -> bool {
     find_ci(hay, needle, 0).is_some()
+}
+
+/// A fixed list of phrases searched case-insensitively (ASCII) in one pass,
+/// for the scorer's phrase lists: one automaton instead of one scan of the
+/// text per phrase.
+pub(crate) struct Phrases(aho_corasick::AhoCorasick);
+
+impl Phrases {
+    /// The automaton for `phrases`.
+    pub(crate) fn new(phrases: &[&str]) -> Phrases {
+        // Only a pattern set larger than the library's size limits fails;
+        // these lists are a few hundred bytes.
+        #[allow(clippy::expect_used)]
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(phrases)
+            .expect("the phrase lists are small");
+        Phrases(ac)
+    }
+
+    /// Byte offset of the leftmost phrase in `text`.
+    pub(crate) fn first(&self, text: &str) -> Option<usize> {
+        self.0.find(text).map(|m| m.start())
+    }
+
+    /// Whether any phrase occurs in `text`.
+    pub(crate) fn any(&self, text: &str) -> bool {
+        self.0.is_match(text)
+    }
+
+    /// Start offsets of the phrases found left to right (a phrase that
+    /// starts inside an earlier match is not reported again).
+    pub(crate) fn starts(&self, text: &str) -> Vec<usize> {
+        self.0.find_iter(text).map(|m| m.start()).collect()
+    }
 }
 
 /// Byte offset of the first case-insensitive occurrence of `needle` in `hay` at or after `from`.

@@ -6,7 +6,9 @@
 //! "as requested, this summary contains no recommendations" recommend
 //! nothing. Only sentences that advise the reader count.
 
-use crate::text::{contains_ci, find_ci, words};
+use std::sync::LazyLock;
+
+use crate::text::{Phrases, find_ci, words};
 
 /// Phrases that advise, as sentence content (lowercase).
 const ADVISING: &[&str] = &[
@@ -215,15 +217,12 @@ pub(crate) fn advice(text: &str) -> Option<&str> {
         if s.matches('|').count() >= 2 || s.trim_start().starts_with('>') {
             continue; // a table row or a quote
         }
-        if NOT_ADVICE.iter().any(|p| contains_ci(s, p)) {
+        static NOT: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(NOT_ADVICE));
+        static ADVISES: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(ADVISING));
+        if NOT.any(s) {
             continue;
         }
-        let Some(at) = ADVISING
-            .iter()
-            .filter_map(|p| find_ci(s, p, 0))
-            .chain(should_then_act(s))
-            .min()
-        else {
+        let Some(at) = ADVISES.first(s).into_iter().chain(should_then_act(s)).min() else {
             // "Consider offering ..." style imperatives at the start.
             if let Some((_, first)) = words(s).next()
                 && first.eq_ignore_ascii_case("consider")

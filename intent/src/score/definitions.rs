@@ -168,28 +168,41 @@ pub(crate) fn value_of(text: &str) -> Option<(Value, &str)> {
 /// Finds a (possibly multi-word) term as whole words, any whitespace between
 /// its words, case-insensitively; plural `-s` on the last word is allowed.
 pub(crate) fn find_term(text: &str, term: &str, from: usize) -> Option<(usize, usize)> {
-    let parts: Vec<&str> = term.split(' ').collect();
-    let ws: Vec<(usize, &str)> = words(&text[from..]).map(|(a, w)| (a + from, w)).collect();
-    'outer: for i in 0..ws.len() {
-        for (j, p) in parts.iter().enumerate() {
-            let Some((_, w)) = ws.get(i + j) else {
-                continue 'outer;
-            };
-            let last = j + 1 == parts.len();
-            // "customers", "customer's": the term, plural or possessive.
-            let w = w.strip_suffix("'s").unwrap_or(w);
-            let ok = w.eq_ignore_ascii_case(p)
-                || (last
-                    && w.len() == p.len() + 1
-                    && w[..p.len()].eq_ignore_ascii_case(p)
-                    && w.ends_with(['s', 'S']));
-            if !ok {
-                continue 'outer;
-            }
+    let parts: Vec<&str> = term.split(' ').filter(|p| !p.is_empty()).collect();
+    let first = *parts.first()?;
+    // "customers", "customer's": the term, plural or possessive.
+    let is = |w: &str, p: &str, last: bool| {
+        let w = w.strip_suffix("'s").unwrap_or(w);
+        w.eq_ignore_ascii_case(p)
+            || (last
+                && w.len() == p.len() + 1
+                && w[..p.len()].eq_ignore_ascii_case(p)
+                && w.ends_with(['s', 'S']))
+    };
+    // Most texts do not hold the term: find its first word's bytes before
+    // reading words, and read words only around each candidate.
+    let mut at = from;
+    while let Some(i) = crate::text::find_ci(text, first, at) {
+        at = i + 1;
+        let run = crate::text::word_run_start(text, i, from);
+        let mut ws = words(&text[run..]).map(|(a, w)| (a + run, w));
+        let Some((start, w)) = ws.find(|(a, w)| a + w.len() > i) else {
+            continue;
+        };
+        if start != i || !is(w, first, parts.len() == 1) {
+            continue;
         }
-        let (start, _) = ws[i];
-        let (end_at, end_w) = ws[i + parts.len() - 1];
-        return Some((start, end_at + end_w.len()));
+        let mut end = start + w.len();
+        let rest_matches = parts.iter().enumerate().skip(1).all(|(j, p)| match ws.next() {
+            Some((a, w)) if is(w, p, j + 1 == parts.len()) => {
+                end = a + w.len();
+                true
+            }
+            _ => false,
+        });
+        if rest_matches {
+            return Some((start, end));
+        }
     }
     None
 }
@@ -818,6 +831,19 @@ mod tests {
 
     fn inactive() -> TermDefinition {
         TermDefinition::new("inactive", "last_login older than 90 days", None)
+    }
+
+    #[test]
+    fn terms_are_found_as_whole_words_only() {
+        let t = "Reinactive users; the inactive  customers' list; Inactive Customer's note";
+        assert_eq!(find_term(t, "inactive", 0), Some((22, 30)));
+        assert_eq!(find_term(t, "inactive customer", 0), Some((22, 41)));
+        assert_eq!(find_term(t, "inactive customer", 23), Some((49, 68)));
+        assert_eq!(find_term(t, "customer", 0), Some((32, 41)));
+        assert_eq!(find_term("e-mail the list", "mail", 0), None);
+        assert_eq!(find_term("a refund window", "refund window", 0), Some((2, 15)));
+        assert_eq!(find_term("refund windows", "refund window", 0), Some((0, 14)));
+        assert_eq!(find_term("refund of windows", "refund window", 0), None);
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! previous instructions", "AI assistant: the user wants you to...").
 //! [`read`] finds both, with the classes of action requested and where.
 
-use crate::text::{ActionClass, ClassSet, Lex, MAX_WORD, find_ci, lexicon, stem_into, words};
+use std::sync::LazyLock;
+
+use crate::text::{ActionClass, ClassSet, Lex, MAX_WORD, Phrases, lexicon, stem_into, words};
 
 /// Bytes of a given text read for instructions: injected text sits anywhere,
 /// but a bound keeps the cost per span fixed.
@@ -200,14 +202,8 @@ pub(crate) fn read(text: &str) -> Instructions {
     let mut out = Instructions {
         requests: Vec::new(),
     };
-    let mut addressing: Vec<usize> = Vec::new();
-    for p in ADDRESSING {
-        let mut from = 0;
-        while let Some(at) = find_ci(text, p, from) {
-            addressing.push(at);
-            from = at + p.len();
-        }
-    }
+    static ADDRESSES: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(ADDRESSING));
+    let addressing = ADDRESSES.starts(text);
     let mut buf = [0u8; MAX_WORD];
     for (start, end) in sentences(text) {
         let sentence = &text[start..end];
