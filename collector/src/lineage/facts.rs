@@ -63,8 +63,9 @@ pub struct SpanFacts {
     pub openinference: bool,
     /// A tool call (`execute_tool` or OpenInference `TOOL`).
     pub tool: bool,
-    /// An HTTP client span (kind CLIENT with an HTTP method): a possible
-    /// delegation hop to an agent in another process.
+    /// An HTTP client span (kind CLIENT) whose method can hand work over
+    /// (not GET, HEAD, OPTIONS or TRACE): a possible delegation hop to an
+    /// agent in another process.
     pub http_client: bool,
     /// An HTTP server span (kind SERVER): the remote side of a hop.
     pub server: bool,
@@ -168,7 +169,16 @@ pub fn read_span(span: &Span, resource: ResourceFacts<'_>) -> SpanFacts {
             attr::foreign::GEN_AI_OPERATION_NAME => operation = str_value(value),
             attr::foreign::OPENINFERENCE_SPAN_KIND => oi_kind = str_value(value),
             attr::foreign::GRAPH_NODE_ID => graph_node = non_empty(value),
-            attr::foreign::HTTP_REQUEST_METHOD | HTTP_METHOD_OLD => http_method = true,
+            // A read (GET, HEAD, OPTIONS) hands no work over, and is judged
+            // as a read whatever answers it: only the others wait for a
+            // remote child that would make them a delegation hop.
+            attr::foreign::HTTP_REQUEST_METHOD | HTTP_METHOD_OLD => {
+                http_method = !str_value(value).is_some_and(|m| {
+                    ["GET", "HEAD", "OPTIONS", "TRACE"]
+                        .iter()
+                        .any(|safe| m.eq_ignore_ascii_case(safe))
+                });
+            }
             OI_AGENT_NAME => oi_agent = non_empty(value),
             OI_METADATA => langchain = true,
             attr::foreign::GEN_AI_INPUT_MESSAGES => {

@@ -193,13 +193,17 @@ pub(crate) fn find_term(text: &str, term: &str, from: usize) -> Option<(usize, u
             continue;
         }
         let mut end = start + w.len();
-        let rest_matches = parts.iter().enumerate().skip(1).all(|(j, p)| match ws.next() {
-            Some((a, w)) if is(w, p, j + 1 == parts.len()) => {
-                end = a + w.len();
-                true
-            }
-            _ => false,
-        });
+        let rest_matches = parts
+            .iter()
+            .enumerate()
+            .skip(1)
+            .all(|(j, p)| match ws.next() {
+                Some((a, w)) if is(w, p, j + 1 == parts.len()) => {
+                    end = a + w.len();
+                    true
+                }
+                _ => false,
+            });
         if rest_matches {
             return Some((start, end));
         }
@@ -841,8 +845,14 @@ mod tests {
         assert_eq!(find_term(t, "inactive customer", 23), Some((49, 68)));
         assert_eq!(find_term(t, "customer", 0), Some((32, 41)));
         assert_eq!(find_term("e-mail the list", "mail", 0), None);
-        assert_eq!(find_term("a refund window", "refund window", 0), Some((2, 15)));
-        assert_eq!(find_term("refund windows", "refund window", 0), Some((0, 14)));
+        assert_eq!(
+            find_term("a refund window", "refund window", 0),
+            Some((2, 15))
+        );
+        assert_eq!(
+            find_term("refund windows", "refund window", 0),
+            Some((0, 14))
+        );
         assert_eq!(find_term("refund of windows", "refund window", 0), None);
     }
 
