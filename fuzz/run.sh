@@ -23,13 +23,17 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-../target/fuzz}"
-cargo build --release --bins --quiet
+# An explicit --target keeps RUSTFLAGS off build scripts and proc macros,
+# which must link without libFuzzer's coverage hooks (as cargo-fuzz does).
+host="$(rustc -vV | sed -n 's/^host: //p')"
+cargo build --release --bins --quiet --target "$host"
+bin_dir="$CARGO_TARGET_DIR/$host/release"
 
 status=0
 for target in "${targets[@]}"; do
     mkdir -p "corpus/$target" "artifacts/$target"
     echo "==> $target for ${seconds}s"
-    if ! "$CARGO_TARGET_DIR/release/$target" "corpus/$target" \
+    if ! "$bin_dir/$target" "corpus/$target" \
         -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="artifacts/$target/" -print_final_stats=1 2>"artifacts/$target/log.txt"; then
         echo "$target: FAILED, see fuzz/artifacts/$target/"
