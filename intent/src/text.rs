@@ -867,6 +867,30 @@ impl Phrases {
     }
 }
 
+/// Whether `s` starts with `prefix`, ASCII case-insensitively, on bytes:
+/// never slices `s` inside a character.
+pub(crate) fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+/// The byte offset just after the last character of `s` that is not an
+/// identifier character (ASCII letter, digit, `_`), or 0: where the
+/// trailing identifier of `s` starts.
+pub(crate) fn trailing_ident_start(s: &str, letters_only: bool) -> usize {
+    s.char_indices()
+        .rev()
+        .find(|&(_, c)| {
+            if letters_only {
+                !c.is_ascii_alphabetic()
+            } else {
+                !(c.is_ascii_alphanumeric() || c == '_')
+            }
+        })
+        .map_or(0, |(p, c)| p + c.len_utf8())
+}
+
 /// Byte offset of the first case-insensitive occurrence of `needle` in `hay` at or after `from`.
 pub(crate) fn find_ci(hay: &str, needle: &str, from: usize) -> Option<usize> {
     let h = hay.as_bytes();

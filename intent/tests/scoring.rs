@@ -684,3 +684,41 @@ fn a_note_to_the_agent_inside_a_composed_prompt_is_not_the_users_request() {
         "{plain:?}"
     );
 }
+
+/// Found by `fuzz/run.sh`: non-ASCII text where the scorer sliced by bytes
+/// (a term after an article, a function name before a parenthesis) panicked.
+#[test]
+fn non_ascii_text_never_splits_a_character() {
+    let spec = String::from_utf8_lossy(
+        b"Audit the\x9e\x91tc\x96ounts\0i\x99\x99\x99\x99\x99\x99\x99\x99\x99\x99?\x99\x99\x99\x99\x99ctive = last_login older than 90 days;uc stomerslast_logi+n > 90 days\0deny http write\0deny message send",
+    )
+    .into_owned();
+    let mut parts = spec.split('\0');
+    let spec = IntentSpec {
+        objective: parts.next().unwrap().to_owned(),
+        scope: parts.next().unwrap().to_owned(),
+        constraints: parts.next().unwrap().to_owned(),
+        guards: parts.map(str::to_owned).collect(),
+    };
+    let _ = PreparedIntent::new(spec);
+    // A term "a é..." / "the ü...": the article test reads bytes.
+    for scope in [
+        "aé = last_login older than 90 days",
+        "theü = 30 days",
+        "an€x = 5 EUR",
+    ] {
+        let _ = PreparedIntent::new(IntentSpec {
+            objective: "Audit".into(),
+            scope: scope.into(),
+            ..IntentSpec::default()
+        });
+    }
+    let a = audit(&["deny sql write", "define inactive = last_login > 90 days"]);
+    let sql_text =
+        "MON$t.id last_login I= _WI_#R1V_TH x0\u{22c} (UPDATE T *__M AL 89 O  N \u{1b}t\0\0.id";
+    let _ = score(&[&a], &sql(sql_text));
+    let _ = score(
+        &[&a],
+        &sql("SELECT 1 WHERE last_login < é(now(), 90 DAY) AND x = €30"),
+    );
+}

@@ -100,7 +100,7 @@ impl TermDefinition {
         let term = ["a ", "an ", "the "]
             .iter()
             .find_map(|a| {
-                (term.len() > a.len() && term[..a.len()].eq_ignore_ascii_case(a))
+                (term.len() > a.len() && crate::text::starts_with_ci(term, a))
                     .then(|| &term[a.len()..])
             })
             .unwrap_or(term);
@@ -176,7 +176,7 @@ pub(crate) fn find_term(text: &str, term: &str, from: usize) -> Option<(usize, u
         w.eq_ignore_ascii_case(p)
             || (last
                 && w.len() == p.len() + 1
-                && w[..p.len()].eq_ignore_ascii_case(p)
+                && crate::text::starts_with_ci(w, p)
                 && w.ends_with(['s', 'S']))
     };
     // Most texts do not hold the term: find its first word's bytes before

@@ -53,7 +53,7 @@ fn function_unit_days(name: &str) -> Option<f64> {
             "interval",
         ]
         .iter()
-        .any(|p| name.len() >= p.len() && name[..p.len()].eq_ignore_ascii_case(p)))
+        .any(|p| crate::text::starts_with_ci(name, p)))
     {
         return None;
     }
@@ -216,16 +216,12 @@ fn unit_before(text: &str, at: usize) -> Option<f64> {
     let window = &text[from..at];
     let open = window.rfind('(')?;
     let name_end = open;
-    let name_start = window[..name_end]
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |p| p + 1);
+    let name_start = crate::text::trailing_ident_start(&window[..name_end], false);
     let name = &window[name_start..name_end];
     function_unit_days(name).or_else(|| {
         // subtractDays(now(), 30): the name is before an inner call.
         let outer = window[..name_start].trim_end_matches(['(', ' ']);
-        let s = outer
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .map_or(0, |p| p + 1);
+        let s = crate::text::trailing_ident_start(outer, false);
         function_unit_days(&outer[s..])
     })
 }
@@ -373,9 +369,7 @@ pub(crate) fn money(text: &str) -> impl Iterator<Item = (Money, &str)> {
             let mut currency = currency_symbol(text, start);
             if currency.is_none() {
                 let before = text[..start].trim_end();
-                let w_start = before
-                    .rfind(|c: char| !c.is_ascii_alphabetic())
-                    .map_or(0, |p| p + 1);
+                let w_start = crate::text::trailing_ident_start(before, true);
                 let w = &before[w_start..];
                 if w.len() == 3 {
                     currency = CURRENCY_CODES
