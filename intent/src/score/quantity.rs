@@ -197,6 +197,15 @@ fn number_word(w: &str) -> Option<f64> {
         ("sixty", 60.0),
         ("ninety", 90.0),
     ];
+    // Most words are no number: skip them on length and first letter.
+    if !(3..=10).contains(&w.len())
+        || !matches!(
+            w.as_bytes()[0].to_ascii_lowercase(),
+            b'o' | b't' | b'f' | b's' | b'e' | b'n'
+        )
+    {
+        return None;
+    }
     WORDS
         .iter()
         .find(|(k, _)| w.eq_ignore_ascii_case(k))
