@@ -27,10 +27,13 @@ use tokio::sync::Notify;
 pub const DECODED_FACTOR: usize = 4;
 
 /// Share of `memory_limit` that requests may take; the rest is for the
-/// runtime, connection buffers, lineage's indexes and allocator slack.
-pub const REQUEST_SHARE_NUM: usize = 5;
+/// runtime, connection buffers (up to about 400 KiB per open HTTP/1
+/// connection), lineage's indexes, the scorer's session memories and
+/// allocator slack. 5/8 let 48 concurrent senders of 15 MiB bodies reach
+/// 268 MiB under a 256 MiB limit.
+pub const REQUEST_SHARE_NUM: usize = 1;
 /// See [`REQUEST_SHARE_NUM`].
-pub const REQUEST_SHARE_DEN: usize = 8;
+pub const REQUEST_SHARE_DEN: usize = 2;
 
 /// The bytes requests may hold at once. Cheap to clone.
 #[derive(Debug, Clone)]
