@@ -196,13 +196,21 @@ fn extra_class(word: &str) -> Option<ActionClass> {
     }
 }
 
+/// The phrases that speak to the agent, as one automaton.
+static ADDRESSES: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(ADDRESSING));
+
+/// Whether `text` holds a phrase that speaks to the agent ("ignore previous
+/// instructions", "note to the assistant"): one pass, no sentence reading.
+pub(crate) fn addresses_agent(text: &str) -> bool {
+    ADDRESSES.any(crate::text::prefix(text, MAX_READ))
+}
+
 /// Reads a given text for instructions.
 pub(crate) fn read(text: &str) -> Instructions {
     let text = crate::text::prefix(text, MAX_READ);
     let mut out = Instructions {
         requests: Vec::new(),
     };
-    static ADDRESSES: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(ADDRESSING));
     let addressing = ADDRESSES.starts(text);
     let mut buf = [0u8; MAX_WORD];
     for (start, end) in sentences(text) {

@@ -165,6 +165,11 @@ impl SessionMemory {
     /// values in them not already known as asked.
     fn learn_overrides(&mut self, text: &str) {
         let text = crate::text::prefix(text, MAX_SCANNED);
+        // Most user messages speak to no one but the agent's user: skip
+        // reading them for requests when no phrase addresses the agent.
+        if !instructions::addresses_agent(text) {
+            return;
+        }
         let found = instructions::read(text);
         for r in found.requests.iter().filter(|r| r.addresses_agent) {
             if self.requests.len() >= MAX_REQUESTS {
