@@ -3,6 +3,7 @@
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyString};
+use reshimu_intent::span::SpanView;
 
 /// The string-valued attributes of `attributes` (a mapping, or an iterable
 /// of `(key, value)` pairs), in order. Other values are skipped, exactly as
@@ -34,4 +35,13 @@ pub(crate) fn string_attributes(
         }
     }
     Ok(out)
+}
+
+/// The scorer's view of a span named `name` with `attributes` (as
+/// [`string_attributes`] returns them), read as the collector reads it.
+pub(crate) fn span_view<'a>(
+    name: &'a str,
+    attributes: &'a [(PyBackedStr, PyBackedStr)],
+) -> SpanView<'a> {
+    SpanView::from_attributes(name, attributes.iter().map(|(k, v)| (&**k, &**v)))
 }

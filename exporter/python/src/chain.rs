@@ -11,7 +11,7 @@ use reshimu_intent::score::{Score as RustScore, Scorer, SessionMemory};
 use reshimu_intent::span::SpanView;
 
 use crate::action::Action;
-use crate::attributes::string_attributes;
+use crate::attributes::{span_view, string_attributes};
 use crate::score::Score;
 use crate::spec::IntentSpec;
 
@@ -139,7 +139,7 @@ impl IntentChain {
         known_data: Vec<PyBackedStr>,
     ) -> PyResult<Score> {
         let attrs = string_attributes(attributes)?;
-        let view = SpanView::from_attributes(&name, attrs.iter().map(|(k, v)| (&**k, &**v)));
+        let view = span_view(&name, &attrs);
         let known: Vec<&str> = known_data.iter().map(|s| &**s).collect();
         let judged = Judged {
             known: &known,

@@ -12,7 +12,7 @@ use reshimu_intent::score::SessionMemory;
 use reshimu_intent::span::SpanView;
 
 use crate::action::Action;
-use crate::attributes::string_attributes;
+use crate::attributes::{span_view, string_attributes};
 use crate::chain::{IntentChain, Judged, score};
 use crate::score::Score;
 
@@ -74,7 +74,7 @@ impl SessionScorer {
     /// what it returned.
     fn observe(&self, name: PyBackedStr, attributes: &Bound<'_, PyAny>) -> PyResult<()> {
         let attrs = string_attributes(attributes)?;
-        let view = SpanView::from_attributes(&name, attrs.iter().map(|(k, v)| (&**k, &**v)));
+        let view = span_view(&name, &attrs);
         let mut memory = self.memory();
         memory.observe_inputs(&view);
         memory.observe_outputs(&view);
@@ -105,7 +105,7 @@ impl SessionScorer {
         parent: Option<PyRef<'_, Score>>,
     ) -> PyResult<Score> {
         let attrs = string_attributes(attributes)?;
-        let view = SpanView::from_attributes(&name, attrs.iter().map(|(k, v)| (&**k, &**v)));
+        let view = span_view(&name, &attrs);
         let mut memory = self.memory();
         memory.observe_inputs(&view);
         let judged = Judged {
@@ -130,7 +130,7 @@ impl SessionScorer {
         known_data: Vec<PyBackedStr>,
     ) -> PyResult<Score> {
         let attrs = string_attributes(attributes)?;
-        let view = SpanView::from_attributes(&name, attrs.iter().map(|(k, v)| (&**k, &**v)));
+        let view = span_view(&name, &attrs);
         let known: Vec<&str> = known_data.iter().map(|s| &**s).collect();
         Ok(self.judge(&chain, &view, &known))
     }
