@@ -865,6 +865,11 @@ impl Phrases {
     pub(crate) fn starts(&self, text: &str) -> Vec<usize> {
         self.0.find_iter(text).map(|m| m.start()).collect()
     }
+
+    /// `(start, end)` of the phrases found left to right, not overlapping.
+    pub(crate) fn spans<'t>(&'t self, text: &'t str) -> impl Iterator<Item = (usize, usize)> + 't {
+        self.0.find_iter(text).map(|m| (m.start(), m.end()))
+    }
 }
 
 /// Whether `s` starts with `prefix`, ASCII case-insensitively, on bytes:
@@ -892,22 +897,24 @@ pub(crate) fn trailing_ident_start(s: &str, letters_only: bool) -> usize {
 }
 
 /// Byte offset of the first case-insensitive occurrence of `needle` in `hay` at or after `from`.
+///
+/// Candidates are found with `memchr2` on the needle's first byte in both
+/// cases (vectorised), so a scan of a long text costs about one pass over it.
 pub(crate) fn find_ci(hay: &str, needle: &str, from: usize) -> Option<usize> {
     let h = hay.as_bytes();
     let n = needle.as_bytes();
-    if n.is_empty() {
+    let Some(&first) = n.first() else {
         return Some(from.min(h.len()));
-    }
-    if h.len() < n.len() {
-        return None;
-    }
-    let first = n[0].to_ascii_lowercase();
+    };
+    let last_start = h.len().checked_sub(n.len())?;
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
     let mut i = from;
-    while i + n.len() <= h.len() {
-        if h[i].to_ascii_lowercase() == first && h[i..i + n.len()].eq_ignore_ascii_case(n) {
-            return Some(i);
+    while i <= last_start {
+        let at = i + memchr::memchr2(lower, upper, &h[i..=last_start])?;
+        if h[at..at + n.len()].eq_ignore_ascii_case(n) {
+            return Some(at);
         }
-        i += 1;
+        i = at + 1;
     }
     None
 }
@@ -1023,6 +1030,15 @@ mod tests {
     #[test]
     fn case_insensitive_search() {
         assert_eq!(find_ci("SELECT Last_Login", "last_login", 0), Some(7));
+        // Every candidate of the first byte is tried, from `from` on, up to
+        // the last place the needle fits.
+        assert_eq!(find_ci("lal LAST last", "last", 0), Some(4));
+        assert_eq!(find_ci("lal LAST last", "last", 5), Some(9));
+        assert_eq!(find_ci("lal LAST last", "last", 10), None);
+        assert_eq!(find_ci("last", "last", 40), None);
+        assert_eq!(find_ci("las", "last", 0), None);
+        assert_eq!(find_ci("é Éte ete", "ete", 0), Some(8));
+        assert_eq!(find_ci("abc", "", 1), Some(1));
         assert_eq!(
             find_word_ci("last_login_at last_login", "last_login", 0),
             Some(14)

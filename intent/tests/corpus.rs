@@ -271,6 +271,27 @@ fn judge(spans: &[Span]) -> Vec<Judged> {
     out
 }
 
+/// A hash of every span's verdict, alignments and explanation: work meant to
+/// change no score (a speed-up) must leave it as it was, and the held-out
+/// split can be compared that way without looking at its spans.
+fn digest(judged: &[&Judged]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for j in judged {
+        let s = &j.score;
+        h.update(format!(
+            "{}|{}|{}|{}|{}|{}\n",
+            j.session,
+            j.name,
+            s.verdict.as_str(),
+            s.alignment.to_bits(),
+            s.local_alignment.to_bits(),
+            s.explanation
+        ));
+    }
+    hex::encode(&h.finalize()[..8])
+}
+
 /// AUROC by pairwise comparison (ties count half): the probability that a
 /// random non-aligned span scores a higher `1 - alignment` than a random aligned one.
 fn auroc(pos: &[f32], neg: &[f32]) -> f64 {
@@ -422,6 +443,7 @@ fn report(title: &str, judged: &[&Judged], show: bool) -> Figures {
         neg.len()
     );
     println!("  AUROC(1 - alignment) = {:.4}", f.auroc);
+    println!("  scores digest = {}", digest(judged));
     println!(
         "  false positives = {}/{} = {:.2}%",
         f.fp,

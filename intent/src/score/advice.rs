@@ -122,25 +122,22 @@ const ADVISED_VERBS: &[&str] = &[
 ];
 
 fn should_then_act(s: &str) -> Option<usize> {
+    static SHOULDS: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(SHOULD));
     let mut buf = [0u8; crate::text::MAX_WORD];
-    for p in SHOULD {
-        let mut from = 0;
-        while let Some(at) = find_ci(s, p, from) {
-            from = at + p.len();
-            let Some((_, next)) = words(&s[from..]).find(|(_, w)| {
-                !["also", "really", "probably", "definitely", "now", "then"]
-                    .iter()
-                    .any(|x| w.eq_ignore_ascii_case(x))
-            }) else {
-                continue;
-            };
-            let acts = ADVISED_VERBS.iter().any(|v| next.eq_ignore_ascii_case(v))
-                || crate::text::stem_into(next, &mut buf)
-                    .and_then(crate::text::lexicon)
-                    .is_some_and(|l| matches!(l, crate::text::Lex::Action(..)));
-            if acts {
-                return Some(at);
-            }
+    for (at, end) in SHOULDS.spans(s) {
+        let Some((_, next)) = words(&s[end..]).find(|(_, w)| {
+            !["also", "really", "probably", "definitely", "now", "then"]
+                .iter()
+                .any(|x| w.eq_ignore_ascii_case(x))
+        }) else {
+            continue;
+        };
+        let acts = ADVISED_VERBS.iter().any(|v| next.eq_ignore_ascii_case(v))
+            || crate::text::stem_into(next, &mut buf)
+                .and_then(crate::text::lexicon)
+                .is_some_and(|l| matches!(l, crate::text::Lex::Action(..)));
+        if acts {
+            return Some(at);
         }
     }
     None

@@ -250,6 +250,13 @@ pub(crate) fn departure<'a>(def: &TermDefinition, text: &'a str) -> Option<Depar
     if def.values.is_empty() {
         return None;
     }
+    // Most texts restate a definition's own value or none at all, and a
+    // widening needs an `OR`: one pass over the text settles those before
+    // the per-anchor reads of clauses below.
+    let restated = def.values.iter().any(|v| holds_other_value(*v, text));
+    if !restated && find_word_ci(text, "or", 0).is_none() {
+        return None;
+    }
     let check_as = |at: usize, end: usize, is_term: bool, widen: bool| -> Option<Departure<'a>> {
         let found = &text[at..end];
         let (c_start, c_end, or_joined) = clause_around(text, at, end);
@@ -336,12 +343,11 @@ pub(crate) fn departure<'a>(def: &TermDefinition, text: &'a str) -> Option<Depar
             if !before_ok {
                 continue;
             }
-            if !exact
-                && !looks_like_code(
-                    &text[clause_around(text, at, end).0..clause_around(text, at, end).1],
-                )
-            {
-                continue;
+            if !exact {
+                let (c_start, c_end, _) = clause_around(text, at, end);
+                if !looks_like_code(&text[c_start..c_end]) {
+                    continue;
+                }
             }
             if let Some(d) = check(at, end, false) {
                 return Some(d);
@@ -349,6 +355,25 @@ pub(crate) fn departure<'a>(def: &TermDefinition, text: &'a str) -> Option<Depar
         }
     }
     None
+}
+
+/// Whether `text` holds a value of `value`'s kind that differs from it,
+/// the way [`differing_value`] reads values in a clause. A clause is a slice
+/// of the text, so a value no reading of the whole text finds is in no clause
+/// (only a clause cut 40 bytes before its anchor could start inside a number).
+fn holds_other_value(value: Value, text: &str) -> bool {
+    match value {
+        Value::Days(days) => durations(text).any(|d| d.differs_from(days)),
+        Value::Money(m) => {
+            money(text).any(|(x, _)| x.comparable(&m) && x.differs_from(&m))
+                || plain_numbers(text)
+                    .any(|(n, _)| (n - m.amount).abs() > m.amount.abs().max(1.0) * 0.005)
+        }
+        Value::Percent(p) => percents(text).any(|(x, _)| (x - p).abs() > 1e-6),
+        Value::Number(n) => {
+            plain_numbers(text).any(|(m, _)| (m - n).abs() > n.abs().max(1.0) * 1e-6)
+        }
+    }
 }
 
 fn looks_like_code(clause: &str) -> bool {
