@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 use super::advice::{Strength, advice_with_strength};
 use super::checks::{self, rule};
 use super::coverage::{coverage, describe};
-use super::definitions::departure;
+use super::definitions::{TextValues, departure_in};
 use super::effects::{Act, Effects, Origin, acts};
 use super::findings::{Drift, Findings};
 use super::injection;
@@ -217,7 +217,17 @@ fn judge_act(
     if provenance == injection::Verdict::Unknown {
         f.weaken(0.85);
     }
-    for text in [act.sql.as_deref(), act.args].into_iter().flatten() {
+    // The statement is usually a field of the arguments: read it once, and
+    // the arguments around it.
+    let sql = act.sql.as_deref();
+    let (args_before, args_after) = match (act.args, sql) {
+        (Some(args), Some(sql)) => match args.find(sql) {
+            Some(at) => (Some(&args[..at]), Some(&args[at + sql.len()..])),
+            None => (Some(args), None),
+        },
+        (args, _) => (args, None),
+    };
+    for text in [sql, args_before, args_after].into_iter().flatten() {
         definition_check(chain, prefix(text, max), true, f);
     }
     if let Some(sql) = act.sql.as_deref() {
@@ -389,6 +399,7 @@ fn advice_check(chain: &IntentChain<'_>, text: &str, f: &mut Findings) {
 /// arguments, the agent's words); `exact` texts are checked whenever a level
 /// has definitions, prose only when it names a term.
 fn definition_check(chain: &IntentChain<'_>, text: &str, exact: bool, f: &mut Findings) {
+    let values = TextValues::new(text);
     for (li, level) in chain.levels().iter().enumerate() {
         if level.definitions.is_empty() || (!exact && !level.anchored_in(text)) {
             continue;
@@ -403,7 +414,7 @@ fn definition_check(chain: &IntentChain<'_>, text: &str, exact: bool, f: &mut Fi
             if repeated {
                 continue;
             }
-            let Some(dep) = departure(d, text) else {
+            let Some(dep) = departure_in(d, &values) else {
                 continue;
             };
             let defined = format!("{} = {}", d.term, d.text);
@@ -424,8 +435,11 @@ fn definition_check(chain: &IntentChain<'_>, text: &str, exact: bool, f: &mut Fi
 }
 
 fn table_check(chain: &IntentChain<'_>, sql: &str, f: &mut Findings) {
+    let mut named: Option<Vec<&str>> = None;
     for level in chain.levels().iter().filter(|l| !l.tables.is_empty()) {
-        if let Some(t) = super::sql::tables(sql)
+        let named = named.get_or_insert_with(|| super::sql::tables(sql).collect());
+        if let Some(t) = named
+            .iter()
             .find(|t| !level.tables.iter().any(|a| a.eq_ignore_ascii_case(t)))
         {
             f.drift(Drift::Scope, false, || {

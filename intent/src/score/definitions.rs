@@ -15,7 +15,9 @@
 //! page number or a date next to the term is not a new definition, and
 //! neither is "2 days ago" next to a 30-day window.
 
-use super::quantity::{Money, durations, money};
+use std::cell::OnceCell;
+
+use super::quantity::{Duration, Money, durations, money};
 use crate::text::{Lex, MAX_WORD, find_word_ci, is_ident_byte, lexicon, stem_into, words};
 
 /// The value a definition fixes.
@@ -245,16 +247,92 @@ const NOT_A_WINDOW: &[&str] = &[
     "old",
 ];
 
+/// The values a text states, each kind read at most once and shared by every
+/// definition checked against the text.
+pub(crate) struct TextValues<'a> {
+    text: &'a str,
+    durations: OnceCell<Vec<Duration<'a>>>,
+    money: OnceCell<Vec<(Money, &'a str)>>,
+    percents: OnceCell<Vec<(f64, &'a str)>>,
+    numbers: OnceCell<Vec<(f64, &'a str)>>,
+    has_or: OnceCell<bool>,
+}
+
+impl<'a> TextValues<'a> {
+    /// Nothing is read until a definition asks.
+    pub(crate) fn new(text: &'a str) -> TextValues<'a> {
+        TextValues {
+            text,
+            durations: OnceCell::new(),
+            money: OnceCell::new(),
+            percents: OnceCell::new(),
+            numbers: OnceCell::new(),
+            has_or: OnceCell::new(),
+        }
+    }
+
+    /// Whether the text holds a value of `value`'s kind that differs from
+    /// it, the way [`differing_value`] reads values in a clause. A clause is
+    /// a slice of the text, so a value no reading of the whole text finds is
+    /// in no clause (only a clause cut 40 bytes before its anchor could start
+    /// inside a number).
+    fn holds_other_value(&self, value: Value) -> bool {
+        let t = self.text;
+        let numbers = || self.numbers.get_or_init(|| plain_numbers(t).collect());
+        match value {
+            Value::Days(days) => self
+                .durations
+                .get_or_init(|| durations(t).collect())
+                .iter()
+                .any(|d| d.differs_from(days)),
+            Value::Money(m) => {
+                self.money
+                    .get_or_init(|| money(t).collect())
+                    .iter()
+                    .any(|(x, _)| x.comparable(&m) && x.differs_from(&m))
+                    || numbers()
+                        .iter()
+                        .any(|(n, _)| (n - m.amount).abs() > m.amount.abs().max(1.0) * 0.005)
+            }
+            Value::Percent(p) => self
+                .percents
+                .get_or_init(|| percents(t).collect())
+                .iter()
+                .any(|(x, _)| (x - p).abs() > 1e-6),
+            Value::Number(n) => numbers()
+                .iter()
+                .any(|(m, _)| (m - n).abs() > n.abs().max(1.0) * 1e-6),
+        }
+    }
+
+    /// Whether `OR` joins anything in the text (a widened filter needs it).
+    fn has_or(&self) -> bool {
+        *self
+            .has_or
+            .get_or_init(|| find_word_ci(self.text, "or", 0).is_some())
+    }
+}
+
 /// Finds the first departure of `text` from `def`.
 pub(crate) fn departure<'a>(def: &TermDefinition, text: &'a str) -> Option<Departure<'a>> {
+    departure_in(def, &TextValues::new(text))
+}
+
+/// [`departure`], reading the text's values through a cache shared with the
+/// other definitions checked against the same text.
+pub(crate) fn departure_in<'a>(
+    def: &TermDefinition,
+    values: &TextValues<'a>,
+) -> Option<Departure<'a>> {
+    let text = values.text;
     if def.values.is_empty() {
         return None;
     }
     // Most texts restate a definition's own value or none at all, and a
     // widening needs an `OR`: one pass over the text settles those before
     // the per-anchor reads of clauses below.
-    let restated = def.values.iter().any(|v| holds_other_value(*v, text));
-    if !restated && find_word_ci(text, "or", 0).is_none() {
+    let restated = def.values.iter().any(|v| values.holds_other_value(*v));
+    if !restated && !values.has_or() {
         return None;
     }
     let check_as = |at: usize, end: usize, is_term: bool, widen: bool| -> Option<Departure<'a>> {
@@ -355,25 +433,6 @@ pub(crate) fn departure<'a>(def: &TermDefinition, text: &'a str) -> Option<Depar
         }
     }
     None
-}
-
-/// Whether `text` holds a value of `value`'s kind that differs from it,
-/// the way [`differing_value`] reads values in a clause. A clause is a slice
-/// of the text, so a value no reading of the whole text finds is in no clause
-/// (only a clause cut 40 bytes before its anchor could start inside a number).
-fn holds_other_value(value: Value, text: &str) -> bool {
-    match value {
-        Value::Days(days) => durations(text).any(|d| d.differs_from(days)),
-        Value::Money(m) => {
-            money(text).any(|(x, _)| x.comparable(&m) && x.differs_from(&m))
-                || plain_numbers(text)
-                    .any(|(n, _)| (n - m.amount).abs() > m.amount.abs().max(1.0) * 0.005)
-        }
-        Value::Percent(p) => percents(text).any(|(x, _)| (x - p).abs() > 1e-6),
-        Value::Number(n) => {
-            plain_numbers(text).any(|(m, _)| (m - n).abs() > n.abs().max(1.0) * 1e-6)
-        }
-    }
 }
 
 fn looks_like_code(clause: &str) -> bool {

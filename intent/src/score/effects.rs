@@ -202,12 +202,7 @@ impl<'a> Effects<'a> {
 /// Argument flags that make a creating call send (`"status": "sent"`,
 /// `"send": true`, `"send_now": true`, `"notify": true`).
 fn sends_by_flag(args: &str) -> bool {
-    let compact: String = args
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_lowercase();
-    [
+    const FLAGS: &[&str] = &[
         "\"status\":\"sent\"",
         "\"send\":true",
         "\"send_now\":true",
@@ -216,9 +211,26 @@ fn sends_by_flag(args: &str) -> bool {
         "\"notify\":true",
         "\"sendnotification\":true",
         "\"send_email\":true",
-    ]
-    .iter()
-    .any(|f| compact.contains(f))
+    ];
+    // Compared in place, whitespace skipped: this runs on every tool call,
+    // and a compacted copy of the arguments cost an allocation each time.
+    let b = args.as_bytes();
+    memchr::memchr_iter(b'"', b).any(|at| FLAGS.iter().any(|f| flag_at(b, at, f.as_bytes())))
+}
+
+/// Whether `flag` starts at `b[at..]`, ASCII case-insensitively, ignoring
+/// whitespace in `b`.
+fn flag_at(b: &[u8], mut at: usize, flag: &[u8]) -> bool {
+    for &want in flag {
+        while b.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        match b.get(at) {
+            Some(c) if c.eq_ignore_ascii_case(&want) => at += 1,
+            _ => return false,
+        }
+    }
+    true
 }
 
 fn is_write_method(m: &str) -> bool {
@@ -732,6 +744,18 @@ fn command_of(args: &str) -> Option<std::borrow::Cow<'_, str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn send_flags_are_found_whatever_the_spacing_and_case() {
+        assert!(sends_by_flag(
+            r#"{"to": "a@b.example", "Status" :  "SENT"}"#
+        ));
+        assert!(sends_by_flag("{\"body\": \"hi\",\n  \"send_now\":\ttrue}"));
+        assert!(sends_by_flag(r#"{"draft": {"notify": true}}"#));
+        assert!(!sends_by_flag(r#"{"status": "draft", "send_now": false}"#));
+        assert!(!sends_by_flag(r#"{"note": "status sent true"}"#));
+        assert!(!sends_by_flag(r#"{"status": "sen"#));
+    }
 
     #[test]
     fn tools_by_name() {

@@ -114,15 +114,19 @@ pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
             {
                 i += 1;
             }
-            let Ok(n) = text[start..i].parse::<f64>() else {
+            // Digits with at most one inner dot always parse; most numbers
+            // carry no unit, so they are parsed only once one is found.
+            let number = &text[start..i];
+            if number.bytes().filter(|c| *c == b'.').count() > 1 {
                 continue;
-            };
+            }
+            let n = || number.parse::<f64>().unwrap_or(0.0);
             // Unit glued to the number ("90d", "30days").
             let glued_end = word_end(b, i);
             if glued_end > i {
                 if let Some(u) = unit_days(&text[i..glued_end]) {
                     let d = Duration {
-                        days: n * u,
+                        days: n() * u,
                         at: start,
                         raw: &text[start..glued_end],
                     };
@@ -142,7 +146,7 @@ pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
                 && let Some(u) = unit_days(&text[j..we])
             {
                 let d = Duration {
-                    days: n * u,
+                    days: n() * u,
                     at: start,
                     raw: &text[start..we],
                 };
@@ -152,7 +156,7 @@ pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
             // Unit in the enclosing function name or before: toIntervalDay(30), subtractDays(now(), 30).
             if let Some(u) = unit_before(text, start) {
                 return Some(Duration {
-                    days: n * u,
+                    days: n() * u,
                     at: start,
                     raw: &text[start..i],
                 });
@@ -161,7 +165,7 @@ pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
             // in PostgreSQL `current_date - 30` and most SQL engines' date arithmetic).
             if subtracted_from_now(text, start) {
                 return Some(Duration {
-                    days: n,
+                    days: n(),
                     at: start,
                     raw: &text[start..i],
                 });
