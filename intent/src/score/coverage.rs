@@ -35,7 +35,6 @@ pub fn coverage(root: &PreparedIntent, contraction: &str) -> Coverage {
         .chain(prohibitions(contraction, true).iter())
         .fold(negated_classes(contraction), |acc, p| acc.union(p.classes));
     let relevance = Relevance::of(contraction, &stems);
-    let spec = root.spec();
     let mut total = 0usize;
     let mut carried = 0usize;
     let mut lost = Vec::new();
@@ -63,12 +62,9 @@ pub fn coverage(root: &PreparedIntent, contraction: &str) -> Coverage {
             lost.push(format!("define {} = {}", d.term, d.text));
         }
     }
-    for (clause, is_constraint) in clauses(&spec.scope)
-        .map(|c| (c, false))
-        .chain(clauses(&spec.constraints).map(|c| (c, true)))
-    {
-        let def = root.definitions.iter().find(|d| clause_defines(clause, d));
-        if let Some(d) = def {
+    for c in &root.clauses {
+        let clause = c.text.as_str();
+        if let Some(d) = c.definition.and_then(|i| root.definitions.get(i)) {
             if seen_terms.contains(&d.term.as_str()) || !relevance.definition(d) {
                 continue; // counted with its guard, or not this delegate's business
             }
@@ -80,11 +76,8 @@ pub fn coverage(root: &PreparedIntent, contraction: &str) -> Coverage {
             }
             continue;
         }
-        let rules = prohibitions(clause, !is_constraint);
-        let banned = rules
-            .iter()
-            .fold(ClassSet::default(), |a, p| a.union(p.classes));
-        if !relevance.clause(clause, banned, &rules) {
+        let banned = c.banned;
+        if !relevance.clause(clause, banned, c.narrowed) {
             continue;
         }
         total += 1;
@@ -108,6 +101,42 @@ pub fn coverage(root: &PreparedIntent, contraction: &str) -> Coverage {
         lost,
         redefined,
     }
+}
+
+/// A clause of a root's scope or constraints, as [`coverage`] weighs it.
+#[derive(Debug, Clone)]
+pub(crate) struct RootClause {
+    /// The clause as written.
+    text: String,
+    /// The definition it states, by index into the intent's definitions.
+    definition: Option<usize>,
+    /// The classes of action its bans cover.
+    banned: ClassSet,
+    /// Whether a ban is narrowed to some objects ("no writes to billing").
+    narrowed: bool,
+}
+
+/// The clauses of a spec's scope and constraints, read for coverage.
+pub(crate) fn root_clauses(
+    spec: &crate::IntentSpec,
+    definitions: &[TermDefinition],
+) -> Vec<RootClause> {
+    clauses(&spec.scope)
+        .map(|c| (c, false))
+        .chain(clauses(&spec.constraints).map(|c| (c, true)))
+        .map(|(clause, is_constraint)| {
+            let definition = definitions.iter().position(|d| clause_defines(clause, d));
+            let rules = prohibitions(clause, !is_constraint);
+            RootClause {
+                text: clause.to_owned(),
+                definition,
+                banned: rules
+                    .iter()
+                    .fold(ClassSet::default(), |a, p| a.union(p.classes)),
+                narrowed: rules.iter().any(|r| !r.qualifiers.is_empty()),
+            }
+        })
+        .collect()
 }
 
 pub(crate) fn describe(dep: &Departure<'_>) -> String {
@@ -256,11 +285,10 @@ impl<'a> Relevance<'a> {
 
     /// A clause matters when its bans cover what the task asks or can do,
     /// or it speaks of what the task handles.
-    fn clause(&self, clause: &str, banned: ClassSet, rules: &[super::rules::Prohibition]) -> bool {
+    fn clause(&self, clause: &str, banned: ClassSet, narrowed: bool) -> bool {
         if banned.0 & self.asks.0 != 0 {
             return true;
         }
-        let narrowed = rules.iter().any(|r| !r.qualifiers.is_empty());
         let by_effect = (banned.contains(ActionClass::Recommend) && self.writes_text)
             || (!narrowed
                 && (banned.contains(ActionClass::Modify) || banned.contains(ActionClass::Delete))

@@ -246,10 +246,7 @@ fn judge_act(
     // Harmless creations (notes, tickets, drafts) do not change the task;
     // a change to the task's own records is another task only where the
     // task is to look and report.
-    let informational = chain
-        .levels()
-        .iter()
-        .all(|l| super::task::informational(&l.spec().objective));
+    let informational = chain.levels().iter().all(|l| l.informational);
     let minor =
         |c: ActionClass| c == ActionClass::Create || (c == ActionClass::Modify && !informational);
     if unwanted.iter().all(minor) && !conservative {
@@ -385,7 +382,7 @@ fn advice_check(chain: &IntentChain<'_>, text: &str, f: &mut Findings) {
         ),
         // An audit or a report that turns into advice is another task.
         None if strength == Strength::Plain
-            && chain.levels().iter().all(|l| super::task::informational(&l.spec().objective)) =>
+            && chain.levels().iter().all(|l| l.informational) =>
         {
             f.drift(Drift::Task, false, || {
                 format!("the answer turns into advice (\"{snippet}\"), which the objective does not ask for")
@@ -540,10 +537,7 @@ fn contraction(
             p.phrase
         ));
     }
-    let informational = judged_by
-        .levels()
-        .iter()
-        .all(|l| super::task::informational(&l.spec().objective));
+    let informational = judged_by.levels().iter().all(|l| l.informational);
     let asked = asks.minus(root.wanted);
     if let Some(class) = asked
         .iter()

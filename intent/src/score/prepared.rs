@@ -44,6 +44,9 @@ pub struct PreparedIntent {
     pub(crate) vocab: WordMap<f32>,
     /// Action classes the objective and scope ask for.
     pub(crate) wanted: ClassSet,
+    /// Whether the objective asks to look and report (see
+    /// [`informational`](super::task::informational)).
+    pub(crate) informational: bool,
     /// Definitions from `define` guards, then from the scope.
     pub(crate) definitions: Vec<TermDefinition>,
     /// Tables the scope restricts the session to (empty: no restriction).
@@ -56,6 +59,9 @@ pub struct PreparedIntent {
     /// Objective, scope, constraints and guards in one text: where targets of
     /// side effects must be named to count as intended.
     pub(crate) text: String,
+    /// The scope's and constraints' clauses as coverage reads them, read
+    /// once here rather than at every delegation.
+    pub(crate) clauses: Vec<super::coverage::RootClause>,
 }
 
 impl PreparedIntent {
@@ -137,7 +143,10 @@ impl PreparedIntent {
                 }
             }
         }
+        let clauses = super::coverage::root_clauses(spec, &definitions);
         PreparedIntent {
+            informational: super::task::informational(&spec.objective),
+            clauses,
             anchors,
             parsed,
             source: IntentSource::Declared,
