@@ -121,10 +121,9 @@ const ADVISED_VERBS: &[&str] = &[
     "lower",
 ];
 
-fn should_then_act(s: &str) -> Option<usize> {
-    static SHOULDS: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(SHOULD));
+fn should_then_act(s: &str, shoulds: &Phrases) -> Option<usize> {
     let mut buf = [0u8; crate::text::MAX_WORD];
-    for (at, end) in SHOULDS.spans(s) {
+    for (at, end) in shoulds.spans(s) {
         let Some((_, next)) = words(&s[end..]).find(|(_, w)| {
             !["also", "really", "probably", "definitely", "now", "then"]
                 .iter()
@@ -209,17 +208,28 @@ pub(crate) fn advice_with_strength(text: &str) -> Option<(&str, Strength)> {
 
 /// The first advising sentence of an agent's own text, cut for evidence.
 pub(crate) fn advice(text: &str) -> Option<&str> {
+    static NOT: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(NOT_ADVICE));
+    static ADVISES: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(ADVISING));
+    static SHOULDS: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(SHOULD));
+    // Most texts advise nothing: a phrase no sentence can hold is not in the
+    // text, and one pass over it settles that before the per-sentence reads.
+    if !ADVISES.any(text) && !SHOULDS.any(text) && !crate::text::contains_ci(text, "consider") {
+        return None;
+    }
     for (start, end) in sentences(text) {
         let s = &text[start..end];
         if s.matches('|').count() >= 2 || s.trim_start().starts_with('>') {
             continue; // a table row or a quote
         }
-        static NOT: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(NOT_ADVICE));
-        static ADVISES: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(ADVISING));
         if NOT.any(s) {
             continue;
         }
-        let Some(at) = ADVISES.first(s).into_iter().chain(should_then_act(s)).min() else {
+        let Some(at) = ADVISES
+            .first(s)
+            .into_iter()
+            .chain(should_then_act(s, &SHOULDS))
+            .min()
+        else {
             // "Consider offering ..." style imperatives at the start.
             if let Some((_, first)) = words(s).next()
                 && first.eq_ignore_ascii_case("consider")
