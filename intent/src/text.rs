@@ -872,6 +872,14 @@ impl Phrases {
     }
 }
 
+/// Where `part` starts in `whole` when it is a slice of it (the same
+/// memory, not equal text): a field read out of a larger text is found
+/// without searching for it.
+pub(crate) fn offset_within(whole: &str, part: &str) -> Option<usize> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    (start + part.len() <= whole.len()).then_some(start)
+}
+
 /// Whether `s` starts with `prefix`, ASCII case-insensitively, on bytes:
 /// never slices `s` inside a character.
 pub(crate) fn starts_with_ci(s: &str, prefix: &str) -> bool {
@@ -1025,6 +1033,16 @@ mod tests {
         assert_eq!(p, ["send", "Email"]);
         let p: Vec<_> = ident_parts("gmail.send_message").collect();
         assert_eq!(p, ["gmail", "send", "message"]);
+    }
+
+    #[test]
+    fn a_slice_is_located_in_its_text_and_an_equal_copy_is_not() {
+        let whole = "{\"query\": \"SELECT 1\"}";
+        assert_eq!(offset_within(whole, &whole[11..19]), Some(11));
+        assert_eq!(offset_within(whole, &whole[..0]), Some(0));
+        let copy = String::from("SELECT 1");
+        assert_eq!(offset_within(whole, &copy), None);
+        assert_eq!(offset_within(&whole[11..], whole), None);
     }
 
     #[test]

@@ -221,10 +221,12 @@ fn judge_act(
     // the arguments around it.
     let sql = act.sql.as_deref();
     let (args_before, args_after) = match (act.args, sql) {
-        (Some(args), Some(sql)) => match args.find(sql) {
-            Some(at) => (Some(&args[..at]), Some(&args[at + sql.len()..])),
-            None => (Some(args), None),
-        },
+        (Some(args), Some(sql)) => {
+            match crate::text::offset_within(args, sql).or_else(|| args.find(sql)) {
+                Some(at) => (Some(&args[..at]), Some(&args[at + sql.len()..])),
+                None => (Some(args), None),
+            }
+        }
         (args, _) => (args, None),
     };
     for text in [sql, args_before, args_after].into_iter().flatten() {

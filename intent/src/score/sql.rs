@@ -109,8 +109,10 @@ fn set_expr_writes(e: &SetExpr) -> bool {
 fn first_write_keyword(sql: &str) -> Option<(usize, &str)> {
     let mut found = None;
     scan_code_words(sql, |pos, word| {
-        if word.eq_ignore_ascii_case("into")
-            || WRITE_VERBS.iter().any(|v| word.eq_ignore_ascii_case(v))
+        // Every verb is 4 to 8 letters: most words are skipped on length.
+        if (4..=8).contains(&word.len())
+            && (word.eq_ignore_ascii_case("into")
+                || WRITE_VERBS.iter().any(|v| word.eq_ignore_ascii_case(v)))
         {
             found = Some((pos, word));
             true
@@ -284,6 +286,11 @@ fn is_keyword_after_from(w: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn write_verbs_fit_the_length_prefilter() {
+        assert!(WRITE_VERBS.iter().all(|v| (4..=8).contains(&v.len())));
+    }
 
     #[test]
     fn reads_are_not_writes() {
