@@ -665,6 +665,10 @@ async fn full_queue_is_429_with_retry_after_and_resource_exhausted() {
     assert_eq!(resp.status(), 429);
     let json: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(json["details"][0]["retryDelay"], "2.5s");
+    // Refused before decoding: a body that would not decode (400 otherwise)
+    // is not read, and gets the same 429.
+    let resp = h.post("application/x-protobuf", vec![0xff; 64], &[]).await;
+    assert_eq!(resp.status(), 429);
 
     let status = h
         .grpc_client()
@@ -679,7 +683,11 @@ async fn full_queue_is_429_with_retry_after_and_resource_exhausted() {
     );
     assert_eq!(
         h.metric("reshimu_refused_requests_total{protocol=\"http\",reason=\"queue_full\"}"),
-        2
+        3
+    );
+    assert_eq!(
+        h.metric("reshimu_refused_requests_total{protocol=\"grpc\",reason=\"queue_full\"}"),
+        1
     );
     assert_eq!(h.metric("reshimu_queue_requests"), 1);
 

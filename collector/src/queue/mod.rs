@@ -121,6 +121,18 @@ impl Admission {
         }
     }
 
+    /// The back-off to answer when a request of at least `bytes` would be
+    /// refused as full right now; checked before a body is read or decoded,
+    /// so that a full collector spends nothing on the requests it refuses.
+    /// Only the in-memory queue can tell in advance: the spool decides when
+    /// it appends.
+    pub fn full_for(&self, bytes: usize) -> Option<Duration> {
+        match self {
+            Admission::Memory(queue) => queue.full_for(bytes),
+            Admission::Spool(_) => None,
+        }
+    }
+
     /// Requests and bytes waiting (with the spool: unprocessed requests and
     /// bytes on disk).
     pub fn depth(&self) -> (usize, usize) {
@@ -221,6 +233,15 @@ impl QueueSender {
         })
     }
 
+    /// The back-off when a request of at least `bytes` would be refused as
+    /// full now (a request larger than the whole queue is left to
+    /// [`submit`](Self::submit), which says it is too large).
+    pub fn full_for(&self, bytes: usize) -> Option<Duration> {
+        let max = self.limits.max_bytes;
+        let full = self.tx.capacity() == 0 || (bytes <= max && self.queued_bytes() + bytes > max);
+        full.then_some(self.limits.retry_after)
+    }
+
     /// Bytes currently queued.
     pub fn queued_bytes(&self) -> usize {
         self.bytes.load(Ordering::Acquire)
@@ -314,6 +335,23 @@ mod tests {
         rx.recv().await.unwrap();
         assert_eq!(tx.queued_bytes(), 0);
         tx.submit(item(80)).unwrap();
+    }
+
+    #[test]
+    fn fullness_is_known_before_a_request_is_built() {
+        let (tx, _rx) = bounded(QueueLimits {
+            max_requests: 2,
+            max_bytes: 100,
+            retry_after: Duration::from_secs(3),
+        });
+        assert_eq!(tx.full_for(100), None);
+        tx.submit(item(60)).unwrap();
+        assert_eq!(tx.full_for(40), None);
+        assert_eq!(tx.full_for(41), Some(Duration::from_secs(3)));
+        // Too large for any queue: not "full", `submit` says why.
+        assert_eq!(tx.full_for(101), None);
+        tx.submit(item(1)).unwrap();
+        assert_eq!(tx.full_for(0), Some(Duration::from_secs(3)));
     }
 
     #[test]

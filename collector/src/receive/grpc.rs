@@ -58,12 +58,7 @@ impl TraceService for GrpcReceiver {
                     error_message: rejected.message(),
                 }),
             })),
-            Err(Refusal::Full(retry_after)) => Err(RpcStatus::new(
-                code::RESOURCE_EXHAUSTED,
-                "collector queue is full; retry later",
-                Some(retry_after),
-            )
-            .into_tonic()),
+            Err(Refusal::Full(retry_after)) => Err(queue_full(retry_after)),
             Err(Refusal::TooLarge(why)) => Err(tonic::Status::resource_exhausted(why)),
             Err(Refusal::Closing) => Err(tonic::Status::unavailable("collector is shutting down")),
             Err(Refusal::Unavailable) => Err(tonic::Status::unavailable(
@@ -86,6 +81,15 @@ impl RawMemory {
     fn take(&self) -> Option<Reservation> {
         self.0.lock().ok()?.take()
     }
+}
+
+fn queue_full(retry_after: std::time::Duration) -> tonic::Status {
+    RpcStatus::new(
+        code::RESOURCE_EXHAUSTED,
+        "collector queue is full; retry later",
+        Some(retry_after),
+    )
+    .into_tonic()
 }
 
 fn busy(retry_after: std::time::Duration) -> tonic::Status {
@@ -119,6 +123,10 @@ pub(crate) fn service(
                 if intake.is_closing() {
                     intake.refuse_undecoded(P, RefuseReason::ShuttingDown);
                     return Err(tonic::Status::unavailable("collector is shutting down"));
+                }
+                // A full queue refuses before tonic reads the message.
+                if let Some(retry_after) = intake.refuse_if_full(P, 0) {
+                    return Err(queue_full(retry_after));
                 }
                 // Before tonic buffers and decodes the message (up to
                 // `max_request_bytes`): refuse now if memory is short.

@@ -97,6 +97,15 @@ async fn export(State(intake): State<Arc<Intake>>, request: Request) -> Response
     // Memory for the body is reserved before a byte of it is read (all of
     // `max_request_bytes` when the size is not announced), so a collector
     // at its memory limit refuses at once instead of buffering first.
+    // A full queue refuses before the body is read: refused requests must
+    // cost next to nothing, or refusing becomes the work.
+    if let Some(retry_after) = intake.refuse_if_full(
+        P,
+        announced.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+    ) {
+        let _ = tokio::time::timeout(intake.body_timeout, discard(body, limit)).await;
+        return queue_full(reply, retry_after);
+    }
     let announced = announced.map_or(limit, |n| usize::try_from(n).unwrap_or(limit));
     let Some(mut raw_memory) = intake.reserve_raw(P, announced) else {
         let _ = tokio::time::timeout(intake.body_timeout, discard(body, limit)).await;
@@ -141,6 +150,10 @@ async fn export(State(intake): State<Arc<Intake>>, request: Request) -> Response
             inflated
         }
     };
+    // Now that the decompressed size is known, once more before decoding.
+    if let Some(retry_after) = intake.refuse_if_full(P, bytes.len()) {
+        return queue_full(reply, retry_after);
+    }
     let Some(decoded_memory) = intake.reserve_decoded(P, bytes.len()) else {
         return reply.busy(intake.retry_after);
     };
@@ -164,12 +177,7 @@ async fn export(State(intake): State<Arc<Intake>>, request: Request) -> Response
     drop(raw_memory);
     match accepted {
         Ok(rejected) => reply.success(&rejected),
-        Err(Refusal::Full(retry_after)) => reply.error(
-            StatusCode::TOO_MANY_REQUESTS,
-            code::RESOURCE_EXHAUSTED,
-            "collector queue is full; retry later",
-            Some(retry_after),
-        ),
+        Err(Refusal::Full(retry_after)) => queue_full(reply, retry_after),
         Err(Refusal::TooLarge(why)) => reply.error(
             StatusCode::PAYLOAD_TOO_LARGE,
             code::RESOURCE_EXHAUSTED,
@@ -184,6 +192,15 @@ async fn export(State(intake): State<Arc<Intake>>, request: Request) -> Response
             Some(Duration::from_secs(1)),
         ),
     }
+}
+
+fn queue_full(reply: Reply, retry_after: Duration) -> Response {
+    reply.error(
+        StatusCode::TOO_MANY_REQUESTS,
+        code::RESOURCE_EXHAUSTED,
+        "collector queue is full; retry later",
+        Some(retry_after),
+    )
 }
 
 fn malformed(intake: &Intake, reply: Reply, why: String) -> Response {

@@ -73,6 +73,16 @@ impl Intake {
         reservation
     }
 
+    /// Refuses (counted, reason `queue_full`) a request of at least `bytes`
+    /// that the queue could not take now, before its body is read or
+    /// decoded; returns the back-off to answer.
+    pub fn refuse_if_full(&self, protocol: Protocol, bytes: usize) -> Option<Duration> {
+        let retry_after = self.queue.full_for(bytes)?;
+        self.refuse_undecoded(protocol, RefuseReason::QueueFull);
+        tracing::debug!(%protocol, bytes, "queue full, refusing before decoding");
+        Some(retry_after)
+    }
+
     /// Reserves what a request of `wire_len` protobuf bytes takes once
     /// decoded, before decoding it; the reservation then travels with it.
     pub fn reserve_decoded(&self, protocol: Protocol, wire_len: usize) -> Option<Reservation> {
