@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
 use prost::Message;
 use reshimu_collector::demo::load::{declarations, workload};
 
@@ -55,12 +56,23 @@ async fn main() -> anyhow::Result<()> {
             .body(body)
             .send()
     };
-    let status = post(declarations(args.sessions).encode_to_vec())
+    let response = post(declarations(args.sessions).encode_to_vec())
         .await
-        .context("sending the declarations")?
-        .status();
+        .context("sending the declarations")?;
+    let status = response.status();
     if !status.is_success() {
         bail!("the collector refused the declarations: {status}");
+    }
+    // A declaration refused inside an accepted request would leave every
+    // span of the load unscoped: nothing would be scored.
+    let answer = ExportTraceServiceResponse::decode(response.bytes().await?)
+        .context("reading the collector's answer to the declarations")?;
+    if let Some(partial) = answer.partial_success.filter(|p| p.rejected_spans > 0) {
+        bail!(
+            "the collector rejected {} declarations: {}",
+            partial.rejected_spans,
+            partial.error_message
+        );
     }
     let accepted = Arc::new(AtomicU64::new(0));
     let refused = Arc::new(AtomicU64::new(0));

@@ -18,6 +18,9 @@ pub fn intent_id(session: usize) -> String {
 /// The declarations of `sessions` sessions (the seed intent), to send once
 /// before the traffic.
 pub fn declarations(sessions: usize) -> ExportTraceServiceRequest {
+    // Spans without a start time are refused as invalid: the declarations
+    // would be lost and every span of the load unscoped.
+    let now = now_nanos();
     let spans = (0..sessions)
         .map(|n| {
             let mut attributes = declaration(&intent_id(n), None, &reference::seed_spec());
@@ -26,6 +29,8 @@ pub fn declarations(sessions: usize) -> ExportTraceServiceRequest {
                 trace_id: vec![n as u8 + 1; 16],
                 span_id: vec![n as u8 + 1; 8],
                 name: "invoke_agent coordinator".into(),
+                start_time_unix_nano: now,
+                end_time_unix_nano: now + 1_000_000,
                 attributes,
                 ..Span::default()
             }
@@ -37,9 +42,7 @@ pub fn declarations(sessions: usize) -> ExportTraceServiceRequest {
 /// `spans` spans of the kinds agents emit, spread over `sessions` sessions,
 /// with span ids starting at `first_span` (so consecutive batches differ).
 pub fn workload(spans: usize, sessions: usize, first_span: u64) -> ExportTraceServiceRequest {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
+    let now = now_nanos();
     let spans = (0..spans)
         .map(|k| {
             let session = k % sessions;
@@ -95,4 +98,10 @@ pub fn workload(spans: usize, sessions: usize, first_span: u64) -> ExportTraceSe
         })
         .collect();
     request("query-agent", spans)
+}
+
+fn now_nanos() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
