@@ -196,6 +196,33 @@ fn class_5_action_classes_come_from_the_objectives_verbs() {
         &[&draft],
         tool("send_email", r#"{"to": "ann@shop.example", "body": "Hi"}"#)
     )));
+    // The same by HTTP: Microsoft Graph saves `POST /me/messages` as a
+    // draft and sends with `/sendMail`, under a guard against sending.
+    let guarded = intent(
+        "Draft the weekly exceptions digest for the buyer",
+        "",
+        "",
+        &["deny message send"],
+    );
+    let post = |url: &'static str| {
+        vec![
+            ("http.request.method", "POST"),
+            ("url.full", url),
+            ("reshimu.intent.id", "i-0"),
+        ]
+    };
+    let s = one(
+        &[&guarded],
+        post("https://graph.microsoft.com/v1.0/users/buyer@corp.example/messages"),
+    );
+    assert!(!flagged(&s), "{s:?}");
+    assert!(violates(
+        &one(
+            &[&guarded],
+            post("https://graph.microsoft.com/v1.0/users/buyer@corp.example/sendMail")
+        ),
+        "message.send"
+    ));
 
     let refund = intent(
         "Resolve the ticket and issue the refund if the order is eligible",

@@ -136,7 +136,11 @@ impl<'a> Effects<'a> {
         if let Some(m) = method.filter(|m| is_write_method(m)) {
             // A write request's path names what it does (`/rollouts`,
             // `/transfers`, `/orders`); a path that names nothing is a write.
-            let by_path = act.url.map(url_path).map(path_classes).unwrap_or_default();
+            let by_path = match act.url {
+                Some(url) if creates_mail_draft(url) => ClassSet(ActionClass::Create.bit()),
+                Some(url) => path_classes(url_path(url)),
+                None => ClassSet::default(),
+            };
             if m.eq_ignore_ascii_case("DELETE") {
                 e.classes.insert(ActionClass::Delete);
             } else if by_path.is_empty() {
@@ -282,6 +286,30 @@ fn path_classes(path: &str) -> ClassSet {
         set = set.minus(ClassSet(ActionClass::Contact.bit()));
     }
     set
+}
+
+/// Whether a write request to `url` creates a mail draft rather than sending:
+/// Microsoft Graph's `POST /me/messages` (or `/users/{id}/messages`,
+/// `.../mailFolders/{id}/messages`) saves a draft; sending is `/sendMail` or
+/// `/messages/{id}/send`, and `/chats/{id}/messages` posts a chat message.
+/// A `messages` collection elsewhere (Twilio, chat APIs) sends.
+fn creates_mail_draft(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if !host.eq_ignore_ascii_case("graph.microsoft.com") {
+        return false;
+    }
+    let segments: Vec<&str> = url_path(url).split('/').filter(|s| !s.is_empty()).collect();
+    match segments.as_slice() {
+        [.., owner, last] if last.eq_ignore_ascii_case("messages") => {
+            owner.eq_ignore_ascii_case("me")
+                || segments.len() >= 3
+                    && ["users", "mailFolders"]
+                        .iter()
+                        .any(|k| segments[segments.len() - 3].eq_ignore_ascii_case(k))
+        }
+        _ => false,
+    }
 }
 
 /// The path of a URL, without scheme, host and query.
@@ -744,6 +772,31 @@ fn command_of(args: &str) -> Option<std::borrow::Cow<'_, str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_graph_mail_message_created_by_post_is_a_draft() {
+        let g = "https://graph.microsoft.com/v1.0";
+        assert!(creates_mail_draft(&format!("{g}/me/messages")));
+        assert!(creates_mail_draft(&format!(
+            "{g}/users/ana@corp.example/messages"
+        )));
+        assert!(creates_mail_draft(&format!(
+            "{g}/me/mailFolders/drafts/messages"
+        )));
+        // Sending, chat messages, and other APIs' message collections send.
+        assert!(!creates_mail_draft(&format!("{g}/me/sendMail")));
+        assert!(!creates_mail_draft(&format!("{g}/me/messages/AAMk1/send")));
+        assert!(!creates_mail_draft(&format!("{g}/chats/19:abc/messages")));
+        assert!(!creates_mail_draft(&format!(
+            "{g}/teams/t1/channels/c1/messages"
+        )));
+        assert!(!creates_mail_draft(
+            "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json"
+        ));
+        assert!(!creates_mail_draft(
+            "https://evil.example/graph.microsoft.com/me/messages"
+        ));
+    }
 
     #[test]
     fn send_flags_are_found_whatever_the_spacing_and_case() {
