@@ -29,12 +29,23 @@ const WORDS_CARRIED: f32 = 0.6;
 /// Measures what `contraction` (the text handed to a delegate, or a child
 /// spec's bullets and guards) carries of `root`'s scope, constraints and `define` guards.
 pub fn coverage(root: &PreparedIntent, contraction: &str) -> Coverage {
+    coverage_asking(root, contraction, asks_for(contraction))
+}
+
+/// [`coverage`], given what the contraction asks for (`asks_for` of it),
+/// which the scorer has already read.
+pub(crate) fn coverage_asking(
+    root: &PreparedIntent,
+    contraction: &str,
+    asks: ClassSet,
+) -> Coverage {
     let stems = stem_set(contraction);
+    // Read as constraints, a text's bans include what it bans read as scope
+    // (its read-only clauses): one reading is enough for their classes.
     let carried_prohibitions = prohibitions(contraction, false)
         .iter()
-        .chain(prohibitions(contraction, true).iter())
         .fold(negated_classes(contraction), |acc, p| acc.union(p.classes));
-    let relevance = Relevance::of(contraction, &stems);
+    let relevance = Relevance::of(contraction, &stems, asks);
     let mut total = 0usize;
     let mut carried = 0usize;
     let mut lost = Vec::new();
@@ -187,14 +198,14 @@ struct Relevance<'a> {
 }
 
 impl<'a> Relevance<'a> {
-    fn of(task: &'a str, stems: &'a WordMap<()>) -> Relevance<'a> {
+    fn of(task: &'a str, stems: &'a WordMap<()>, asks: ClassSet) -> Relevance<'a> {
         let has = |list: &[&str]| {
             words(task).any(|(_, w)| list.iter().any(|k| w.eq_ignore_ascii_case(k)))
         };
         Relevance {
             task,
             stems,
-            asks: asks_for(task),
+            asks,
             writes_text: has(&[
                 "summarize",
                 "summarise",

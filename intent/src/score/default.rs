@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 
 use super::advice::{Strength, advice_with_strength};
 use super::checks::{self, rule};
-use super::coverage::{coverage, describe};
+use super::coverage::{coverage_asking, describe};
 use super::definitions::{TextValues, departure_in};
 use super::effects::{Act, Effects, Origin, acts};
 use super::findings::{Drift, Findings};
@@ -468,7 +468,8 @@ fn contraction(
         span.contraction?
     };
     let root = chain.root();
-    let c = coverage(root, text);
+    let asks_text = asks_for(text);
+    let c = coverage_asking(root, text, asks_text);
     if let Some(r) = c.redefined.first() {
         f.thin = Some(format!("contraction redefines {r}"));
     } else if c.value < t.thin_coverage_below {
@@ -507,7 +508,11 @@ fn contraction(
             ),
         );
     }
-    let asks = asks_for(task);
+    let asks = if declares_contraction {
+        asks_for(task)
+    } else {
+        asks_text
+    };
     // What the task commands (its imperative verbs and their objects), not
     // what it mentions: "Book the flight; no hotel bookings" books a flight.
     let commands = super::instructions::read(task).requests;
