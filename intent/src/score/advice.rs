@@ -213,7 +213,16 @@ pub(crate) fn advice(text: &str) -> Option<&str> {
     static SHOULDS: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(SHOULD));
     // Most texts advise nothing: a phrase no sentence can hold is not in the
     // text, and one pass over it settles that before the per-sentence reads.
-    if !ADVISES.any(text) && !SHOULDS.any(text) && !crate::text::contains_ci(text, "consider") {
+    static ANY: LazyLock<Phrases> = LazyLock::new(|| {
+        let all: Vec<&str> = ADVISING
+            .iter()
+            .chain(SHOULD)
+            .chain(&["consider"])
+            .copied()
+            .collect();
+        Phrases::new(&all)
+    });
+    if !ANY.any(text) {
         return None;
     }
     for (start, end) in sentences(text) {
