@@ -839,15 +839,32 @@ pub(crate) struct Phrases(aho_corasick::AhoCorasick);
 impl Phrases {
     /// The automaton for `phrases`.
     pub(crate) fn new(phrases: &[&str]) -> Phrases {
+        Phrases::build(phrases, true)
+    }
+
+    /// The automaton for `phrases`, matched as written (case-sensitively).
+    pub(crate) fn exact(phrases: &[&str]) -> Phrases {
+        Phrases::build(phrases, false)
+    }
+
+    fn build(phrases: &[&str], ignore_case: bool) -> Phrases {
         // Only a pattern set larger than the library's size limits fails;
         // these lists are a few hundred bytes.
         #[allow(clippy::expect_used)]
         let ac = aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
+            .ascii_case_insensitive(ignore_case)
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
             .build(phrases)
             .expect("the phrase lists are small");
         Phrases(ac)
+    }
+
+    /// `(phrase index, start)` of the phrases found left to right, not
+    /// overlapping.
+    pub(crate) fn found<'t>(&'t self, text: &'t str) -> impl Iterator<Item = (usize, usize)> + 't {
+        self.0
+            .find_iter(text)
+            .map(|m| (m.pattern().as_usize(), m.start()))
     }
 
     /// Byte offset of the leftmost phrase in `text`.

@@ -4,10 +4,11 @@
 //! counts only when it has the structure of a statement.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use serde_json::Value;
 
-use crate::text::words;
+use crate::text::{Phrases, words};
 
 /// The first word of a statement, skipping whitespace, `--` and `/* */` comments
 /// and opening parentheses.
@@ -172,23 +173,25 @@ pub(crate) fn sql_in_prose(text: &str) -> Option<&str> {
     }
     // A statement inside a sentence, written as SQL is written: an
     // uppercase keyword ("I will run: SELECT ... FROM ...").
-    for kw in [
+    // One pass finds every keyword (they cannot overlap one another); they
+    // are then tried keyword by keyword, in this order.
+    const KEYWORDS: &[&str] = &[
         "SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "MERGE", "DROP", "TRUNCATE", "ALTER",
         "CREATE",
-    ] {
-        let mut from = 0;
-        while let Some(p) = text[from..].find(kw).map(|p| p + from) {
-            from = p + kw.len();
-            let boundary = p == 0 || !text.as_bytes()[p - 1].is_ascii_alphanumeric();
-            if boundary && is_statement(&text[p..]) {
-                let s = &text[p..];
-                let end = s
-                    .find(';')
-                    .map(|e| e + 1)
-                    .or_else(|| s.find("\n\n"))
-                    .unwrap_or(s.len());
-                return Some(s[..end].trim());
-            }
+    ];
+    static FIND: LazyLock<Phrases> = LazyLock::new(|| Phrases::exact(KEYWORDS));
+    let mut found: Vec<(usize, usize)> = FIND.found(text).collect();
+    found.sort_unstable();
+    for (_, p) in found {
+        let boundary = p == 0 || !text.as_bytes()[p - 1].is_ascii_alphanumeric();
+        if boundary && is_statement(&text[p..]) {
+            let s = &text[p..];
+            let end = s
+                .find(';')
+                .map(|e| e + 1)
+                .or_else(|| s.find("\n\n"))
+                .unwrap_or(s.len());
+            return Some(s[..end].trim());
         }
     }
     let mut start = 0;
