@@ -317,6 +317,24 @@ async fn a_clickhouse_outage_mid_stream_loses_and_duplicates_nothing() {
     };
 
     send(&mut requests, &mut acknowledged, 20).await;
+    // The collector's schema step ends after the last migration is recorded
+    // (it reconciles TTLs too), and inserts wait for it: stopping ClickHouse
+    // before the first rows are in could stop it mid-migration, and then no
+    // insert is even tried. The outage must come while rows are flowing.
+    wait_for(
+        "the first requests are written",
+        Duration::from_secs(30),
+        || async {
+            metric(
+                &client,
+                &collector,
+                "reshimu_written_spans_total{sink=\"clickhouse\"}",
+            )
+            .await
+                >= 20 * SPANS_PER_REQUEST
+        },
+    )
+    .await;
     server.stop().await;
     // ClickHouse is down: the collector keeps accepting, onto disk.
     send(&mut requests, &mut acknowledged, 20).await;
