@@ -2,7 +2,7 @@
 //! carries. Low coverage is the trace going thin, visible at the delegation,
 //! before any wrong action.
 
-use super::definitions::{Departure, TermDefinition, clauses, departure};
+use super::definitions::{Departure, TermDefinition, TextValues, clauses, departure_in};
 use super::prepared::PreparedIntent;
 use super::quantity::durations;
 use super::rules::{negated_classes, prohibitions};
@@ -52,8 +52,9 @@ pub(crate) fn coverage_asking(
     let mut redefined = Vec::new();
     let mut seen_terms: Vec<&str> = Vec::new();
 
+    let values = TextValues::new(contraction);
     for d in &root.definitions {
-        if let Some(dep) = departure(d, contraction) {
+        if let Some(dep) = departure_in(d, &values) {
             redefined.push(format!("{}: {}", d.term, describe(&dep)));
         }
     }

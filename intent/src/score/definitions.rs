@@ -313,7 +313,9 @@ impl<'a> TextValues<'a> {
     }
 }
 
-/// Finds the first departure of `text` from `def`.
+/// Finds the first departure of `text` from `def` (the scorer shares one
+/// [`TextValues`] per text through [`departure_in`]).
+#[cfg(test)]
 pub(crate) fn departure<'a>(def: &TermDefinition, text: &'a str) -> Option<Departure<'a>> {
     departure_in(def, &TextValues::new(text))
 }
