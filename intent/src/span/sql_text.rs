@@ -185,13 +185,7 @@ pub(crate) fn sql_in_prose(text: &str) -> Option<&str> {
     for (_, p) in found {
         let boundary = p == 0 || !text.as_bytes()[p - 1].is_ascii_alphanumeric();
         if boundary && is_statement(&text[p..]) {
-            let s = &text[p..];
-            let end = s
-                .find(';')
-                .map(|e| e + 1)
-                .or_else(|| s.find("\n\n"))
-                .unwrap_or(s.len());
-            return Some(s[..end].trim());
+            return Some(up_to_statement_end(&text[p..]));
         }
     }
     let mut start = 0;
@@ -200,18 +194,21 @@ pub(crate) fn sql_in_prose(text: &str) -> Option<&str> {
         if leading_word(l).is_some_and(|w| SQL_LEADING.iter().any(|k| w.eq_ignore_ascii_case(k)))
             && is_statement(&text[start..])
         {
-            let s = text[start..].trim();
-            // The statement runs to its semicolon or to a blank line.
-            let end = s
-                .find(';')
-                .map(|p| p + 1)
-                .or_else(|| s.find("\n\n"))
-                .unwrap_or(s.len());
-            return Some(s[..end].trim());
+            return Some(up_to_statement_end(text[start..].trim()));
         }
         start += line.len();
     }
     None
+}
+
+/// A statement at the start of `s`: to its semicolon or to a blank line.
+fn up_to_statement_end(s: &str) -> &str {
+    let end = s
+        .find(';')
+        .map(|e| e + 1)
+        .or_else(|| s.find("\n\n"))
+        .unwrap_or(s.len());
+    s[..end].trim()
 }
 
 /// Cheap pre-check: does any word of the text start a statement?
