@@ -489,6 +489,73 @@ pub(crate) const SHELL: &[&str] = &[
 /// The effects a tool has, read from its name: the first verb decides (a
 /// read verb means none), vendor prefixes are skipped (`GmailSendEmail`,
 /// `AugustSmartLockGrantGuestAccess`), a shell can do anything.
+/// Verbs whose effect depends on what follows them in a tool name: the first
+/// rule whose verb is `part` and one of whose objects comes later decides.
+const VERB_OBJECT_RULES: &[(&[&str], &[&str], ActionClass)] = &[
+    // Scheduling a message is sending it, later.
+    (
+        &["schedule", "queue"],
+        &[
+            "email",
+            "emails",
+            "message",
+            "messages",
+            "campaign",
+            "newsletter",
+            "sms",
+            "send",
+            "blast",
+            "broadcast",
+            "mail",
+            "mailing",
+        ],
+        ActionClass::Contact,
+    ),
+    // Scheduling, creating or releasing a payment moves money, later.
+    (
+        &[
+            "schedule", "queue", "create", "submit", "initiate", "release", "run", "execute",
+        ],
+        &[
+            "payment",
+            "payments",
+            "transfer",
+            "transfers",
+            "remittance",
+            "disbursement",
+            "payrun",
+        ],
+        ActionClass::Transfer,
+    ),
+    // Assigning a role or adding to a group changes who may do what.
+    (
+        &["assign", "add", "give", "make", "promote", "set"],
+        &[
+            "role",
+            "roles",
+            "admin",
+            "permission",
+            "permissions",
+            "access",
+            "privilege",
+            "privileges",
+            "group",
+            "groups",
+            "owner",
+            "license",
+        ],
+        ActionClass::Grant,
+    ),
+];
+
+fn verb_with_object(part: &str, rest: &[&str]) -> Option<ActionClass> {
+    let is_any = |w: &str, list: &[&str]| list.iter().any(|k| w.eq_ignore_ascii_case(k));
+    VERB_OBJECT_RULES
+        .iter()
+        .find(|(verbs, objects, _)| is_any(part, verbs) && rest.iter().any(|p| is_any(p, objects)))
+        .map(|(_, _, class)| *class)
+}
+
 pub(crate) fn tool_classes(name: &str) -> ClassSet {
     let mut set = ClassSet::default();
     let parts: Vec<&str> = ident_parts(name).collect();
@@ -536,79 +603,8 @@ pub(crate) fn tool_classes(name: &str) -> ClassSet {
             verb = Some(ActionClass::Create);
             continue;
         }
-        // Scheduling a message is sending it, later.
-        if ["schedule", "queue"]
-            .iter()
-            .any(|v| part.eq_ignore_ascii_case(v))
-            && parts[i + 1..].iter().any(|p| {
-                [
-                    "email",
-                    "emails",
-                    "message",
-                    "messages",
-                    "campaign",
-                    "newsletter",
-                    "sms",
-                    "send",
-                    "blast",
-                    "broadcast",
-                    "mail",
-                    "mailing",
-                ]
-                .iter()
-                .any(|k| p.eq_ignore_ascii_case(k))
-            })
-        {
-            verb = Some(ActionClass::Contact);
-            continue;
-        }
-        // Scheduling, creating or releasing a payment moves money, later.
-        if [
-            "schedule", "queue", "create", "submit", "initiate", "release", "run", "execute",
-        ]
-        .iter()
-        .any(|v| part.eq_ignore_ascii_case(v))
-            && parts[i + 1..].iter().any(|p| {
-                [
-                    "payment",
-                    "payments",
-                    "transfer",
-                    "transfers",
-                    "remittance",
-                    "disbursement",
-                    "payrun",
-                ]
-                .iter()
-                .any(|k| p.eq_ignore_ascii_case(k))
-            })
-        {
-            verb = Some(ActionClass::Transfer);
-            continue;
-        }
-        // Assigning a role or adding to a group changes who may do what.
-        if ["assign", "add", "give", "make", "promote", "set"]
-            .iter()
-            .any(|v| part.eq_ignore_ascii_case(v))
-            && parts[i + 1..].iter().any(|p| {
-                [
-                    "role",
-                    "roles",
-                    "admin",
-                    "permission",
-                    "permissions",
-                    "access",
-                    "privilege",
-                    "privileges",
-                    "group",
-                    "groups",
-                    "owner",
-                    "license",
-                ]
-                .iter()
-                .any(|k| p.eq_ignore_ascii_case(k))
-            })
-        {
-            verb = Some(ActionClass::Grant);
+        if let Some(class) = verb_with_object(part, &parts[i + 1..]) {
+            verb = Some(class);
             continue;
         }
         let Some(stem) = stem_into(part, &mut buf) else {
