@@ -684,33 +684,17 @@ mod frameworks {
 
     #[test]
     fn only_requests_that_can_hand_work_over_wait_to_be_a_hop() {
-        use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-        use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
-        use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans};
+        use crate::demo::otlp::{request, string};
         let client = |method: &str| {
             let span = Span {
                 trace_id: vec![1; 16],
                 span_id: vec![2; 8],
                 kind: 3,
                 name: method.into(),
-                attributes: vec![KeyValue {
-                    key: "http.request.method".into(),
-                    value: Some(AnyValue {
-                        value: Some(Value::StringValue(method.into())),
-                    }),
-                    ..KeyValue::default()
-                }],
+                attributes: vec![string("http.request.method", method)],
                 ..Span::default()
             };
-            let request = ExportTraceServiceRequest {
-                resource_spans: vec![ResourceSpans {
-                    scope_spans: vec![ScopeSpans {
-                        spans: vec![span],
-                        ..ScopeSpans::default()
-                    }],
-                    ..ResourceSpans::default()
-                }],
-            };
+            let request = request("client", vec![span]);
             extract_facts(&request, false)[0].http_client
         };
         assert!(client("POST") && client("put") && client("PATCH") && client("DELETE"));

@@ -292,16 +292,14 @@ impl<'a> TextValues<'a> {
                     .any(|(x, _)| x.comparable(&m) && x.differs_from(&m))
                     || numbers()
                         .iter()
-                        .any(|(n, _)| (n - m.amount).abs() > m.amount.abs().max(1.0) * 0.005)
+                        .any(|(n, _)| number_differs_from_amount(*n, &m))
             }
             Value::Percent(p) => self
                 .percents
                 .get_or_init(|| percents(t).collect())
                 .iter()
-                .any(|(x, _)| (x - p).abs() > 1e-6),
-            Value::Number(n) => numbers()
-                .iter()
-                .any(|(m, _)| (m - n).abs() > n.abs().max(1.0) * 1e-6),
+                .any(|(x, _)| percent_differs(*x, p)),
+            Value::Number(n) => numbers().iter().any(|(m, _)| number_differs(*m, n)),
         }
     }
 
@@ -558,12 +556,12 @@ fn differing_value(
                     return None;
                 }
                 plain_numbers(clause)
-                    .filter(|(n, _)| (n - m.amount).abs() > m.amount.abs().max(1.0) * 0.005)
+                    .filter(|(n, _)| number_differs_from_amount(*n, &m))
                     .find(|(_, raw)| compared(text, at, end, offset(text, raw)))
                     .map(|(_, raw)| raw)
             }),
         Value::Percent(p) => percents(clause)
-            .filter(|(x, _)| (x - p).abs() > 1e-6)
+            .filter(|(x, _)| percent_differs(*x, p))
             .find(|(_, raw)| attached(offset(text, raw), raw.len()))
             .map(|(_, raw)| raw),
         Value::Number(n) => {
@@ -571,7 +569,7 @@ fn differing_value(
                 return None;
             }
             plain_numbers(clause)
-                .filter(|(m, _)| (m - n).abs() > n.abs().max(1.0) * 1e-6)
+                .filter(|(m, _)| number_differs(*m, n))
                 .find(|(_, raw)| {
                     let pos = offset(text, raw);
                     attached(pos, raw.len()) && compared(text, at, end, pos)
@@ -579,6 +577,19 @@ fn differing_value(
                 .map(|(_, raw)| raw)
         }
     }
+}
+
+/// A bare number compared with an amount differs by more than rounding.
+fn number_differs_from_amount(n: f64, m: &Money) -> bool {
+    (n - m.amount).abs() > m.amount.abs().max(1.0) * 0.005
+}
+
+fn percent_differs(x: f64, p: f64) -> bool {
+    (x - p).abs() > 1e-6
+}
+
+fn number_differs(x: f64, n: f64) -> bool {
+    (x - n).abs() > n.abs().max(1.0) * 1e-6
 }
 
 /// Byte offset of `part` (a slice of `text`) in `text`.
