@@ -159,6 +159,21 @@ fn class_3_numbers_near_a_term_are_not_redefinitions() {
     }
     let out = r#"[{"role":"assistant","parts":[{"type":"text","content":"Treat inactive as no login in the last 30 days."}]}]"#;
     assert!(violates(&one(&[&root], said(out)), "define.inactive"));
+
+    // A threshold is restated only by another threshold: a total next to the
+    // defining words is a result. The term written as an identifier is the term.
+    let root = intent(
+        "Analyse FY2025 tail spend in the indirect categories for the director",
+        "Snowflake view AP_SPEND_LINES, indirect categories only",
+        "Analysis only.",
+        &["define tail spend = suppliers with FY2025 indirect spend below USD 50,000"],
+    );
+    let total = r#"[{"role":"assistant","parts":[{"type":"text","content":"<p><strong>1,284 suppliers</strong>, <strong>4.2%</strong> of USD 74.6M indirect spend.</p>"}]}]"#;
+    let s = one(&[&root], said(total));
+    assert!(!flagged(&s), "{s:?}");
+    let flag = r#"[{"role":"assistant","parts":[{"type":"text","content":"The view carries a TAIL_SPEND_FLAG (true when < USD 10,000, the Finance definition), so I will aggregate on it."}]}]"#;
+    let s = one(&[&root], said(flag));
+    assert!(violates(&s, "define.tail_spend"), "{s:?}");
 }
 
 #[test]

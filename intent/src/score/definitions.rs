@@ -54,6 +54,10 @@ pub(crate) struct TermDefinition {
     pub phrase: Vec<String>,
     /// `define.<term>` when the definition comes from a guard.
     pub rule: Option<String>,
+    /// Whether the definition is a threshold on an amount ("spend below USD
+    /// 50,000"): only another threshold restates it, not a total ("USD 74.6M
+    /// indirect spend") next to the term.
+    pub threshold: bool,
 }
 
 impl TermDefinition {
@@ -111,6 +115,16 @@ impl TermDefinition {
             .collect::<Vec<_>>()
             .join(" ")
             .to_ascii_lowercase();
+        // The term as an identifier: `refund_window_days`, `TAIL_SPEND_FLAG`.
+        if term.contains([' ', '-']) {
+            let snake = term.replace([' ', '-'], "_");
+            if !columns.contains(&snake) {
+                columns.push(snake);
+            }
+        }
+        let threshold = money(text)
+            .next()
+            .is_some_and(|(_, raw)| comparator_before(text, offset(text, raw)));
         let mut phrase: Vec<String> = Vec::new();
         let mut buf = [0u8; MAX_WORD];
         for (_, w) in words(text) {
@@ -137,6 +151,7 @@ impl TermDefinition {
             values,
             phrase,
             rule,
+            threshold,
         }
     }
 
@@ -342,7 +357,9 @@ pub(crate) fn departure_in<'a>(
         // only when the value is attached to it.
         let code = !is_term && looks_like_code(&text[c_start..c_end]);
         for value in &def.values {
-            if let Some(raw) = differing_value(*value, text, c_start, c_end, at, end, code) {
+            if let Some(raw) =
+                differing_value(*value, def.threshold, text, c_start, c_end, at, end, code)
+            {
                 return Some(Departure::Value {
                     anchor: found,
                     found: raw,
@@ -455,8 +472,10 @@ fn looks_like_code(clause: &str) -> bool {
 /// A value of the definition's kind in `text[c_start..c_end]` that differs
 /// from it. In prose the value must sit within a few words of the anchor
 /// `[at, end)`, with nothing but connecting words between.
+#[allow(clippy::too_many_arguments)]
 fn differing_value(
     value: Value,
+    threshold: bool,
     text: &str,
     c_start: usize,
     c_end: usize,
@@ -548,7 +567,14 @@ fn differing_value(
             .map(|d| d.raw),
         Value::Money(m) => money(clause)
             .filter(|(x, _)| x.comparable(&m) && x.differs_from(&m))
-            .find(|(_, raw)| attached(offset(text, raw), raw.len()))
+            .find(|(_, raw)| {
+                let pos = offset(text, raw);
+                attached(pos, raw.len())
+                    && (!threshold
+                        || code
+                        || compared(text, at, end, pos)
+                        || comparator_before(text, pos))
+            })
             .map(|(_, raw)| raw)
             .or_else(|| {
                 // SQL compares an amount column with a bare number.
@@ -629,6 +655,66 @@ fn compared(text: &str, at: usize, end: usize, pos: usize) -> bool {
             .iter()
             .any(|k| w.eq_ignore_ascii_case(k))
         })
+}
+
+/// Whether a comparison introduces the value at `pos`: "below USD 50,000",
+/// "< 10000 USD", "more than EUR 8,000".
+fn comparator_before(text: &str, pos: usize) -> bool {
+    let from = crate::text::floor_boundary(text, pos.saturating_sub(24));
+    let before = &text[from..pos];
+    let before = before
+        .rsplit([',', ';', '(', '\n'])
+        .next()
+        .unwrap_or(before);
+    compares_by_symbol(before) || {
+        let ws: Vec<&str> = words(before).map(|(_, w)| w).collect();
+        ws[ws.len().saturating_sub(3)..].iter().any(|w| {
+            [
+                "above",
+                "below",
+                "over",
+                "under",
+                "than",
+                "least",
+                "most",
+                "exceeding",
+                "exceeds",
+                "upto",
+                "within",
+                "max",
+                "min",
+            ]
+            .iter()
+            .any(|k| w.eq_ignore_ascii_case(k))
+        })
+    }
+}
+
+/// Whether `<`, `>`, `≤` or `≥` compares something in `s`; the brackets of
+/// markup tags (`<strong>4.2%</strong>`) compare nothing.
+fn compares_by_symbol(s: &str) -> bool {
+    if s.contains(['≤', '≥']) {
+        return true;
+    }
+    let b = s.as_bytes();
+    let mut in_tag = false;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'<' if b
+                .get(i + 1)
+                .is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, b'/' | b'!')) =>
+            {
+                in_tag = true;
+            }
+            b'<' => return true,
+            b'>' if in_tag => in_tag = false,
+            // The end of a tag cut off at its start (`strong>`).
+            b'>' if i > 0 && (b[i - 1].is_ascii_alphabetic() || b[i - 1] == b'"') => {}
+            b'>' => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Percentages: `15%`, `15 %`, `15 percent`.
@@ -1073,9 +1159,43 @@ mod tests {
             )
             .is_some()
         );
+        let d = TermDefinition::new(
+            "tail spend",
+            "suppliers with FY2025 indirect spend below USD 50,000",
+            None,
+        );
+        assert_eq!(
+            departure(&d, "1,284 suppliers, 4.2% of USD 74.6M indirect spend."),
+            None,
+            "a total next to the defining words restates no threshold"
+        );
+        assert_eq!(
+            departure(
+                &d,
+                "<p><strong>4.2%</strong> of USD 74.6M indirect spend.</p>"
+            ),
+            None,
+            "markup brackets compare nothing"
+        );
+        assert!(departure(&d, "tail spend = indirect spend below USD 10,000").is_some());
+        assert_eq!(
+            departure(
+                &d,
+                "We aggregate on TAIL_SPEND_FLAG (true when < USD 10,000)"
+            )
+            .map(|d| describe_anchor(&d)),
+            Some("TAIL_SPEND_FLAG"),
+            "the term written as an identifier is the term"
+        );
         let d = TermDefinition::new("high-value client", "balance above 250000", None);
         assert_eq!(departure(&d, "We found 37 high-value clients in Q3."), None);
         assert!(departure(&d, "high-value client = balance above 100000").is_some());
+    }
+
+    fn describe_anchor<'a>(d: &Departure<'a>) -> &'a str {
+        match d {
+            Departure::Value { anchor, .. } | Departure::Widened { anchor } => anchor,
+        }
     }
 
     #[test]

@@ -195,10 +195,17 @@ impl PreparedIntent {
         self.vocab.get(stem).copied()
     }
 
-    /// Whether a text names a defined term or column (cheap pre-check).
+    /// Whether a text names a defined term or column (cheap pre-check); an
+    /// identifier extending one (`tail_spend_flag` for `tail_spend`) names it.
     pub(crate) fn anchored_in(&self, text: &str) -> bool {
         !self.anchors.is_empty()
-            && words(text).any(|(_, w)| self.anchors.iter().any(|a| a.eq_ignore_ascii_case(w)))
+            && words(text).any(|(_, w)| {
+                self.anchors.iter().any(|a| {
+                    w.len() >= a.len()
+                        && w[..a.len()].eq_ignore_ascii_case(a)
+                        && (w.len() == a.len() || w.as_bytes()[a.len()] == b'_')
+                })
+            })
     }
 }
 
