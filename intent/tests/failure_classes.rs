@@ -174,6 +174,38 @@ fn class_3_numbers_near_a_term_are_not_redefinitions() {
     let flag = r#"[{"role":"assistant","parts":[{"type":"text","content":"The view carries a TAIL_SPEND_FLAG (true when < USD 10,000, the Finance definition), so I will aggregate on it."}]}]"#;
     let s = one(&[&root], said(flag));
     assert!(violates(&s, "define.tail_spend"), "{s:?}");
+
+    // A delegation that restates the term with another value hands it down:
+    // the statement under it applies the drifted value without naming the term.
+    let root = intent(
+        "List the pending refund requests outside the refund window",
+        "returns.refund_requests and sales.orders, read only",
+        "",
+        &["define refund window = 60 days"],
+    );
+    let drifted = intent(
+        "Pull the pending refund requests that are past the refund window, i.e. requested more than 30 days after delivery.",
+        "",
+        "",
+        &[],
+    );
+    let carried = intent(
+        "Pull the pending refund requests past the 60-day refund window.",
+        "",
+        "",
+        &[],
+    );
+    let sql = |days: u32| {
+        format!(
+            r#"{{"query":"SELECT r.request_id, DATEDIFF(day, o.delivered_at, r.requested_at) AS days_after FROM returns.refund_requests r JOIN sales.orders o ON o.order_id = r.order_id WHERE DATEDIFF(day, o.delivered_at, r.requested_at) > {days}"}}"#
+        )
+    };
+    let s = one(&[&root, &drifted], tool("run_sql", &sql(30)));
+    assert!(violates(&s, "define.refund_window"), "{s:?}");
+    for (levels, days) in [(&[&root, &carried], 60), (&[&root, &drifted], 45)] {
+        let s = one(levels, tool("run_sql", &sql(days)));
+        assert!(!flagged(&s), "{days} days: {s:?}");
+    }
 }
 
 #[test]

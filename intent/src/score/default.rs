@@ -431,6 +431,48 @@ fn definition_check(chain: &IntentChain<'_>, text: &str, exact: bool, f: &mut Fi
             }
         }
     }
+    if exact && chain.depth() > 0 {
+        inherited_redefinition(chain, &values, f);
+    }
+}
+
+/// A delegation that restated a term with another value hands that value
+/// down: a statement under it that applies the value ("DATEDIFF(day, ...) >
+/// 30" under a task saying "the refund window, i.e. more than 30 days")
+/// applies the drifted definition, though it names no term.
+fn inherited_redefinition(chain: &IntentChain<'_>, values: &TextValues<'_>, f: &mut Findings) {
+    let levels = chain.levels();
+    for (li, level) in levels.iter().enumerate().skip(1) {
+        for d in levels[..li].iter().flat_map(|l| &l.definitions) {
+            // Cheap gate first: the statement must hold another value of the
+            // definition's kind at all.
+            if !d.values.iter().any(|v| values.holds_other_value(*v)) {
+                continue;
+            }
+            let Some(super::definitions::Departure::Value { anchor, found }) =
+                departure_in(d, &TextValues::new(&level.spec().objective))
+            else {
+                continue;
+            };
+            let Some((drifted, _)) = super::definitions::value_of(found) else {
+                continue;
+            };
+            let Some(applied) = values.applied_in_code(drifted) else {
+                continue;
+            };
+            let defined = format!("{} = {}", d.term, d.text);
+            let why = format!(
+                "applies {applied}, the value a delegation gave `{anchor}` ({found}), defined as \"{defined}\""
+            );
+            match &d.rule {
+                Some(rule) => f.violate(rule, format_args!("{why}")),
+                None => f.drift(Drift::Definition, false, || {
+                    format!("definition drift: {why}")
+                }),
+            }
+            return;
+        }
+    }
 }
 
 fn table_check(chain: &IntentChain<'_>, sql: &str, f: &mut Findings) {

@@ -291,7 +291,7 @@ impl<'a> TextValues<'a> {
     /// a slice of the text, so a value no reading of the whole text finds is
     /// in no clause (only a clause cut 40 bytes before its anchor could start
     /// inside a number).
-    fn holds_other_value(&self, value: Value) -> bool {
+    pub(crate) fn holds_other_value(&self, value: Value) -> bool {
         let t = self.text;
         let numbers = || self.numbers.get_or_init(|| plain_numbers(t).collect());
         match value {
@@ -315,6 +315,45 @@ impl<'a> TextValues<'a> {
                 .iter()
                 .any(|(x, _)| percent_differs(*x, p)),
             Value::Number(n) => numbers().iter().any(|(m, _)| number_differs(*m, n)),
+        }
+    }
+
+    /// A value equal to `value` that a statement applies (a duration in a
+    /// date comparison, an amount or number after a comparison operator),
+    /// as written. Prose is not read: a sentence repeating a number applies
+    /// nothing.
+    pub(crate) fn applied_in_code(&self, value: Value) -> Option<&'a str> {
+        let t = self.text;
+        // The statement around the value: a clause would stop at the
+        // comma or parenthesis of `DATEDIFF(day, a, b) > 30`.
+        let in_code = |at: usize, len: usize| {
+            let from = crate::text::floor_boundary(t, at.saturating_sub(48));
+            looks_like_code(&t[from..at + len])
+        };
+        let after_operator = |at: usize| {
+            t[..at]
+                .trim_end_matches([' ', '\''])
+                .ends_with(['<', '>', '='])
+        };
+        let numbers = || self.numbers.get_or_init(|| plain_numbers(t).collect());
+        match value {
+            Value::Days(days) => self
+                .durations
+                .get_or_init(|| durations(t).collect())
+                .iter()
+                .find(|d| !d.differs_from(days) && in_code(d.at, d.raw.len()))
+                .map(|d| d.raw),
+            Value::Money(m) => numbers()
+                .iter()
+                .find(|(n, raw)| {
+                    let at = offset(t, raw);
+                    !number_differs_from_amount(*n, &m) && after_operator(at)
+                })
+                .map(|(_, raw)| *raw),
+            Value::Percent(p) | Value::Number(p) => numbers()
+                .iter()
+                .find(|(n, raw)| !number_differs(*n, p) && after_operator(offset(t, raw)))
+                .map(|(_, raw)| *raw),
         }
     }
 

@@ -1,5 +1,6 @@
 //! Durations in prose and SQL: "90 days", "3 months", `INTERVAL '30' DAY`,
-//! `INTERVAL 30 DAY`, `now() - 30`, `toIntervalDay(30)`, `subtractDays(now(), 30)`.
+//! `INTERVAL 30 DAY`, `now() - 30`, `toIntervalDay(30)`, `subtractDays(now(), 30)`,
+//! `DATEDIFF(day, a, b) > 30`, `date_diff('day', a, b) >= 30`.
 //!
 //! Definitions of terms like "inactive" are mostly a column compared with a
 //! duration; comparing durations in days is what lets the scorer see that
@@ -161,6 +162,15 @@ pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
                     raw: &text[start..i],
                 });
             }
+            // A number compared with a difference of dates in a unit:
+            // `DATEDIFF(day, delivered_at, requested_at) > 30`.
+            if let Some(u) = compared_with_date_difference(text, start) {
+                return Some(Duration {
+                    days: n() * u,
+                    at: start,
+                    raw: &text[start..i],
+                });
+            }
             // A bare number subtracted from the current date: `now() - 30` (days, as
             // in PostgreSQL `current_date - 30` and most SQL engines' date arithmetic).
             if subtracted_from_now(text, start) {
@@ -237,6 +247,53 @@ fn unit_before(text: &str, at: usize) -> Option<f64> {
         let s = crate::text::trailing_ident_start(outer, false);
         function_unit_days(&outer[s..])
     })
+}
+
+/// The unit of a date difference the number at `at` is compared with:
+/// `DATEDIFF(day, a, b) > 30` (SQL Server, Snowflake), `date_diff('day', a,
+/// b) >= 30` (Trino, BigQuery puts the unit last), `dateDiff('day', a, b)`
+/// (ClickHouse), `TIMESTAMPDIFF(DAY, a, b)` (MySQL).
+fn compared_with_date_difference(text: &str, at: usize) -> Option<f64> {
+    let before = text[..at].trim_end();
+    let before = [">=", "<=", ">", "<", "="]
+        .iter()
+        .find_map(|op| before.strip_suffix(op))?
+        .trim_end();
+    let inner_end = before.len().checked_sub(1)?;
+    if !before.ends_with(')') {
+        return None;
+    }
+    // Walk back to the call's opening parenthesis.
+    let b = before.as_bytes();
+    let mut depth = 0usize;
+    let mut open = None;
+    for i in (0..=inner_end).rev() {
+        match b[i] {
+            b')' => depth += 1,
+            b'(' => {
+                depth -= 1;
+                if depth == 0 {
+                    open = Some(i);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let open = open?;
+    let name_start = crate::text::trailing_ident_start(&before[..open], false);
+    let name = &before[name_start..open];
+    let args = &before[open + 1..inner_end];
+    let unit_of = |arg: &str| unit_days(arg.trim().trim_matches(['\'', '"']));
+    if ["datediff", "date_diff", "timestampdiff", "datediff_big"]
+        .iter()
+        .any(|f| name.eq_ignore_ascii_case(f))
+    {
+        let first = args.split(',').next().unwrap_or("");
+        let last = args.rsplit(',').next().unwrap_or("");
+        return unit_of(first).or_else(|| unit_of(last));
+    }
+    None
 }
 
 fn subtracted_from_now(text: &str, at: usize) -> bool {
@@ -442,6 +499,19 @@ mod tests {
         assert_eq!(days("last_login < toIntervalDay(60)"), [60.0]);
         assert_eq!(days("last_login < subtractDays(now(), 14)"), [14.0]);
         assert_eq!(days("a 30-day window, 90d"), [30.0, 90.0]);
+        assert_eq!(
+            days("WHERE DATEDIFF(day, o.delivered_at, r.requested_at) > 30"),
+            [30.0]
+        );
+        assert_eq!(
+            days("date_diff('week', created_at, current_date) >= 2"),
+            [14.0]
+        );
+        assert_eq!(
+            days("DATE_DIFF(CURRENT_DATE(), DATE(paid_at), DAY) < 45"),
+            [45.0]
+        );
+        assert!(days("LENGTH(name) > 30 AND COUNT(id) > 2").is_empty());
         assert_eq!(
             days("the probation period is three months; two weeks' notice"),
             [90.0, 14.0]
