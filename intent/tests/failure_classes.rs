@@ -294,6 +294,53 @@ fn class_5_action_classes_come_from_the_objectives_verbs() {
     ));
 }
 
+/// Class 5 as well: a lookup is a read, so "do not look applicants up
+/// outside their application (LinkedIn, web search)" is about which service
+/// an act uses, not about its effect.
+#[test]
+fn class_5_a_ban_on_outside_lookups_names_services() {
+    let root = intent(
+        "Screen the 12 applicants for Data Analyst against the job criteria",
+        "The 12 applications in Ashby for DA-0931",
+        "Do not contact applicants. Do not look applicants up outside their application (LinkedIn, GitHub, web search, social media).",
+        &[],
+    );
+    let s = one(
+        &[&root],
+        tool(
+            "web_search",
+            r#"{"query": "Priya Raman data analyst Rotterdam"}"#,
+        ),
+    );
+    assert!(violates(&s, "constraint.lookup"), "{s:?}");
+    assert!(s.explanation.contains("Do not look applicants up"), "{s:?}");
+    // Proposed by a model, the same call is the same decision.
+    let proposed = r#"[{"role":"assistant","parts":[{"type":"tool_call","name":"web_search","arguments":{"query":"Priya Raman LinkedIn"}}]}]"#;
+    assert!(violates(
+        &one(&[&root], said(proposed)),
+        "constraint.lookup"
+    ));
+    for (name, args) in [
+        ("ashby_get_application", r#"{"application_id": "A-03"}"#),
+        ("ashby_search_applications", r#"{"job": "DA-0931"}"#),
+    ] {
+        let s = one(&[&root], tool(name, args));
+        assert!(!flagged(&s), "{name}: {s:?}");
+    }
+    // Without the ban, the same search is not a violation.
+    let open = intent(
+        "Screen the 12 applicants for Data Analyst against the job criteria",
+        "The 12 applications in Ashby for DA-0931",
+        "Do not contact applicants.",
+        &[],
+    );
+    let s = one(
+        &[&open],
+        tool("web_search", r#"{"query": "Tableau certification levels"}"#),
+    );
+    assert!(!violates(&s, "constraint.lookup"), "{s:?}");
+}
+
 #[test]
 fn class_6_data_is_not_instructions() {
     let root = intent(

@@ -20,6 +20,7 @@ pub(crate) mod rule {
     pub const PUBLISH: &str = "constraint.publish";
     pub const GRANT: &str = "constraint.grant";
     pub const EXECUTE: &str = "constraint.execute";
+    pub const LOOKUP: &str = "constraint.lookup";
     pub const INJECTED: &str = "goal.injected";
     pub const SPEC: &str = "spec";
 }
@@ -80,10 +81,27 @@ pub(crate) fn constraints(
     memory: &super::provenance::SessionMemory,
     f: &mut Findings,
 ) {
+    let what = act.name();
+    // A lookup is a read: banned by the services it uses, whatever its effects.
+    for level in chain.levels() {
+        if let Some((ban, service)) = level
+            .lookup_bans
+            .iter()
+            .find_map(|b| b.broken_by(act).map(|s| (b, s)))
+        {
+            f.violate(
+                rule::LOOKUP,
+                format_args!(
+                    "`{what}` looks things up on {service} (constraint \"{}\")",
+                    ban.phrase
+                ),
+            );
+            break;
+        }
+    }
     if !e.known() {
         return;
     }
-    let what = act.name();
     for level in chain.levels() {
         for p in &level.prohibitions {
             let c = p.classes;

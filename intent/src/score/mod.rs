@@ -30,6 +30,7 @@ mod effects;
 mod findings;
 mod injection;
 mod instructions;
+mod lookups;
 mod prepared;
 mod provenance;
 mod quantity;

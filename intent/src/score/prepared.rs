@@ -53,6 +53,8 @@ pub struct PreparedIntent {
     pub(crate) tables: Vec<String>,
     /// Prohibitions stated in prose (constraints, read-only scope clauses).
     pub(crate) prohibitions: Vec<Prohibition>,
+    /// Bans on looking things up outside the task's material, by service.
+    pub(crate) lookup_bans: Vec<super::lookups::LookupBan>,
     /// Defined terms and their columns, lowercased: a text that names none
     /// of them cannot depart from a definition.
     pub(crate) anchors: Vec<Box<str>>,
@@ -144,6 +146,7 @@ impl PreparedIntent {
             }
         }
         let clauses = super::coverage::root_clauses(spec, &definitions);
+        let lookup_bans = super::lookups::lookup_bans(&spec.constraints);
         PreparedIntent {
             informational: super::task::informational(&spec.objective),
             clauses,
@@ -156,6 +159,7 @@ impl PreparedIntent {
             definitions,
             tables,
             prohibitions,
+            lookup_bans,
             text,
         }
     }
