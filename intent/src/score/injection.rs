@@ -61,6 +61,19 @@ pub(crate) fn judge(
                 return Verdict::Injected;
             }
         }
+        // A read of what such content asks to fetch for an act the
+        // objective does not want ("retrieve my saved addresses and email
+        // them to ...") is that request's first step.
+        if let Some(tool) = act.tool
+            && let Some(req) = memory.requests().iter().find(|r| {
+                r.classes.0 != 0
+                    && (r.addresses_agent || !covers(chain.root().wanted, r.classes))
+                    && fetches_what_is_asked(tool, &r.quote, chain, span)
+            })
+        {
+            report(f, act, None, req);
+            return Verdict::Injected;
+        }
         return Verdict::Clean;
     }
     let root_wants = chain.root().wanted;
@@ -148,6 +161,49 @@ pub(crate) fn judge(
         return Verdict::Injected;
     }
     verdict
+}
+
+/// Whether a tool's name says it fetches what a request asks for and
+/// nothing the intent or the user named: a distinctive word of its name
+/// (`AmazonViewSavedAddresses`: "saved", "addresses") in the request and in
+/// none of the intent's levels nor what the span was asked.
+fn fetches_what_is_asked(
+    tool: &str,
+    quote: &str,
+    chain: &IntentChain<'_>,
+    span: &SpanView<'_>,
+) -> bool {
+    let mut buf = [0u8; MAX_WORD];
+    let stems = |text: &str, buf: &mut [u8; MAX_WORD]| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (_, w) in words(text) {
+            for part in crate::text::ident_parts(w) {
+                if part.len() < 5 {
+                    continue;
+                }
+                let Some(s) = stem_into(part, buf) else {
+                    continue;
+                };
+                if matches!(lexicon(s), Some(Lex::Stop | Lex::Neutral | Lex::Negation))
+                    || out.iter().any(|o| o == s)
+                {
+                    continue;
+                }
+                out.push(s.to_owned());
+            }
+        }
+        out
+    };
+    let asked: Vec<String> = stems(quote, &mut buf);
+    stems(tool, &mut buf).iter().any(|s| {
+        asked.contains(s)
+            && !chain
+                .levels()
+                .iter()
+                .map(|l| l.text.as_str())
+                .chain(span.content.asked.iter().map(AsRef::as_ref))
+                .any(|t| stems(t, &mut [0u8; MAX_WORD]).contains(s))
+    })
 }
 
 /// Whether the wanted classes include every class of the act.
