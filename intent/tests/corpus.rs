@@ -610,9 +610,10 @@ fn held_out() -> Figures {
 /// unmet): a floor at the figures measured when the held-out split was last
 /// reported, so that a change which makes unseen traffic worse fails here.
 /// Raise the floors when the figures improve; never tune on these domains.
-/// Held-out figures measured on 2026-12-02 (AUROC 0.7467, false positives
-/// 38/555 = 6.85%), less a small margin for harmless changes.
-const FLOOR_AUROC: f64 = 0.73;
+/// Held-out figures measured on 2026-12-02 with `reshimu-default/4` (AUROC
+/// 0.7618, false positives 38/555 = 6.85%), less a small margin for harmless
+/// changes.
+const FLOOR_AUROC: f64 = 0.75;
 const FLOOR_FPR: f64 = 0.08;
 
 #[test]

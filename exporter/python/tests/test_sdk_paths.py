@@ -25,7 +25,7 @@ GUARD_ATTRIBUTES: dict[str, Any] = {
     "reshimu.score.alignment": 0.0,
     "reshimu.score.local_alignment": 0.25,
     "reshimu.explanation": "Guard sql.write: DELETE writes to the database.",
-    "reshimu.scorer": "reshimu-default/3",
+    "reshimu.scorer": "reshimu-default/4",
     "reshimu.violations": ("sql.write: DELETE FROM customers",),
 }
 

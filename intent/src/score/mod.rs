@@ -157,7 +157,7 @@ pub struct Context<'a> {
 
 /// A span scorer. Object-safe, shareable across threads.
 pub trait Scorer: Send + Sync {
-    /// Name and version stored with every score, e.g. `reshimu-default/3`.
+    /// Name and version stored with every score, e.g. `reshimu-default/4`.
     fn version(&self) -> &'static str;
 
     /// Scores one span against its intent chain.
