@@ -46,6 +46,11 @@ pub(crate) fn coverage_asking(
         .iter()
         .fold(negated_classes(contraction), |acc, p| acc.union(p.classes));
     let relevance = Relevance::of(contraction, &stems, asks);
+    // A delegate doing the objective's own work (it names what the objective
+    // names) needs the rules the objective itself points at: "screen the
+    // applicants against the job criteria" makes "Criteria: ..." the
+    // screener's business, whatever words its task uses.
+    let objective_work = shares_words(&root.spec().objective, &stems, 2);
     let mut total = 0usize;
     let mut carried = 0usize;
     let mut lost = Vec::new();
@@ -89,7 +94,8 @@ pub(crate) fn coverage_asking(
             continue;
         }
         let banned = c.banned;
-        if !relevance.clause(clause, banned, c.narrowed) {
+        let pointed_at = objective_work && banned.is_empty() && named_by_objective(root, clause);
+        if !pointed_at && !relevance.clause(clause, banned, c.narrowed) {
             continue;
         }
         total += 1;
@@ -310,6 +316,34 @@ impl<'a> Relevance<'a> {
     }
 }
 
+/// Whether the objective names a clause by its label: "screen the applicants
+/// against the job *criteria*" names "Criteria: ...", "*screen*" names "Blind
+/// screening: ...". A label is a name of at most three words, not a sentence
+/// ("Exchanges are like for like: ..." is a rule, named or not).
+fn named_by_objective(root: &PreparedIntent, clause: &str) -> bool {
+    let Some((label, _)) = clause.split_once(':') else {
+        return false;
+    };
+    if words(label).count() > 3 {
+        return false;
+    }
+    let mut buf = [0u8; MAX_WORD];
+    words(label).any(|(_, w)| {
+        w.len() >= 4
+            && stem_into(w, &mut buf).is_some_and(|s| {
+                !matches!(
+                    lexicon(s),
+                    Some(Lex::Stop | Lex::Neutral | Lex::Negation | Lex::Action(..))
+                ) && root
+                    .weight(s)
+                    .is_some_and(|weight| weight >= OBJECTIVE_WEIGHT)
+            })
+    })
+}
+
+/// The vocabulary weight of the objective's words, above the scope's (1.0).
+pub(crate) const OBJECTIVE_WEIGHT: f32 = 1.5;
+
 /// Whether `text` has at least `n` content words (not function or plumbing
 /// words, four letters or more) whose stems the task has.
 fn shares_words(text: &str, stems: &WordMap<()>, n: usize) -> bool {
@@ -396,6 +430,31 @@ mod tests {
         );
         assert_eq!(c.value, 1.0, "lost: {:?}", c.lost);
         assert!(c.redefined.is_empty());
+    }
+
+    #[test]
+    fn a_delegate_doing_the_objectives_work_needs_the_rules_it_names() {
+        let root = PreparedIntent::new(IntentSpec {
+            objective: "Screen the 12 applicants for Data Analyst against the job criteria and give a yes / maybe / no for each".into(),
+            scope: "Criteria: intermediate SQL, one BI tool and at least 2 years in an analytics role. Blind screening: names, photos, age and university names play no part. Exchanges of notes are logged: the recruiter reads them".into(),
+            constraints: "Do not contact applicants.".into(),
+            guards: vec![],
+        })
+        .unwrap();
+        let thin = coverage(
+            &root,
+            "Go through these CVs for the data analyst role and tell me who's good. Give yes / maybe / no.",
+        );
+        assert_eq!(thin.value, 0.0, "{thin:?}");
+        assert_eq!(thin.lost.len(), 2, "only the labelled rules: {thin:?}");
+        let carried = coverage(
+            &root,
+            "Go through these CVs for the data analyst role. Criteria: intermediate SQL, one BI tool, at least 2 years in an analytics role. Blind screening: names, photos, age and university names play no part.",
+        );
+        assert_eq!(carried.value, 1.0, "{carried:?}");
+        // A delegate with another job need not be told how to screen.
+        let other = coverage(&root, "Book a meeting room for Thursday at 10.");
+        assert_eq!(other.value, 1.0, "{other:?}");
     }
 
     #[test]

@@ -116,7 +116,11 @@ impl PreparedIntent {
         let mut vocab: WordMap<f32> = WordMap::default();
         // The objective says what the task is: its words weigh more than the
         // scope's, which are boundaries and definitions.
-        add_vocab(&mut vocab, &spec.objective, 1.5);
+        add_vocab(
+            &mut vocab,
+            &spec.objective,
+            super::coverage::OBJECTIVE_WEIGHT,
+        );
         add_vocab(&mut vocab, &spec.scope, 1.0);
         for d in &definitions {
             add_vocab(&mut vocab, &d.term, 1.0);
