@@ -293,13 +293,9 @@ impl<'a> TextValues<'a> {
     /// inside a number).
     pub(crate) fn holds_other_value(&self, value: Value) -> bool {
         let t = self.text;
-        let numbers = || self.numbers.get_or_init(|| plain_numbers(t).collect());
+        let numbers = || self.numbers();
         match value {
-            Value::Days(days) => self
-                .durations
-                .get_or_init(|| durations(t).collect())
-                .iter()
-                .any(|d| d.differs_from(days)),
+            Value::Days(days) => self.durations().iter().any(|d| d.differs_from(days)),
             Value::Money(m) => {
                 self.money
                     .get_or_init(|| money(t).collect())
@@ -335,11 +331,10 @@ impl<'a> TextValues<'a> {
                 .trim_end_matches([' ', '\''])
                 .ends_with(['<', '>', '='])
         };
-        let numbers = || self.numbers.get_or_init(|| plain_numbers(t).collect());
+        let numbers = || self.numbers();
         match value {
             Value::Days(days) => self
-                .durations
-                .get_or_init(|| durations(t).collect())
+                .durations()
                 .iter()
                 .find(|d| !d.differs_from(days) && in_code(d.at, d.raw.len()))
                 .map(|d| d.raw),
@@ -355,6 +350,18 @@ impl<'a> TextValues<'a> {
                 .find(|(n, raw)| !number_differs(*n, p) && after_operator(offset(t, raw)))
                 .map(|(_, raw)| *raw),
         }
+    }
+
+    /// The text's durations, read once.
+    fn durations(&self) -> &[Duration<'a>] {
+        self.durations
+            .get_or_init(|| durations(self.text).collect())
+    }
+
+    /// The text's plain numbers, read once.
+    fn numbers(&self) -> &[(f64, &'a str)] {
+        self.numbers
+            .get_or_init(|| plain_numbers(self.text).collect())
     }
 
     /// Whether `OR` joins anything in the text (a widened filter needs it).
