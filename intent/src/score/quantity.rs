@@ -24,19 +24,32 @@ impl Duration<'_> {
     }
 }
 
-const UNITS: &[(&[&str], f64)] = &[
-    (&["d", "day", "days", "dd"], 1.0),
-    (&["w", "wk", "wks", "week", "weeks"], 7.0),
-    (&["m", "mo", "mon", "mons", "month", "months", "mm"], 30.0),
-    (&["y", "yr", "yrs", "year", "years", "yy", "yyyy"], 365.0),
-    (&["h", "hr", "hrs", "hour", "hours"], 1.0 / 24.0),
-];
+/// `word` lowercased into `buf` when it is short enough to be a unit or a
+/// number word; the lookups below then compare bytes once instead of every
+/// entry of a list case-insensitively (they run on every word of long prose).
+fn lower_short<'b>(word: &str, buf: &'b mut [u8; 10]) -> Option<&'b [u8]> {
+    let b = word.as_bytes();
+    if b.is_empty() || b.len() > buf.len() {
+        return None;
+    }
+    for (d, s) in buf.iter_mut().zip(b) {
+        *d = s.to_ascii_lowercase();
+    }
+    Some(&buf[..b.len()])
+}
 
+/// Days per unit: `d`/`day(s)`/`dd`, weeks, months (30 days), years (365),
+/// hours (1/24).
 fn unit_days(word: &str) -> Option<f64> {
-    UNITS
-        .iter()
-        .find(|(names, _)| names.iter().any(|n| word.eq_ignore_ascii_case(n)))
-        .map(|(_, d)| *d)
+    let mut buf = [0u8; 10];
+    Some(match lower_short(word, &mut buf)? {
+        b"d" | b"day" | b"days" | b"dd" => 1.0,
+        b"w" | b"wk" | b"wks" | b"week" | b"weeks" => 7.0,
+        b"m" | b"mo" | b"mon" | b"mons" | b"month" | b"months" | b"mm" => 30.0,
+        b"y" | b"yr" | b"yrs" | b"year" | b"years" | b"yy" | b"yyyy" => 365.0,
+        b"h" | b"hr" | b"hrs" | b"hour" | b"hours" => 1.0 / 24.0,
+        _ => return None,
+    })
 }
 
 /// A unit hidden in a function name: `toIntervalDay`, `subtractMonths`, `addDays`.
@@ -75,6 +88,9 @@ fn function_unit_days(name: &str) -> Option<f64> {
 pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
     let b = text.as_bytes();
     let mut i = 0;
+    // The last `(` passed: a unit in a function name needs one within its
+    // window, and looking back from every bare number costs more than this.
+    let mut last_open: Option<usize> = None;
     std::iter::from_fn(move || {
         while i < b.len() {
             // A number written as a word: "three months", "thirty days".
@@ -105,6 +121,9 @@ pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
                 || (i > 0
                     && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.'))
             {
+                if b[i] == b'(' {
+                    last_open = Some(i);
+                }
                 i += 1;
                 continue;
             }
@@ -155,7 +174,10 @@ pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
                 return Some(d);
             }
             // Unit in the enclosing function name or before: toIntervalDay(30), subtractDays(now(), 30).
-            if let Some(u) = unit_before(text, start) {
+            let opened_nearby = last_open.is_some_and(|o| {
+                o >= crate::text::floor_boundary(text, start.saturating_sub(UNIT_WINDOW))
+            });
+            if opened_nearby && let Some(u) = unit_before(text, start) {
                 return Some(Duration {
                     days: n() * u,
                     at: start,
@@ -187,30 +209,6 @@ pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
 
 /// The value of a number word ("three", "thirty", "ninety").
 fn number_word(w: &str) -> Option<f64> {
-    const WORDS: &[(&str, f64)] = &[
-        ("one", 1.0),
-        ("two", 2.0),
-        ("three", 3.0),
-        ("four", 4.0),
-        ("five", 5.0),
-        ("six", 6.0),
-        ("seven", 7.0),
-        ("eight", 8.0),
-        ("nine", 9.0),
-        ("ten", 10.0),
-        ("eleven", 11.0),
-        ("twelve", 12.0),
-        ("fourteen", 14.0),
-        ("fifteen", 15.0),
-        ("eighteen", 18.0),
-        ("twenty", 20.0),
-        ("thirty", 30.0),
-        ("forty", 40.0),
-        ("forty-five", 45.0),
-        ("fifty", 50.0),
-        ("sixty", 60.0),
-        ("ninety", 90.0),
-    ];
     // Most words are no number: skip them on length and first letter.
     if !(3..=10).contains(&w.len())
         || !matches!(
@@ -220,10 +218,32 @@ fn number_word(w: &str) -> Option<f64> {
     {
         return None;
     }
-    WORDS
-        .iter()
-        .find(|(k, _)| w.eq_ignore_ascii_case(k))
-        .map(|(_, v)| *v)
+    let mut buf = [0u8; 10];
+    Some(match lower_short(w, &mut buf)? {
+        b"one" => 1.0,
+        b"two" => 2.0,
+        b"three" => 3.0,
+        b"four" => 4.0,
+        b"five" => 5.0,
+        b"six" => 6.0,
+        b"seven" => 7.0,
+        b"eight" => 8.0,
+        b"nine" => 9.0,
+        b"ten" => 10.0,
+        b"eleven" => 11.0,
+        b"twelve" => 12.0,
+        b"fourteen" => 14.0,
+        b"fifteen" => 15.0,
+        b"eighteen" => 18.0,
+        b"twenty" => 20.0,
+        b"thirty" => 30.0,
+        b"forty" => 40.0,
+        b"forty-five" => 45.0,
+        b"fifty" => 50.0,
+        b"sixty" => 60.0,
+        b"ninety" => 90.0,
+        _ => return None,
+    })
 }
 
 fn word_end(b: &[u8], mut i: usize) -> usize {
@@ -233,9 +253,12 @@ fn word_end(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// How far back [`unit_before`] looks for the function carrying a unit.
+const UNIT_WINDOW: usize = 40;
+
 /// Looks back up to 40 bytes for a function name that carries the unit.
 fn unit_before(text: &str, at: usize) -> Option<f64> {
-    let from = crate::text::floor_boundary(text, at.saturating_sub(40));
+    let from = crate::text::floor_boundary(text, at.saturating_sub(UNIT_WINDOW));
     let window = &text[from..at];
     let open = window.rfind('(')?;
     let name_end = open;
@@ -532,6 +555,18 @@ mod tests {
                 (12.0, "GBP".to_owned())
             ]
         );
+    }
+
+    #[test]
+    fn units_and_number_words_in_any_case() {
+        assert_eq!(
+            days("Thirty DAYS, 2 Weeks, 1 YR, 6 Hrs"),
+            [30.0, 14.0, 365.0, 0.25]
+        );
+        assert_eq!(days("ninety-day window"), [90.0]);
+        // The function carrying the unit must open within 40 bytes of the number.
+        assert_eq!(days("toIntervalDay(  30)"), [30.0]);
+        assert!(days("toIntervalDay(x) and then, much later in the text, 30").is_empty());
     }
 
     #[test]

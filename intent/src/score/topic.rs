@@ -93,12 +93,8 @@ pub(crate) fn topic<'a>(
         let text = prefix(text, max);
         let b = text.as_bytes();
         for (at, w) in words(text) {
-            let Some(stem) = stem_into(w, &mut buf) else {
-                continue;
-            };
-            if lexicon(stem).is_some() {
-                continue;
-            }
+            // The byte checks come before the stem: most words they skip
+            // (numbers, names, addresses) would be stemmed for nothing.
             // Parts of emails, hosts and dotted names are addresses, not topics.
             let end = at + w.len();
             let address = (at > 0 && matches!(b[at - 1], b'@' | b'.'))
@@ -109,6 +105,12 @@ pub(crate) fn topic<'a>(
             }
             // Capitalized words in running text are mostly names from data.
             if at > 0 && w.as_bytes()[0].is_ascii_uppercase() && b[at - 1] == b' ' {
+                continue;
+            }
+            let Some(stem) = stem_into(w, &mut buf) else {
+                continue;
+            };
+            if lexicon(stem).is_some() {
                 continue;
             }
             let single = w.bytes().all(|c| c.is_ascii_alphanumeric());
