@@ -75,7 +75,6 @@ const ADVISING: &[&str] = &[
     "consider running",
     "consider launching",
     "to win them back",
-    "win-back",
 ];
 
 /// Modal phrases that advise only when an action follows ("you should move

@@ -141,12 +141,14 @@ impl Scorer for DefaultScorer {
                 for part in std::iter::once(head).chain(tail) {
                     advice_check(chain, part, &mut f);
                     definition_check(chain, part, false, &mut f);
+                    announced_artefacts(chain, part, &mut f);
                 }
             }
         }
 
         // The delegation: what it hands down and what it asks for.
         let cov = contraction(chain, judged_by, span, declares_contraction, t, &mut f);
+        inherited_artefacts(chain, declares_contraction, &mut f);
 
         // Topic: weak evidence only.
         let mut texts: Vec<&str> = Vec::with_capacity(6);
@@ -368,6 +370,52 @@ fn money_definitions(chain: &IntentChain<'_>, act: &Act<'_>, f: &mut Findings) {
     }
 }
 
+/// An agent announcing, in its own words, an artefact of outreach or
+/// planning the root's report does not ask for ("I'll also prepare a
+/// consolidation plan") has taken up another task.
+fn announced_artefacts(chain: &IntentChain<'_>, text: &str, f: &mut Findings) {
+    let root = chain.root();
+    if !root.informational {
+        return;
+    }
+    if let Some(d) = super::deliverables::announced(text)
+        .into_iter()
+        .find(|d| root.foreign_artefact(&d.stem))
+    {
+        f.drift(Drift::Task, false, || {
+            format!(
+                "the agent sets out to produce another artefact (\"{}\") than the report the root objective asks for",
+                short(d.phrase)
+            )
+        });
+    }
+}
+
+/// A span working under a delegation that asked for such an artefact works
+/// on that other task (the delegation itself is judged by [`contraction`]).
+fn inherited_artefacts(chain: &IntentChain<'_>, declares_contraction: bool, f: &mut Findings) {
+    let root = chain.root();
+    if !root.informational {
+        return;
+    }
+    let levels = chain.levels();
+    let below = levels.len() - usize::from(declares_contraction);
+    let Some(phrase) = levels[1..below.max(1)].iter().find_map(|l| {
+        l.requests_artefacts
+            .iter()
+            .find(|(stem, _)| root.foreign_artefact(stem))
+            .map(|(_, phrase)| phrase)
+    }) else {
+        return;
+    };
+    f.drift(Drift::Task, true, || {
+        format!(
+            "works under a delegation that asks for another artefact (\"{}\") than the report the root objective asks for",
+            short(phrase)
+        )
+    });
+}
+
 fn advice_check(chain: &IntentChain<'_>, text: &str, f: &mut Findings) {
     let Some((snippet, strength)) = advice_with_strength(text) else {
         return;
@@ -585,6 +633,30 @@ fn contraction(
             class.verb(),
             p.phrase
         ));
+    }
+    let requested: Vec<(Box<str>, &str)> = if declares_contraction {
+        let level = chain.in_force();
+        level
+            .requests_artefacts
+            .iter()
+            .map(|(stem, phrase)| (stem.clone(), &**phrase))
+            .collect()
+    } else {
+        super::deliverables::requested(task)
+            .into_iter()
+            .map(|d| (d.stem, d.phrase))
+            .collect()
+    };
+    if let Some((_, phrase)) = requested
+        .iter()
+        .find(|(stem, _)| root.foreign_artefact(stem))
+    {
+        f.drift(Drift::Task, false, || {
+            format!(
+                "the delegation asks to produce another artefact (\"{}\") than the report the root objective asks for",
+                short(phrase)
+            )
+        });
     }
     let informational = judged_by.levels().iter().all(|l| l.informational);
     let asked = asks.minus(root.wanted);

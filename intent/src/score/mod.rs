@@ -26,6 +26,7 @@ mod checks;
 mod coverage;
 mod default;
 mod definitions;
+mod deliverables;
 mod effects;
 mod findings;
 mod injection;

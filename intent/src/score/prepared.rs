@@ -64,6 +64,9 @@ pub struct PreparedIntent {
     /// The scope's and constraints' clauses as coverage reads them, read
     /// once here rather than at every delegation.
     pub(crate) clauses: Vec<super::coverage::RootClause>,
+    /// Artefacts of outreach or planning the objective requests (for a
+    /// contraction, its task): `(stem of the head noun, phrase)`.
+    pub(crate) requests_artefacts: Vec<(Box<str>, Box<str>)>,
 }
 
 impl PreparedIntent {
@@ -151,7 +154,12 @@ impl PreparedIntent {
         }
         let clauses = super::coverage::root_clauses(spec, &definitions);
         let lookup_bans = super::lookups::lookup_bans(&spec.constraints);
+        let requests_artefacts = super::deliverables::requested(&spec.objective)
+            .into_iter()
+            .map(|d| (d.stem, d.phrase.into()))
+            .collect();
         PreparedIntent {
+            requests_artefacts,
             informational: super::task::informational(&spec.objective),
             clauses,
             anchors,
@@ -201,6 +209,13 @@ impl PreparedIntent {
 
     pub(crate) fn weight(&self, stem: &str) -> Option<f32> {
         self.vocab.get(stem).copied()
+    }
+
+    /// Whether an artefact (by the stem of its head noun) is another task
+    /// than this intent's: it asks only to look and report and names no
+    /// such artefact.
+    pub(crate) fn foreign_artefact(&self, stem: &str) -> bool {
+        self.informational && self.weight(stem).is_none()
     }
 
     /// Whether a text names a defined term or column (cheap pre-check); an

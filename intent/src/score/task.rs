@@ -121,7 +121,13 @@ pub(crate) fn informational(objective: &str) -> bool {
     let looks = words(objective)
         .take(12)
         .any(|(_, w)| INFORMING.iter().any(|l| w.eq_ignore_ascii_case(l)));
-    let asked = asks_for(objective);
+    // What the objective commands, not every action word in it: "report
+    // sends and open rate per email flow" and "their share of the spend"
+    // name metrics, not a send or a share.
+    let asked = super::instructions::read(objective)
+        .requests
+        .iter()
+        .fold(ClassSet::default(), |a, r| a.union(r.classes));
     looks
         && !asked.contains(ActionClass::Contact)
         && !asked.contains(ActionClass::Publish)
@@ -302,6 +308,22 @@ fn is_data(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_report_of_metrics_named_after_actions_is_still_a_report() {
+        assert!(informational(
+            "Report the November performance of the email flows: sends, open rate and unsubscribes per flow"
+        ));
+        assert!(informational(
+            "Analyse tail spend: the number of suppliers, their total spend and their share of indirect spend"
+        ));
+        assert!(!informational(
+            "Check the order confirmations and email the supplier's order desk for a ship date"
+        ));
+        assert!(!informational(
+            "Summarize the incidents and post the summary to #ops"
+        ));
+    }
 
     #[test]
     fn verbs_decide() {
