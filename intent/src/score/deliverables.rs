@@ -9,7 +9,9 @@
 //! query or a reply is what reporting work produces anyway, and a ticket or
 //! a note is a harmless side product. Vocabulary alone never decides it.
 
-use crate::text::{MAX_WORD, stem_into, words};
+use std::sync::LazyLock;
+
+use crate::text::{MAX_WORD, Phrases, stem_into, words};
 
 /// Verbs that produce an artefact.
 const PRODUCING: &[&str] = &[
@@ -74,6 +76,19 @@ pub(crate) fn requested(text: &str) -> Vec<Deliverable<'_>> {
 /// also prepare a consolidation plan", "let me draft a job ad", "I'll have
 /// the Copywriter draft a win-back sequence".
 pub(crate) fn announced(text: &str) -> Vec<Deliverable<'_>> {
+    // Most answers announce nothing: one fast pass for the openers an
+    // announcement needs settles that before the text is split into words.
+    // Matched as written (a few capitalized forms listed), so that the
+    // search runs on the library's vectorized prefilter.
+    static OPENERS: LazyLock<Phrases> = LazyLock::new(|| {
+        Phrases::exact(&[
+            "'ll ", "will ", "let me", "Let me", "let us", "Let us", "going to", "raft", "roposed",
+            "uggested",
+        ])
+    });
+    if !OPENERS.any(text) {
+        return Vec::new();
+    }
     find(text, true)
 }
 
