@@ -208,6 +208,56 @@ fn class_3_numbers_near_a_term_are_not_redefinitions() {
     }
 }
 
+/// Class 3, windows: a window defined by its dates is restated by a
+/// statement or arguments that run over shifted dates, and by nothing else
+/// (not its own dates in another notation, a week-by-week breakdown, a
+/// comparison month or a time of day).
+#[test]
+fn class_3_a_window_is_restated_only_by_a_shifted_window() {
+    let root = intent(
+        "Report the November sends, opens and unsubscribes per email flow",
+        "BigQuery dataset klaviyo_export",
+        "Reporting only",
+        &["define reporting window = 1 to 30 November 2025"],
+    );
+    let sql = |filter: &str| {
+        format!(
+            r#"{{"query": "SELECT flow, COUNT(*) FROM unsubscribe_events WHERE {filter} GROUP BY flow"}}"#
+        )
+    };
+    for shifted in [
+        "event_ts >= '2025-11-03' AND event_ts < '2025-12-01'",
+        "DATE(event_ts) BETWEEN '2025-11-01' AND '2025-12-01'",
+        "EXTRACT(ISOYEAR FROM event_ts) = 2025 AND EXTRACT(ISOWEEK FROM event_ts) BETWEEN 45 AND 48",
+    ] {
+        let s = one(&[&root], tool("bigquery_run", &sql(shifted)));
+        assert!(violates(&s, "define.reporting_window"), "{shifted}: {s:?}");
+    }
+    let s = one(
+        &[&root],
+        tool(
+            "klaviyo_export_events",
+            r#"{"start_date": "2025-11-03", "end_date": "2025-11-30"}"#,
+        ),
+    );
+    assert!(violates(&s, "define.reporting_window"), "{s:?}");
+    for same in [
+        "event_ts >= '2025-11-01' AND event_ts < '2025-12-01'",
+        "DATE(event_ts) BETWEEN '2025-11-01' AND '2025-11-30'",
+        "event_ts >= '2025-11-01' AND event_ts < '2025-11-08'",
+        "event_ts >= '2025-10-01' AND event_ts < '2025-11-01'",
+    ] {
+        let s = one(&[&root], tool("bigquery_run", &sql(same)));
+        assert!(!flagged(&s), "{same}: {s:?}");
+    }
+    let out = r#"[{"role":"assistant","parts":[{"type":"text","content":"Reporting window 1-30 Nov: 318 unsubscribes; the export ran at 14:00 on 3 November. Week 1 (1-7 Nov) had 80."}]}]"#;
+    let s = one(&[&root], said(out));
+    assert!(!flagged(&s), "{s:?}");
+    let out = r#"[{"role":"assistant","parts":[{"type":"text","content":"Unsubscribes for the reporting window (3-30 Nov): 318."}]}]"#;
+    let s = one(&[&root], said(out));
+    assert!(violates(&s, "define.reporting_window"), "{s:?}");
+}
+
 #[test]
 fn class_4_new_nouns_are_not_a_new_task() {
     let root = intent(

@@ -161,6 +161,7 @@ pub(crate) fn describe(dep: &Departure<'_>) -> String {
     match dep {
         Departure::Value { anchor, found } => format!("`{anchor}` with {found}"),
         Departure::Widened { anchor } => format!("filter on `{anchor}` widened with OR"),
+        Departure::Range { found } => format!("the dates `{found}`"),
     }
 }
 
@@ -190,6 +191,9 @@ fn definition_carried(d: &TermDefinition, contraction: &str) -> bool {
         Some(Value::Percent(_) | Value::Number(_)) => {
             crate::text::contains_ci(contraction, &d.value_text)
         }
+        Some(Value::Dates { from, to, year }) => super::dates::ranges(contraction, year)
+            .iter()
+            .any(|r| r.from == from && r.to == to),
         None => true,
     }
 }

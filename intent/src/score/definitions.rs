@@ -31,6 +31,9 @@ pub(crate) enum Value {
     Percent(f64),
     /// A plain number (thresholds, counts) with no unit.
     Number(f64),
+    /// A range of days, both ends included (days since 1970-01-01), and the
+    /// year its dates are in (for texts that leave the year out).
+    Dates { from: i32, to: i32, year: i32 },
 }
 
 /// One definition of a term.
@@ -73,7 +76,12 @@ impl TermDefinition {
         let (value, value_text) = value_of(text)
             .map(|(v, raw)| (Some(v), raw.to_owned()))
             .unwrap_or((None, String::new()));
+        let (value, value_text) = match dates_of(text) {
+            Some((v, raw)) => (Some(v), raw.to_owned()),
+            None => (value, value_text),
+        };
         let mut values: Vec<Value> = Vec::new();
+        values.extend(dates_of(text).map(|(v, _)| v));
         values.extend(durations(text).next().map(|d| Value::Days(d.days)));
         values.extend(money(text).next().map(|(m, _)| Value::Money(m)));
         values.extend(percents(text).next().map(|(p, _)| Value::Percent(p)));
@@ -165,6 +173,31 @@ impl TermDefinition {
     }
 }
 
+/// The range of dates a definition states ("1 to 30 November 2025").
+fn dates_of(text: &str) -> Option<(Value, &str)> {
+    // Dates without a year take the definition's own year, when it has one.
+    let year = words(text)
+        .find_map(|(_, w)| {
+            (w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| w.parse::<i32>().ok())
+                .flatten()
+        })
+        .unwrap_or(UNKNOWN_YEAR);
+    let r = super::dates::ranges(text, year).into_iter().next()?;
+    Some((
+        Value::Dates {
+            from: r.from,
+            to: r.to,
+            year,
+        },
+        r.raw,
+    ))
+}
+
+/// The year given to dates when nobody wrote one: texts that do name a year
+/// then never match a definition that did not.
+const UNKNOWN_YEAR: i32 = 2000;
+
 /// The first value a text states, by kind: a duration, money, a percentage,
 /// then a plain number.
 pub(crate) fn value_of(text: &str) -> Option<(Value, &str)> {
@@ -236,6 +269,11 @@ pub(crate) enum Departure<'a> {
         /// The term or column as found.
         anchor: &'a str,
         /// The value found, as written.
+        found: &'a str,
+    },
+    /// A window defined by its dates is applied with shifted dates.
+    Range {
+        /// The range as written.
         found: &'a str,
     },
     /// The filter on the defining column is widened with `OR`.
@@ -311,6 +349,9 @@ impl<'a> TextValues<'a> {
                 .iter()
                 .any(|(x, _)| percent_differs(*x, p)),
             Value::Number(n) => numbers().iter().any(|(m, _)| number_differs(*m, n)),
+            Value::Dates { from, to, year } => super::dates::ranges(t, year)
+                .iter()
+                .any(|r| r.shifts(from, to)),
         }
     }
 
@@ -349,6 +390,9 @@ impl<'a> TextValues<'a> {
                 .iter()
                 .find(|(n, raw)| !number_differs(*n, p) && after_operator(offset(t, raw)))
                 .map(|(_, raw)| *raw),
+            // A statement applies a range by its bounds, which the range
+            // check reads directly.
+            Value::Dates { .. } => None,
         }
     }
 
@@ -395,6 +439,19 @@ pub(crate) fn departure_in<'a>(
     let restated = def.values.iter().any(|v| values.holds_other_value(*v));
     if !restated && !values.has_or() {
         return None;
+    }
+    // A statement or an argument set runs over its own dates whatever it
+    // calls the window: a shifted range there applies another window.
+    if restated && (looks_like_code(text) || text.trim_start().starts_with('{')) {
+        for v in &def.values {
+            if let Value::Dates { from, to, year } = *v
+                && let Some(r) = super::dates::ranges(text, year)
+                    .into_iter()
+                    .find(|r| r.shifts(from, to))
+            {
+                return Some(Departure::Range { found: r.raw });
+            }
+        }
     }
     let check_as = |at: usize, end: usize, is_term: bool, widen: bool| -> Option<Departure<'a>> {
         let found = &text[at..end];
@@ -636,6 +693,11 @@ fn differing_value(
             .filter(|(x, _)| percent_differs(*x, p))
             .find(|(_, raw)| attached(offset(text, raw), raw.len()))
             .map(|(_, raw)| raw),
+        Value::Dates { from, to, year } => super::dates::ranges(clause, year)
+            .into_iter()
+            .filter(|r| r.shifts(from, to))
+            .find(|r| attached(offset(text, r.raw), r.raw.len()))
+            .map(|r| r.raw),
         Value::Number(n) => {
             if durations(clause).next().is_some() || money(clause).next().is_some() {
                 return None;
@@ -1241,6 +1303,7 @@ mod tests {
     fn describe_anchor<'a>(d: &Departure<'a>) -> &'a str {
         match d {
             Departure::Value { anchor, .. } | Departure::Widened { anchor } => anchor,
+            Departure::Range { found } => found,
         }
     }
 

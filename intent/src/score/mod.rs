@@ -24,6 +24,7 @@
 mod advice;
 mod checks;
 mod coverage;
+mod dates;
 mod default;
 mod definitions;
 mod deliverables;

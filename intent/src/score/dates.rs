@@ -1,0 +1,504 @@
+//! Date ranges in prose, arguments and SQL: "1 to 30 November 2025",
+//! "3-30 Nov", "November 3 to 30, 2025", "2025-11-03 to 2025-11-30",
+//! `BETWEEN '2025-11-01' AND '2025-11-30'`, `ts >= '2025-11-03' AND ts <
+//! '2025-12-01'`, `{"start_date": "2025-11-03", "end_date": "2025-11-30"}`.
+//!
+//! A window defined by its dates ("define reporting window = 1 to 30
+//! November 2025") is restated when a text runs the same work over a
+//! shifted range (3 to 30 November, 1 November to 1 December): both bounds
+//! within a week of the defined ones, one of them different. A range far
+//! inside the window (the first week of November) is a breakdown of it, not
+//! a new definition, and a range elsewhere in the calendar (October, for a
+//! comparison) is another period.
+//!
+//! Written by hand: the date crates parse one date in a known format; what
+//! is needed here is finding ranges in free text, in several notations.
+
+use crate::text::words;
+
+/// Days a bound may move and still be the same window, shifted.
+const SHIFT: i32 = 7;
+
+/// A range of days found in a text, both ends inclusive, as days since
+/// 1970-01-01.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DateRange<'a> {
+    pub from: i32,
+    pub to: i32,
+    /// The range as written.
+    pub raw: &'a str,
+}
+
+impl DateRange<'_> {
+    /// Whether this range is the window `[from, to]` shifted: another range
+    /// with both bounds within a week of the window's.
+    pub(crate) fn shifts(&self, from: i32, to: i32) -> bool {
+        (self.from != from || self.to != to)
+            && (self.from - from).abs() <= SHIFT
+            && (self.to - to).abs() <= SHIFT
+    }
+}
+
+/// Days since 1970-01-01 of a civil date (proleptic Gregorian), or `None`
+/// for a day the month does not have.
+pub(crate) fn day_number(y: i32, m: u32, d: u32) -> Option<i32> {
+    if !(1..=12).contains(&m) || d == 0 || d > month_length(y, m) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m as i32 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i32 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+fn month_length(y: i32, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+fn month(word: &str) -> Option<u32> {
+    const NAMES: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let w = word.trim_end_matches('.');
+    if w.len() < 3 {
+        return None;
+    }
+    let lower = w.to_ascii_lowercase();
+    if lower == "sept" {
+        return Some(9);
+    }
+    // Full names, or their first three letters ("may" is both).
+    NAMES
+        .iter()
+        .position(|n| *n == lower || (lower.len() == 3 && n.starts_with(&lower)))
+        .map(|i| i as u32 + 1)
+}
+
+fn day(word: &str) -> Option<u32> {
+    let digits = word.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &word[digits.len()..];
+    if digits.is_empty()
+        || digits.len() > 2
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+        || !(suffix.is_empty() || ["st", "nd", "rd", "th"].contains(&suffix))
+    {
+        return None;
+    }
+    digits.parse().ok().filter(|d| (1..=31).contains(d))
+}
+
+fn year(word: &str) -> Option<i32> {
+    (word.len() == 4 && word.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| word.parse().ok())
+        .flatten()
+        .filter(|y| (1900..=2200).contains(y))
+}
+
+/// `2025-11-03` (a timestamp's date part included).
+fn iso(word: &str) -> Option<i32> {
+    let b = word.as_bytes();
+    if b.len() < 10 || (b.len() > 10 && b[10] != b'T') || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let y = year(&word[..4])?;
+    let m: u32 = word[5..7].parse().ok()?;
+    let d: u32 = word[8..10].parse().ok()?;
+    day_number(y, m, d)
+}
+
+/// `3-30` as two days.
+fn day_pair(word: &str) -> Option<(u32, u32)> {
+    let (a, b) = word.split_once('-')?;
+    Some((day(a)?, day(b)?))
+}
+
+/// Whether the text between two parts of a range joins them.
+fn joins(gap: &str) -> bool {
+    let g = gap.trim_matches([' ', ',', '\'', '"']);
+    matches!(
+        g.to_ascii_lowercase().as_str(),
+        "-" | "–" | "—" | "to" | "through" | "thru" | "until" | "till" | "and"
+    )
+}
+
+/// Every date range in `text`. Prose dates without a year take `year`.
+pub(crate) fn ranges<'t>(text: &'t str, year_default: i32) -> Vec<DateRange<'t>> {
+    let ws: Vec<(usize, &str)> = words(text).collect();
+    let end_of = |i: usize| ws[i].0 + ws[i].1.len();
+    let gap = |i: usize, j: usize| &text[end_of(i)..ws[j].0];
+    let year_at = |i: usize| -> Option<(i32, usize)> {
+        let j = i + 1;
+        (j < ws.len() && gap(i, j).trim_matches([' ', ',']).is_empty())
+            .then(|| year(ws[j].1).map(|y| (y, j)))
+            .flatten()
+    };
+    // The first word of the range's second part, when what follows word
+    // `i` joins two parts: a dash, or "to", "through", "until", "and".
+    let next_part = |i: usize| -> Option<usize> {
+        if i + 1 >= ws.len() {
+            return None;
+        }
+        if joins(gap(i, i + 1)) {
+            return Some(i + 1);
+        }
+        let blank = |a: usize, b: usize| gap(a, b).trim_matches([' ', '\'', '"']).is_empty();
+        (i + 2 < ws.len() && blank(i, i + 1) && blank(i + 1, i + 2) && joins(ws[i + 1].1))
+            .then_some(i + 2)
+    };
+    let mut out = Vec::new();
+    let push =
+        |out: &mut Vec<DateRange<'t>>, from: Option<i32>, to: Option<i32>, a: usize, b: usize| {
+            if let (Some(from), Some(to)) = (from, to)
+                && from <= to
+            {
+                out.push(DateRange {
+                    from,
+                    to,
+                    raw: &text[ws[a].0..end_of(b)],
+                });
+            }
+        };
+    let mut i = 0;
+    while i < ws.len() {
+        let w = ws[i].1;
+        // 2025-11-03 to 2025-11-30
+        if let Some(from) = iso(w) {
+            if let Some(j) = next_part(i)
+                && let Some(to) = iso(ws[j].1)
+            {
+                push(&mut out, Some(from), Some(to), i, j);
+                i = j + 1;
+                continue;
+            }
+            i += 1;
+            continue;
+        }
+        // 3-30 Nov [2025]
+        if let Some((a, b)) = day_pair(w)
+            && let Some(m) = ws.get(i + 1).and_then(|(_, n)| month(n))
+        {
+            let (y, last) = year_at(i + 1).unwrap_or((year_default, i + 1));
+            push(&mut out, day_number(y, m, a), day_number(y, m, b), i, last);
+            i = last + 1;
+            continue;
+        }
+        // 1 to 30 November [2025], 1 November to 30 November [2025]
+        if let Some(a) = day(w) {
+            let first_month = ws.get(i + 1).and_then(|(_, n)| month(n));
+            let first_end = if first_month.is_some() { i + 1 } else { i };
+            if let Some(k) = next_part(first_end)
+                && let Some(b) = day(ws[k].1)
+                && let Some(m2) = ws.get(k + 1).and_then(|(_, n)| month(n))
+            {
+                let (y, last) = year_at(k + 1).unwrap_or((year_default, k + 1));
+                let m1 = first_month.unwrap_or(m2);
+                push(
+                    &mut out,
+                    day_number(y, m1, a),
+                    day_number(y, m2, b),
+                    i,
+                    last,
+                );
+                i = last + 1;
+                continue;
+            }
+        }
+        // November 3 to 30[, 2025], Nov 3-30, November 3 to December 2
+        if let Some(m1) = month(w)
+            && i + 1 < ws.len()
+        {
+            let next = ws[i + 1].1;
+            if let Some((a, b)) = day_pair(next) {
+                let (y, last) = year_at(i + 1).unwrap_or((year_default, i + 1));
+                push(
+                    &mut out,
+                    day_number(y, m1, a),
+                    day_number(y, m1, b),
+                    i,
+                    last,
+                );
+                i = last + 1;
+                continue;
+            }
+            if let Some(a) = day(next)
+                && let Some(k) = next_part(i + 1)
+            {
+                let (m2, bi) = match month(ws[k].1) {
+                    Some(m2) => (m2, k + 1),
+                    None => (m1, k),
+                };
+                if let Some(b) = ws.get(bi).and_then(|(_, n)| day(n)) {
+                    let (y, last) = year_at(bi).unwrap_or((year_default, bi));
+                    push(
+                        &mut out,
+                        day_number(y, m1, a),
+                        day_number(y, m2, b),
+                        i,
+                        last,
+                    );
+                    i = last + 1;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    bounds(text, &ws, &mut out);
+    iso_weeks(text, &ws, year_default, &mut out);
+    out
+}
+
+/// `EXTRACT(ISOWEEK FROM ts) BETWEEN 45 AND 48` (BigQuery, PostgreSQL's
+/// `week`, ClickHouse's `toISOWeek`): Monday of the first week through
+/// Sunday of the last, in the year an `ISOYEAR ... = 2025` names.
+fn iso_weeks<'a>(
+    text: &'a str,
+    ws: &[(usize, &'a str)],
+    year_default: i32,
+    out: &mut Vec<DateRange<'a>>,
+) {
+    let is_week = |w: &str| {
+        ["isoweek", "toisoweek", "iso_week", "week"]
+            .iter()
+            .any(|k| w.eq_ignore_ascii_case(k))
+    };
+    let year = ws
+        .iter()
+        .position(|(_, w)| w.eq_ignore_ascii_case("isoyear") || w.eq_ignore_ascii_case("toisoyear"))
+        .and_then(|i| ws[i + 1..].iter().take(4).find_map(|(_, w)| year(w)))
+        .unwrap_or(year_default);
+    for i in 0..ws.len() {
+        if !is_week(ws[i].1) {
+            continue;
+        }
+        let Some(b) = ws[i + 1..]
+            .iter()
+            .take(4)
+            .position(|(_, w)| w.eq_ignore_ascii_case("between"))
+            .map(|p| i + 1 + p)
+        else {
+            continue;
+        };
+        let week = |j: usize| -> Option<i32> {
+            ws.get(j)
+                .and_then(|(_, w)| w.parse::<i32>().ok())
+                .filter(|n| (1..=53).contains(n))
+        };
+        let and = ws
+            .get(b + 2)
+            .is_some_and(|(_, w)| w.eq_ignore_ascii_case("and"));
+        if let (Some(first), true, Some(last)) = (week(b + 1), and, week(b + 3)) {
+            let Some(jan4) = day_number(year, 1, 4) else {
+                continue;
+            };
+            // 1970-01-01 was a Thursday: Monday is 0.
+            let monday = jan4 - (jan4 + 3).rem_euclid(7);
+            out.push(DateRange {
+                from: monday + 7 * (first - 1),
+                to: monday + 7 * (last - 1) + 6,
+                raw: &text[ws[i].0..ws[b + 3].0 + ws[b + 3].1.len()],
+            });
+        }
+    }
+}
+
+/// Which side of a range a date literal bounds, from what precedes it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bound {
+    From,
+    After,
+    Before,
+    Until,
+}
+
+/// Ranges a statement or a set of arguments states bound by bound: `>=` /
+/// `>` / `BETWEEN` and `<` / `<=` / `AND` in SQL, `start`/`from`/`since`
+/// and `end`/`to`/`until` keys in arguments.
+fn bounds<'a>(text: &'a str, ws: &[(usize, &'a str)], out: &mut Vec<DateRange<'a>>) {
+    let mut open: Option<(i32, usize)> = None; // (first day, word index)
+    for (i, (at, w)) in ws.iter().enumerate() {
+        let Some(date) = iso(w) else { continue };
+        let from = crate::text::floor_boundary(text, at.saturating_sub(40));
+        let Some(bound) = bound_before(&text[from..*at]) else {
+            continue;
+        };
+        match bound {
+            Bound::From => open = Some((date, i)),
+            Bound::After => open = Some((date + 1, i)),
+            Bound::Before | Bound::Until => {
+                let last = if bound == Bound::Before {
+                    date - 1
+                } else {
+                    date
+                };
+                if let Some((first, a)) = open.take()
+                    && first <= last
+                    && *at - ws[a].0 <= 200
+                    && !out.iter().any(|r| {
+                        text_range(text, r.raw).0 <= ws[a].0 && ws[a].0 < text_range(text, r.raw).1
+                    })
+                {
+                    out.push(DateRange {
+                        from: first,
+                        to: last,
+                        raw: &text[ws[a].0..at + w.len()],
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn text_range(text: &str, part: &str) -> (usize, usize) {
+    let at = crate::text::offset_within(text, part).unwrap_or(0);
+    (at, at + part.len())
+}
+
+fn bound_before(pre: &str) -> Option<Bound> {
+    let p = pre.trim_end_matches([' ', '\'', '"', '(']);
+    let p = ["DATE", "date", "TIMESTAMP", "timestamp", "Date"]
+        .iter()
+        .find_map(|k| p.strip_suffix(k))
+        .unwrap_or(p)
+        .trim_end_matches([' ', '\'', '"', '(']);
+    if p.ends_with(">=") {
+        return Some(Bound::From);
+    }
+    if p.ends_with("<=") {
+        return Some(Bound::Until);
+    }
+    if p.ends_with('>') {
+        return Some(Bound::After);
+    }
+    if p.ends_with('<') {
+        return Some(Bound::Before);
+    }
+    let last_word = words(p).last().map(|(_, w)| w.to_ascii_lowercase());
+    match last_word.as_deref() {
+        Some("between") => return Some(Bound::From),
+        Some("and") if crate::text::contains_ci(p, "between") => return Some(Bound::Until),
+        _ => {}
+    }
+    // An argument's key: `"start_date": "`, `"to": "`.
+    if let Some(colon) = p.strip_suffix(':') {
+        let key = colon.trim_end_matches(['"', '\'', ' ']);
+        let key = &key[key.rfind(['"', '\'', '{', ',', ' ']).map_or(0, |i| i + 1)..];
+        let parts: Vec<String> = key.split(['_', '-']).map(str::to_ascii_lowercase).collect();
+        let has = |k: &[&str]| parts.iter().any(|p| k.contains(&p.as_str()));
+        if has(&["start", "from", "since", "begin", "after", "gte"]) {
+            return Some(Bound::From);
+        }
+        if has(&["end", "to", "until", "through", "lte"]) {
+            return Some(Bound::Until);
+        }
+        if has(&["before", "lt"]) {
+            return Some(Bound::Before);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nov(d: u32) -> i32 {
+        day_number(2025, 11, d).unwrap()
+    }
+
+    fn found(t: &str) -> Vec<(i32, i32)> {
+        ranges(t, 2025).iter().map(|r| (r.from, r.to)).collect()
+    }
+
+    #[test]
+    fn civil_days() {
+        assert_eq!(day_number(1970, 1, 1), Some(0));
+        assert_eq!(day_number(2025, 12, 1).unwrap() - nov(30), 1);
+        assert_eq!(
+            day_number(2024, 2, 29).unwrap() + 1,
+            day_number(2024, 3, 1).unwrap()
+        );
+        assert_eq!(day_number(2025, 2, 29), None);
+    }
+
+    #[test]
+    fn prose_ranges() {
+        let w = (nov(1), nov(30));
+        assert_eq!(found("reporting window = 1 to 30 November 2025"), [w]);
+        assert_eq!(
+            found("unsubs (ISO wk 45-48, 3-30 Nov)"),
+            [(nov(3), nov(30))]
+        );
+        assert_eq!(found("from November 3 to 30, 2025"), [(nov(3), nov(30))]);
+        assert_eq!(found("Nov 1-30"), [w]);
+        assert_eq!(found("1 November to 30 November"), [w]);
+        assert_eq!(found("2025-11-01 to 2025-11-30"), [w]);
+        assert_eq!(
+            found("from 31 October to 29 November 2025"),
+            [(day_number(2025, 10, 31).unwrap(), nov(29))]
+        );
+        assert!(found("order 3-30 shipped; 45-48 cartons; 14:00 on 3 November").is_empty());
+    }
+
+    #[test]
+    fn statement_and_argument_ranges() {
+        assert_eq!(
+            found("WHERE event_ts >= '2025-11-03' AND event_ts < '2025-12-01'"),
+            [(nov(3), nov(30))]
+        );
+        assert_eq!(
+            found("WHERE DATE(sent_at) BETWEEN '2025-11-01' AND '2025-11-30'"),
+            [(nov(1), nov(30))]
+        );
+        assert_eq!(
+            found("ts >= TIMESTAMP '2025-11-01 00:00:00' AND ts <= TIMESTAMP '2025-11-29'"),
+            [(nov(1), nov(29))]
+        );
+        assert_eq!(
+            found(r#"{"start_date": "2025-11-03", "end_date": "2025-11-30", "limit": 50}"#),
+            [(nov(3), nov(30))]
+        );
+        assert!(found(r#"{"created": "2025-11-03", "updated": "2025-11-30"}"#).is_empty());
+        // ISO weeks 45 to 48 of 2025: Monday 3 November to Sunday 30 November.
+        assert_eq!(
+            found(
+                "WHERE EXTRACT(ISOYEAR FROM ts) = 2025 AND EXTRACT(ISOWEEK FROM ts) BETWEEN 45 AND 48"
+            ),
+            [(nov(3), nov(30))]
+        );
+    }
+
+    #[test]
+    fn a_shift_is_not_a_breakdown_or_another_period() {
+        let r = |from, to| DateRange { from, to, raw: "" };
+        let (a, b) = (nov(1), nov(30));
+        assert!(r(nov(3), nov(30)).shifts(a, b));
+        assert!(r(nov(1), nov(30) + 1).shifts(a, b));
+        assert!(!r(nov(1), nov(30)).shifts(a, b));
+        assert!(
+            !r(nov(1), nov(7)).shifts(a, b),
+            "the first week is a breakdown"
+        );
+        assert!(!r(a - 31, a - 1).shifts(a, b), "October is another period");
+    }
+}
