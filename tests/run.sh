@@ -36,5 +36,8 @@ cargo test --workspace --no-fail-fast "$@" || status=$?
 if [[ $# -eq 0 ]]; then
     cargo build --quiet -p reshimu-collector --bin reshimu-collector
     ./exporter/python/tests/run.sh || status=$?
+    # The load benchmark's path, briefly: written == accepted over HTTP and
+    # gRPC, spool off and on (speed is measured by tests/load/compare.sh).
+    ./tests/load/smoke.sh || status=$?
 fi
 exit "$status"
