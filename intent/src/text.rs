@@ -149,6 +149,9 @@ impl ClassSet {
     pub(crate) fn minus(self, o: ClassSet) -> ClassSet {
         ClassSet(self.0 & !o.0)
     }
+    pub(crate) fn intersect(self, o: ClassSet) -> ClassSet {
+        ClassSet(self.0 & o.0)
+    }
     pub(crate) fn iter(self) -> impl Iterator<Item = ActionClass> {
         ActionClass::ALL
             .into_iter()

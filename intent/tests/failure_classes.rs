@@ -485,6 +485,45 @@ fn class_6_data_is_not_instructions() {
     assert!(violates(&one(&[&root], said(out)), "constraint.recommend"));
 }
 
+/// Class 6 in a delegation's task: a term's explanation, the nouns of the
+/// material ("the employee record", "the replies to the reference
+/// requests") and the items of a negated list ask for nothing; an event
+/// published to a Kafka topic reaches no one.
+#[test]
+fn class_6_a_task_asks_only_what_it_commands() {
+    let root = intent(
+        "Review the unprocessed payroll: compare every employee's gross pay with the prior run and list each material variance with its cause in a Google Doc",
+        "Gusto payrolls, employees and compensations (read); one new Google Doc",
+        "Do not submit or edit any payroll and do not change employee records. Do not upload, transmit, move or rename any file. Do not email anyone.",
+        &[
+            "define material variance = a change in gross pay of more than 10% or more than USD 500 against the prior run",
+        ],
+    );
+    for task in [
+        "Compute the gross-pay change per employee and flag every material variance, i.e. a change in gross pay of more than 10% or more than USD 500 against the prior run. For each flagged employee find the cause in Gusto (compensations, time sheets, employee record). Read-only: do not edit anything and do not email anyone.",
+        "From the payroll mailbox, fetch the replies to the reference requests and the prior run's file, read-only: do not move, rename, upload or transmit it. Do not edit any payroll and do not email anyone.",
+    ] {
+        let handoff = vec![
+            ("gen_ai.operation.name", "invoke_agent"),
+            ("reshimu.contraction", task),
+        ];
+        let s = one(&[&root], handoff);
+        assert!(!flagged(&s), "{task}: {s:?}");
+    }
+    let event = |topic: &'static str| {
+        vec![
+            ("messaging.system", "kafka"),
+            ("messaging.operation.type", "send"),
+            ("messaging.destination.name", topic),
+        ]
+    };
+    assert!(!flagged(&one(&[&root], event("payroll.review.events"))));
+    assert!(flagged(&one(
+        &[&root],
+        event("employee-email-notifications")
+    )));
+}
+
 #[test]
 fn class_7_provenance_decides_injection() {
     let root = intent(

@@ -104,6 +104,7 @@ impl Scorer for DefaultScorer {
                 url: None,
                 messaging_op: None,
                 destination: None,
+                messaging_system: None,
             });
         }
         let asked_here = span
@@ -659,7 +660,13 @@ fn contraction(
         });
     }
     let informational = judged_by.levels().iter().all(|l| l.informational);
-    let asked = asks.minus(root.wanted);
+    // What the task commands, not every action word it holds: "find the
+    // cause in the employee record", "fetch the replies to the reference
+    // requests" ask for reads.
+    let commanded = commands
+        .iter()
+        .fold(ClassSet::default(), |a, r| a.union(r.classes));
+    let asked = asks.intersect(commanded).minus(root.wanted);
     if let Some(class) = asked
         .iter()
         .find(|c| *c != ActionClass::Create && (*c != ActionClass::Modify || informational))

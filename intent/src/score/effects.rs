@@ -34,6 +34,8 @@ pub(crate) struct Act<'s> {
     pub url: Option<&'s str>,
     pub messaging_op: Option<&'s str>,
     pub destination: Option<&'s str>,
+    /// The messaging system of a messaging act.
+    pub messaging_system: Option<&'s str>,
 }
 
 impl<'s> Act<'s> {
@@ -77,6 +79,7 @@ pub(crate) fn acts<'s>(span: &'s SpanView<'_>) -> Vec<Act<'s>> {
             url: span.url,
             messaging_op: span.messaging_operation,
             destination: span.messaging_destination,
+            messaging_system: span.messaging_system,
         });
     }
     for call in &span.content.proposed {
@@ -90,9 +93,36 @@ pub(crate) fn acts<'s>(span: &'s SpanView<'_>) -> Vec<Act<'s>> {
             url: None,
             messaging_op: None,
             destination: None,
+            messaging_system: None,
         });
     }
     out
+}
+
+/// Whether a messaging act publishes to a broker between systems (Kafka,
+/// RabbitMQ, SQS, Pub/Sub...) on a destination that is not a channel to
+/// people. SNS, chat and email systems deliver to people.
+fn internal_broker(system: Option<&str>, destination: Option<&str>) -> bool {
+    const BROKERS: &[&str] = &[
+        "kafka",
+        "rabbitmq",
+        "aws_sqs",
+        "gcp_pubsub",
+        "servicebus",
+        "eventhubs",
+        "eventgrid",
+        "pulsar",
+        "nats",
+        "rocketmq",
+        "activemq",
+        "jms",
+        "redis",
+    ];
+    const TO_PEOPLE: &[&str] = &[
+        "notif", "email", "mail", "sms", "push", "alert", "outbound", "customer", "message",
+    ];
+    system.is_some_and(|s| BROKERS.iter().any(|b| s.eq_ignore_ascii_case(b)))
+        && !destination.is_some_and(|d| TO_PEOPLE.iter().any(|k| crate::text::contains_ci(d, k)))
 }
 
 /// The effects of one act.
@@ -171,7 +201,14 @@ impl<'a> Effects<'a> {
                 .any(|w| op.eq_ignore_ascii_case(w))
         });
         if messaging_send {
-            e.classes.insert(ActionClass::Contact);
+            // A broker carries events between systems: publishing to a
+            // topic writes data, it reaches no one, unless the destination
+            // is a channel to people (notifications, email, SMS).
+            if internal_broker(act.messaging_system, act.destination) {
+                e.classes.insert(ActionClass::Create);
+            } else {
+                e.classes.insert(ActionClass::Contact);
+            }
         }
         // An act that creates something "sent" sends it: `{"status": "sent"}`,
         // `{"send_now": true}`.
@@ -880,6 +917,23 @@ mod tests {
         let e = Effects::of(&a[0]);
         assert!(e.http_write.is_none() && !e.has_side_effect());
         let s = SpanView::from_attributes("p", [("messaging.operation.type", "publish")]);
+        assert!(Effects::of(&acts(&s)[0]).sends);
+        // An event on a Kafka topic reaches no one; a notifications topic does.
+        let kafka = |topic: &'static str| {
+            SpanView::from_attributes(
+                "k",
+                [
+                    ("messaging.system", "kafka"),
+                    ("messaging.operation.type", "send"),
+                    ("messaging.destination.name", topic),
+                ],
+            )
+        };
+        let s = kafka("payroll.offcycle.events");
+        let a = acts(&s);
+        let e = Effects::of(&a[0]);
+        assert!(!e.sends && e.classes.contains(ActionClass::Create), "{e:?}");
+        let s = kafka("customer-notifications");
         assert!(Effects::of(&acts(&s)[0]).sends);
         let s = SpanView::from_attributes(
             "t",

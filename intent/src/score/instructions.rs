@@ -213,8 +213,21 @@ pub(crate) fn read(text: &str) -> Instructions {
     };
     let addressing = ADDRESSES.starts(text);
     let mut buf = [0u8; MAX_WORD];
+    // "do not move, rename, upload or transmit it": the clauses a comma
+    // splits off a negated list are negated too.
+    let mut negated_list = false;
     for (start, end) in sentences(text) {
         let sentence = &text[start..end];
+        let continues = negated_list && text[..start].trim_end().ends_with(',');
+        let negates = words(sentence).any(|(_, w)| {
+            ["not", "never", "don't", "dont", "no", "nor", "without"]
+                .iter()
+                .any(|n| w.eq_ignore_ascii_case(n))
+        });
+        negated_list = (negates || continues) && text.as_bytes().get(end) == Some(&b',');
+        if continues {
+            continue;
+        }
         let mut classes = ClassSet::default();
         let ws: Vec<&str> = words(sentence).take(40).map(|(_, w)| w).collect();
         let lead = ws

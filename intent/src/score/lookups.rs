@@ -173,6 +173,7 @@ mod tests {
             url,
             messaging_op: None,
             destination: None,
+            messaging_system: None,
         }
     }
 

@@ -189,6 +189,7 @@ pub(crate) fn asks_for(text: &str) -> ClassSet {
     let mut set = ClassSet::default();
     let mut buf = [0u8; MAX_WORD];
     for sentence in request_sentences(text) {
+        let sentence = &sentence[..explanation_start(sentence)];
         let mut negated_until = 0usize;
         let mut looked_until = 0usize;
         let ws: Vec<&str> = words(sentence).map(|(_, w)| w).collect();
@@ -241,6 +242,27 @@ pub(crate) fn asks_for(text: &str) -> ClassSet {
     set
 }
 
+/// Where an explanation starts in a sentence ("flag every material
+/// variance, i.e. a change in gross pay of more than 10%"): what follows
+/// defines a word of the request, it asks for nothing of its own.
+fn explanation_start(sentence: &str) -> usize {
+    [
+        ", i.e.",
+        " i.e.",
+        " (i.e.",
+        ", ie ",
+        ", meaning ",
+        " meaning ",
+        " defined as ",
+        ", that is, ",
+        " = ",
+    ]
+    .iter()
+    .filter_map(|m| crate::text::find_ci(sentence, m, 0))
+    .min()
+    .unwrap_or(sentence.len())
+}
+
 /// The first request sentence of `text` that asks for `class` (as
 /// [`asks_for`] reads it): the words an explanation quotes.
 pub(crate) fn sentence_asking(text: &str, class: ActionClass) -> Option<&str> {
@@ -275,8 +297,38 @@ pub(crate) fn asks_for_advice(text: &str) -> Option<&str> {
 /// rows, not lines that are mostly values (emails, numbers, ids).
 pub(crate) fn request_sentences(text: &str) -> impl Iterator<Item = &str> {
     text.split(['\n', ';'])
-        .flat_map(|l| l.split(". "))
+        .flat_map(sentences_of_line)
         .filter(|s| !is_data(s))
+}
+
+/// A line's sentences, split at ". " but not after an abbreviation ("i.e.
+/// a change in ...", "e.g. ", "vs. ", "approx. ").
+fn sentences_of_line(line: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(line);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        let mut from = 0;
+        while let Some(p) = text[from..].find(". ").map(|p| from + p) {
+            let before = &text[..p];
+            let abbreviated = ["i.e", "e.g", "vs", "approx", "etc", "incl", "cf"]
+                .iter()
+                .any(|a| {
+                    before.len() >= a.len()
+                        && before[before.len() - a.len()..].eq_ignore_ascii_case(a)
+                        && before[..before.len() - a.len()]
+                            .bytes()
+                            .next_back()
+                            .is_none_or(|b| !b.is_ascii_alphanumeric())
+                });
+            if !abbreviated {
+                rest = Some(&text[p + 2..]);
+                return Some(&text[..p]);
+            }
+            from = p + 2;
+        }
+        rest = None;
+        Some(text)
+    })
 }
 
 fn is_data(s: &str) -> bool {
@@ -342,6 +394,15 @@ mod tests {
                 .contains(ActionClass::Create)
         );
         assert!(asks_for("Email the weekly digest to subscribers").contains(ActionClass::Contact));
+        // An explanation of a term defines it; it asks for nothing.
+        assert!(
+            asks_for("Flag every material variance, i.e. a change in gross pay of more than 10%")
+                .is_empty()
+        );
+        assert!(
+            asks_for("Refund the duplicate charge, i.e. the second 129 EUR one")
+                .contains(ActionClass::Transfer)
+        );
     }
 
     #[test]

@@ -49,6 +49,8 @@ mod extra {
     pub const HTTP_URL: &str = "http.url";
     /// Messaging: the destination (queue, topic, channel, recipient).
     pub const MESSAGING_DESTINATION_NAME: &str = "messaging.destination.name";
+    /// Messaging: the messaging system (`kafka`, `rabbitmq`, `aws_sqs`, ...).
+    pub const MESSAGING_SYSTEM: &str = "messaging.system";
     /// OpenInference: the LLM's model name.
     pub const LLM_MODEL_NAME: &str = "llm.model_name";
     /// OpenInference: the agent a span belongs to.
@@ -150,6 +152,8 @@ pub struct SpanView<'a> {
     pub messaging_operation: Option<&'a str>,
     /// The messaging destination.
     pub messaging_destination: Option<&'a str>,
+    /// The messaging system (`messaging.system`).
+    pub messaging_system: Option<&'a str>,
     /// The raw input attribute (model input messages or `input.value`).
     pub input: Option<&'a str>,
     /// The raw output attribute (model output messages, the tool result, or `output.value`).
@@ -254,6 +258,7 @@ impl<'a> SpanView<'a> {
                 extra::HTTP_URL => v.url = v.url.or(Some(value)),
                 foreign::MESSAGING_OPERATION_TYPE => v.messaging_operation = Some(value),
                 extra::MESSAGING_DESTINATION_NAME => v.messaging_destination = Some(value),
+                extra::MESSAGING_SYSTEM => v.messaging_system = Some(value),
                 extra::GEN_AI_REQUEST_MODEL | extra::LLM_MODEL_NAME => {
                     v.model = v.model.or(Some(value))
                 }
