@@ -259,12 +259,23 @@ fn negations(clause: &str) -> impl Iterator<Item = &str> {
         .iter()
         .flat_map(|r| lower.match_indices(r).map(|(i, _)| i))
         .collect();
+    // "Do not contact employees or managers: HR sends the reminders after
+    // reviewing the page": what follows the colon is another sentence (its
+    // "after" does not make the ban conditional).
+    let b = clause.as_bytes();
+    cuts.extend(
+        clause
+            .match_indices(": ")
+            .map(|(i, _)| i)
+            .filter(|i| b.get(i + 2).is_some_and(u8::is_ascii_uppercase))
+            .map(|i| i + 1),
+    );
     cuts.push(clause.len());
     cuts.sort_unstable();
     cuts.dedup();
     let mut from = 0;
     cuts.into_iter().filter_map(move |cut| {
-        let part = clause[from..cut].trim_matches(|c: char| c == ',' || c.is_whitespace());
+        let part = clause[from..cut].trim_matches(|c: char| c == ',' || c == ':' || c.is_whitespace());
         from = cut;
         let part = part.strip_prefix("and ").unwrap_or(part).trim();
         (!part.is_empty()).then_some(part)
@@ -562,6 +573,14 @@ mod tests {
         assert!(!p[0].applies_to(&[Some(r#"{"branch": "maintenance-x"}"#), Some("git_push")]));
         assert!(p[1].applies_to(&[Some("book_hotel")]));
         assert!(!p[1].applies_to(&[Some("book_flight")]));
+        // A sentence after a colon is not part of the ban before it.
+        let p = prohibitions(
+            "Do not contact employees or managers: HR sends the reminders after reviewing the page.",
+            false,
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].classes.contains(ActionClass::Contact));
+        assert_eq!(p[0].phrase, "Do not contact employees or managers");
         let p = prohibitions("no configuration changes", false);
         assert!(p[0].applies_to(&[Some("update_config")]));
         assert!(!p[0].applies_to(&[Some("update_ticket")]));
