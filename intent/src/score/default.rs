@@ -527,7 +527,12 @@ fn inherited_redefinition(chain: &IntentChain<'_>, values: &TextValues<'_>, f: &
 fn table_check(chain: &IntentChain<'_>, sql: &str, f: &mut Findings) {
     let mut named: Option<Vec<&str>> = None;
     for level in chain.levels().iter().filter(|l| !l.tables.is_empty()) {
-        let named = named.get_or_insert_with(|| super::sql::tables(sql).collect());
+        let named = named.get_or_insert_with(|| {
+            // A common table expression is the statement's own: `WITH base AS (...)`.
+            super::sql::tables(sql)
+                .filter(|t| !super::sql::defines_cte(sql, t))
+                .collect()
+        });
         if let Some(t) = named
             .iter()
             .find(|t| !level.tables.iter().any(|a| a.eq_ignore_ascii_case(t)))

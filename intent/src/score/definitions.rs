@@ -1053,7 +1053,7 @@ fn conditional_definition(clause: &str) -> Option<TermDefinition> {
 /// Tables a scope restricts the session to: `customers table only`, `only the
 /// customers table`, `tables: customers, accounts`.
 pub(crate) fn scope_tables(scope: &str) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out = listed_tables(scope);
     for clause in clauses(scope) {
         let ws: Vec<&str> = words(clause).map(|(_, w)| w).collect();
         let restrictive = ws
@@ -1105,6 +1105,58 @@ fn is_name(w: &str) -> bool {
         ]
         .iter()
         .any(|k| w.eq_ignore_ascii_case(k))
+}
+
+/// Tables a scope lists after naming their container: "Snowflake database
+/// WORKDAY_RAAS: ABSENCE.TIME_OFF_BALANCES, ABSENCE.ACCRUAL_SCHEDULE and
+/// HR.WORKERS for names", "dataset klaviyo_export: flow_messages_daily,
+/// unsubscribe_events". Only identifiers count (a dot, an underscore or
+/// capitals), by their last segment.
+fn listed_tables(scope: &str) -> Vec<String> {
+    const CONTAINERS: &[&str] = &[
+        "database",
+        "dataset",
+        "schema",
+        "warehouse",
+        "tables",
+        "views",
+        "db",
+    ];
+    let mut out = Vec::new();
+    for (colon, _) in scope.match_indices(':') {
+        let before: Vec<&str> = words(&scope[..colon]).map(|(_, w)| w).collect();
+        let named_container = before
+            .iter()
+            .rev()
+            .take(2)
+            .any(|w| CONTAINERS.iter().any(|c| w.eq_ignore_ascii_case(c)));
+        if !named_container {
+            continue;
+        }
+        // The list runs to the end of the sentence or the bracket.
+        let rest = &scope[colon + 1..];
+        let end = rest
+            .find(|c: char| matches!(c, ';' | ')' | '\n'))
+            .into_iter()
+            .chain(rest.find(". "))
+            .min()
+            .unwrap_or(rest.len());
+        for item in rest[..end].split(',').flat_map(|i| i.split(" and ")) {
+            let Some((_, first)) = words(item).next() else {
+                continue;
+            };
+            let dotted = item.split_whitespace().next().unwrap_or("");
+            let identifier = first.contains('_')
+                || dotted.contains('.')
+                || (first.len() >= 3 && first.bytes().all(|b| !b.is_ascii_lowercase()));
+            let name = if dotted.contains('.') { dotted } else { first };
+            let last = name.rsplit('.').next().unwrap_or(name);
+            if identifier && !last.is_empty() && !last.bytes().all(|b| b.is_ascii_digit()) {
+                out.push(last.trim_matches(['`', '"', '\'']).to_ascii_lowercase());
+            }
+        }
+    }
+    out
 }
 
 /// Clauses of a bullet: split on `;`, newlines and sentence ends.
@@ -1169,6 +1221,19 @@ mod tests {
             ["orders", "refunds"]
         );
         assert!(scope_tables("the customers table").is_empty());
+        assert_eq!(
+            scope_tables(
+                "Snowflake database WORKDAY_RAAS: ABSENCE.TIME_OFF_BALANCES, ABSENCE.ACCRUAL_SCHEDULE, and HR.WORKERS for name, location and manager; the Workday report INT_PTO_Balances_US (read)"
+            ),
+            ["accrual_schedule", "time_off_balances", "workers"]
+        );
+        assert_eq!(
+            scope_tables(
+                "Klaviyo exports in BigQuery (dataset klaviyo_export: flow_messages_daily, unsubscribe_events); the Notion database"
+            ),
+            ["flow_messages_daily", "unsubscribe_events"]
+        );
+        assert!(scope_tables("Ticket #4471: the customer's orders and refunds").is_empty());
     }
 
     #[test]

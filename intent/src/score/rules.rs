@@ -275,7 +275,8 @@ fn negations(clause: &str) -> impl Iterator<Item = &str> {
     cuts.dedup();
     let mut from = 0;
     cuts.into_iter().filter_map(move |cut| {
-        let part = clause[from..cut].trim_matches(|c: char| c == ',' || c == ':' || c.is_whitespace());
+        let part =
+            clause[from..cut].trim_matches(|c: char| c == ',' || c == ':' || c.is_whitespace());
         from = cut;
         let part = part.strip_prefix("and ").unwrap_or(part).trim();
         (!part.is_empty()).then_some(part)

@@ -174,6 +174,23 @@ fn skip_quoted(b: &[u8], i: usize) -> usize {
     b.len()
 }
 
+/// Whether `name` is a common table expression the statement defines
+/// (`WITH name AS (`, `, name AS (`).
+pub(crate) fn defines_cte(sql: &str, name: &str) -> bool {
+    let mut from = 0;
+    while let Some(at) = crate::text::find_word_ci(sql, name, from) {
+        from = at + name.len();
+        let after = sql[from..].trim_start();
+        let defines = after.len() >= 2
+            && after[..2].eq_ignore_ascii_case("as")
+            && after[2..].trim_start().starts_with('(');
+        if defines {
+            return true;
+        }
+    }
+    false
+}
+
 /// The leading word of each `;`-separated statement.
 fn statement_starts(sql: &str) -> impl Iterator<Item = &str> {
     sql.split(';').filter_map(crate::span::leading_word)
@@ -229,6 +246,14 @@ impl<'a> Iterator for Tables<'a> {
                 while self.i < b.len()
                     && (is_ident_byte(b[self.i]) || matches!(b[self.i], b'.' | b'"' | b'`' | b'\\'))
                 {
+                    // BigQuery quotes whole paths in backticks, hyphens
+                    // included: `mf-analytics.klaviyo_export.events`.
+                    if b[self.i] == b'`'
+                        && let Some(close) = sql[self.i + 1..].find('`')
+                    {
+                        self.i += close + 2;
+                        continue;
+                    }
                     self.i += 1;
                 }
                 let word = &sql[start..self.i];
@@ -290,6 +315,17 @@ mod tests {
     #[test]
     fn write_verbs_fit_the_length_prefilter() {
         assert!(WRITE_VERBS.iter().all(|v| (4..=8).contains(&v.len())));
+    }
+
+    #[test]
+    fn tables_by_their_last_segment_and_ctes() {
+        let t: Vec<&str> = tables(
+            "SELECT f FROM `mf-analytics.klaviyo_export.flow_messages_daily` d JOIN crm.\"Profiles\" p ON 1=1",
+        )
+        .collect();
+        assert_eq!(t, ["flow_messages_daily", "Profiles"]);
+        let sql = "WITH base AS (SELECT * FROM balances), x AS (SELECT 1) SELECT * FROM base JOIN x ON 1=1";
+        assert!(defines_cte(sql, "base") && defines_cte(sql, "x") && !defines_cte(sql, "balances"));
     }
 
     #[test]
