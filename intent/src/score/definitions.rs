@@ -1136,7 +1136,7 @@ fn listed_tables(scope: &str) -> Vec<String> {
         // The list runs to the end of the sentence or the bracket.
         let rest = &scope[colon + 1..];
         let end = rest
-            .find(|c: char| matches!(c, ';' | ')' | '\n'))
+            .find([';', ')', '\n'])
             .into_iter()
             .chain(rest.find(". "))
             .min()
