@@ -246,21 +246,21 @@ pub(crate) fn asks_for(text: &str) -> ClassSet {
 /// variance, i.e. a change in gross pay of more than 10%"): what follows
 /// defines a word of the request, it asks for nothing of its own.
 fn explanation_start(sentence: &str) -> usize {
-    [
-        ", i.e.",
-        " i.e.",
-        " (i.e.",
-        ", ie ",
-        ", meaning ",
-        " meaning ",
-        " defined as ",
-        ", that is, ",
-        " = ",
-    ]
-    .iter()
-    .filter_map(|m| crate::text::find_ci(sentence, m, 0))
-    .min()
-    .unwrap_or(sentence.len())
+    // One automaton pass: this runs on every sentence of every request.
+    static MARKERS: std::sync::LazyLock<crate::text::Phrases> = std::sync::LazyLock::new(|| {
+        crate::text::Phrases::new(&[
+            ", i.e.",
+            " i.e.",
+            " (i.e.",
+            ", ie ",
+            ", meaning ",
+            " meaning ",
+            " defined as ",
+            ", that is, ",
+            " = ",
+        ])
+    });
+    MARKERS.first(sentence).unwrap_or(sentence.len())
 }
 
 /// The first request sentence of `text` that asks for `class` (as
