@@ -102,10 +102,32 @@ pub(crate) fn constraints(
     if !e.known() {
         return;
     }
+    // A new row where the scope allows new rows breaks no ban on changes.
+    let allowed_insert = e.sql_write.as_ref().is_some_and(|w| {
+        w.verb.eq_ignore_ascii_case("insert")
+            && w.table.is_some_and(|t| {
+                chain
+                    .levels()
+                    .iter()
+                    .any(|l| l.write_tables.iter().any(|a| a.eq_ignore_ascii_case(t)))
+            })
+    });
     for level in chain.levels() {
         for p in &level.prohibitions {
+            let changes = crate::text::ClassSet(
+                ActionClass::Modify.bit() | ActionClass::Create.bit() | ActionClass::Delete.bit(),
+            );
+            if allowed_insert && p.classes.minus(changes).is_empty() {
+                continue;
+            }
             let c = p.classes;
-            let names = [act.tool, act.sql.as_deref(), act.url, act.destination];
+            // An INSERT acts on its table: the columns it fills name what
+            // the new row refers to ("article_id"), not what it changes.
+            let statement = match &e.sql_write {
+                Some(w) if w.verb.eq_ignore_ascii_case("insert") && w.table.is_some() => w.table,
+                _ => act.sql.as_deref(),
+            };
+            let names = [act.tool, statement, act.url, act.destination];
             if c.0 & e.classes.0 == 0 || !p.applies_to_act(&names, act.args) {
                 continue;
             }

@@ -1142,6 +1142,17 @@ fn listed_tables(scope: &str) -> Vec<String> {
             .min()
             .unwrap_or(rest.len());
         for item in rest[..end].split(',').flat_map(|i| i.split(" and ")) {
+            // A qualified name anywhere in the item: "reads of corrections.requests".
+            for token in item.split_whitespace() {
+                let token = token.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+                if let Some((schema, table)) = token.rsplit_once('.')
+                    && !schema.is_empty()
+                    && table.bytes().any(|b| b.is_ascii_alphabetic())
+                    && !token.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                {
+                    out.push(table.to_ascii_lowercase());
+                }
+            }
             let Some((_, first)) = words(item).next() else {
                 continue;
             };
@@ -1153,6 +1164,36 @@ fn listed_tables(scope: &str) -> Vec<String> {
             let last = name.rsplit('.').next().unwrap_or(name);
             if identifier && !last.is_empty() && !last.bytes().all(|b| b.is_ascii_digit()) {
                 out.push(last.trim_matches(['`', '"', '\'']).to_ascii_lowercase());
+            }
+        }
+    }
+    out
+}
+
+/// Tables a scope allows rows to be added to: "one new row in
+/// corrections.requests", "append to audit_log", "insert into review_notes".
+pub(crate) fn scope_write_tables(scope: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for clause in scope.split([';', ',', '\n']) {
+        let grants = [
+            "new row",
+            "one row",
+            "insert",
+            "append",
+            "add a row",
+            "add rows",
+        ]
+        .iter()
+        .any(|g| crate::text::contains_ci(clause, g));
+        if !grants {
+            continue;
+        }
+        for token in clause.split_whitespace() {
+            let token = token.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+            let named = token.contains('.') || token.contains('_');
+            let last = token.rsplit('.').next().unwrap_or(token);
+            if named && last.bytes().any(|b| b.is_ascii_alphabetic()) {
+                out.push(last.to_ascii_lowercase());
             }
         }
     }
@@ -1234,6 +1275,19 @@ mod tests {
             ["flow_messages_daily", "unsubscribe_events"]
         );
         assert!(scope_tables("Ticket #4471: the customer's orders and refunds").is_empty());
+        assert_eq!(
+            scope_write_tables(
+                "reads of corrections.log, and one new row in corrections.requests for CR-2025-0412"
+            ),
+            ["requests"]
+        );
+        assert!(scope_write_tables("customers table only; read access").is_empty());
+        assert_eq!(
+            scope_tables(
+                "the corrections database: reads of corrections.requests and corrections.log, and one new row in corrections.requests"
+            ),
+            ["log", "requests"]
+        );
     }
 
     #[test]

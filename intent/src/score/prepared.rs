@@ -51,6 +51,8 @@ pub struct PreparedIntent {
     pub(crate) definitions: Vec<TermDefinition>,
     /// Tables the scope restricts the session to (empty: no restriction).
     pub(crate) tables: Vec<String>,
+    /// Tables the scope allows new rows in, whatever it says of the rest.
+    pub(crate) write_tables: Vec<String>,
     /// Prohibitions stated in prose (constraints, read-only scope clauses).
     pub(crate) prohibitions: Vec<Prohibition>,
     /// Bans on looking things up outside the task's material, by service.
@@ -133,6 +135,7 @@ impl PreparedIntent {
         let mut prohibitions = prohibitions(&spec.constraints, false);
         prohibitions.extend(super::rules::prohibitions(&spec.scope, true));
         let tables = scope_tables(&spec.scope);
+        let write_tables = super::definitions::scope_write_tables(&spec.scope);
         let mut text = String::with_capacity(
             spec.objective.len() + spec.scope.len() + spec.constraints.len() + 64,
         );
@@ -170,6 +173,7 @@ impl PreparedIntent {
             wanted,
             definitions,
             tables,
+            write_tables,
             prohibitions,
             lookup_bans,
             text,

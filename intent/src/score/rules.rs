@@ -261,7 +261,8 @@ fn negations(clause: &str) -> impl Iterator<Item = &str> {
         .collect();
     // "Do not contact employees or managers: HR sends the reminders after
     // reviewing the page": what follows the colon is another sentence (its
-    // "after" does not make the ban conditional).
+    // "after" does not make the ban conditional). A lowercase continuation
+    // ("Read-only in Workday: do not adjust balances") is the same clause.
     let b = clause.as_bytes();
     cuts.extend(
         clause
