@@ -611,6 +611,29 @@ pub(crate) fn tool_classes(name: &str) -> ClassSet {
     {
         return set;
     }
+    // A name that ends on what is read (`slack_conversations_history`,
+    // `gmail_messages_list`, `twilio_message_status`) reads it, unless a
+    // verb opens it (`post_message_thread`).
+    const READ_ENDINGS: &[&str] = &[
+        "history", "list", "info", "details", "status", "search", "lookup", "metadata", "count",
+    ];
+    const OPENING_VERBS: &[&str] = &[
+        "send", "post", "create", "delete", "update", "add", "remove", "set", "pay", "transfer",
+        "reply", "forward", "publish", "share", "invite", "cancel", "approve", "grant", "revoke",
+        "write", "edit", "modify", "archive", "close", "resolve", "submit",
+    ];
+    let opens_with_verb = parts
+        .iter()
+        .take(2)
+        .any(|p| OPENING_VERBS.iter().any(|v| p.eq_ignore_ascii_case(v)));
+    if parts.len() >= 2
+        && parts
+            .last()
+            .is_some_and(|l| READ_ENDINGS.iter().any(|r| l.eq_ignore_ascii_case(r)))
+        && !opens_with_verb
+    {
+        return set;
+    }
     let mut buf = [0u8; MAX_WORD];
     // The first verb decides what the tool does; later action words are what
     // it acts on (`create_marketing_email` creates, it does not send).
@@ -946,6 +969,19 @@ mod tests {
             ],
         );
         assert!(Effects::of(&acts(&s)[0]).deletes());
+    }
+
+    #[test]
+    fn names_ending_on_what_is_read_read_it() {
+        for read in [
+            "slack_conversations_history",
+            "gmail_messages_list",
+            "twilio_message_status",
+        ] {
+            assert!(tool_classes(read).is_empty(), "{read}");
+        }
+        assert!(tool_classes("slack_post_message").contains(ActionClass::Contact));
+        assert!(tool_classes("update_order_status").contains(ActionClass::Modify));
     }
 
     #[test]
