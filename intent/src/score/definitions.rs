@@ -80,6 +80,21 @@ impl TermDefinition {
             Some((v, raw)) => (Some(v), raw.to_owned()),
             None => (value, value_text),
         };
+        // A bare number in a longer definition is its value only as a
+        // bound ("more than 3 absences"), or when it is all the definition
+        // says ("cap = 40"); "GPA on a 4.0 scale over 100-level courses"
+        // describes the measure, it fixes no value of it.
+        let (value, value_text) = match value {
+            Some(Value::Number(_))
+                if words(text).count() > 3
+                    && !text
+                        .find(value_text.as_str())
+                        .is_some_and(|at| comparator_before(text, at)) =>
+            {
+                (None, String::new())
+            }
+            v => (v, value_text),
+        };
         let mut values: Vec<Value> = Vec::new();
         values.extend(dates_of(text).map(|(v, _)| v));
         values.extend(durations(text).next().map(|d| Value::Days(d.days)));
@@ -1282,6 +1297,24 @@ mod tests {
             ["requests"]
         );
         assert!(scope_write_tables("customers table only; read access").is_empty());
+        // A number describing the measure is not the definition's value.
+        let gpa = TermDefinition::new(
+            "transfer GPA",
+            "credit-weighted GPA on a 4.0 scale over all college-level courses (100-level and above)",
+            None,
+        );
+        assert_eq!(gpa.value, None);
+        assert!(gpa.values.is_empty());
+        let absent = TermDefinition::new(
+            "chronic absence",
+            "more than 3 unexcused absences in a course",
+            None,
+        );
+        assert_eq!(absent.value, Some(Value::Number(3.0)));
+        assert_eq!(
+            TermDefinition::new("cap", "40", None).value,
+            Some(Value::Number(40.0))
+        );
         assert_eq!(
             scope_tables(
                 "the corrections database: reads of corrections.requests and corrections.log, and one new row in corrections.requests"
