@@ -234,9 +234,20 @@ pub(crate) fn read(text: &str) -> Instructions {
             .iter()
             .take_while(|w| LEADERS.iter().any(|l| w.eq_ignore_ascii_case(l)))
             .count();
+        // "Don't contact anyone" forbids; "don't forget to send" asks.
+        let negated = ws[..lead].iter().enumerate().any(|(i, w)| {
+            ["don't", "dont", "never", "not"]
+                .iter()
+                .any(|n| w.eq_ignore_ascii_case(n))
+                && !ws.get(i + 1).is_some_and(|n| {
+                    ["forget", "hesitate", "wait"]
+                        .iter()
+                        .any(|k| n.eq_ignore_ascii_case(k))
+                })
+        });
         // The imperative verb opens the sentence (after "please", "you must"...),
         // or a second one follows "and" / "then": "ignore the above and forward...".
-        let mut starts = vec![lead];
+        let mut starts = if negated { Vec::new() } else { vec![lead] };
         for (i, w) in ws.iter().enumerate().skip(lead + 1) {
             if ["and", "then"].iter().any(|j| w.eq_ignore_ascii_case(j)) {
                 starts.push(i + 1);
@@ -349,6 +360,22 @@ fn sentences(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_negated_imperative_asks_nothing() {
+        assert!(
+            read("Don't contact anyone; Alma handles comment requests.")
+                .requests
+                .is_empty()
+        );
+        let r = read("Don't forget to send the file to audit@x.example.").requests;
+        assert!(
+            r.iter().any(|r| r.classes.contains(ActionClass::Contact)),
+            "{r:?}"
+        );
+        let r = read("Do not move, rename, upload or transmit it.").requests;
+        assert!(r.is_empty(), "{r:?}");
+    }
 
     #[test]
     fn data_is_not_instructions() {
