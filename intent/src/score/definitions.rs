@@ -619,7 +619,13 @@ fn differing_value(
         };
         let n = words(g).count();
         let limit = if pos >= end { 6 } else { 2 };
-        n <= limit && !g.bytes().any(|b| b.is_ascii_digit())
+        // A sentence between them ends the one the value belongs to: "the
+        // pace minimum is 67%. Maximum timeframe = 150% ...".
+        let sentence_ends = g.contains([';', '\n'])
+            || g.match_indices(". ").any(|(i, _)| {
+                g[i + 2..].chars().next().is_none_or(char::is_uppercase) && !g[..i].ends_with("i.e")
+            });
+        n <= limit && !g.bytes().any(|b| b.is_ascii_digit()) && !sentence_ends
     };
     // "the refund window is 30 days after delivery" states the window;
     // "asked 2 days after delivery" places an event.
@@ -1297,6 +1303,20 @@ mod tests {
             ["requests"]
         );
         assert!(scope_write_tables("customers table only; read access").is_empty());
+        // A value in the sentence before the term is not the term's.
+        let max = TermDefinition::new(
+            "maximum timeframe",
+            "150% of the program's published credit hours",
+            None,
+        );
+        assert!(
+            departure(
+                &max,
+                "the pace minimum is 67%. Maximum timeframe = 150% of credits"
+            )
+            .is_none()
+        );
+        assert!(departure(&max, "Maximum timeframe 120% of credits").is_some());
         // A number describing the measure is not the definition's value.
         let gpa = TermDefinition::new(
             "transfer GPA",
