@@ -67,9 +67,14 @@ pub(crate) fn coverage_asking(
     // handles, the bans on what it may do. A brief writer does not need the
     // calendar rules; a query agent needs the definition it filters by.
     // Define guards are items of their own; the scope's definitions are its clauses.
-    for d in root.definitions.iter().filter(|d| d.rule.is_some()) {
+    for (i, d) in root
+        .definitions
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.rule.is_some())
+    {
         seen_terms.push(&d.term);
-        if !relevance.definition(d) {
+        if !relevance.definition(&root.own_definitions[i]) {
             continue;
         }
         total += 1;
@@ -81,8 +86,13 @@ pub(crate) fn coverage_asking(
     }
     for c in &root.clauses {
         let clause = c.text.as_str();
-        if let Some(d) = c.definition.and_then(|i| root.definitions.get(i)) {
-            if seen_terms.contains(&d.term.as_str()) || !relevance.definition(d) {
+        if let Some((i, d)) = c
+            .definition
+            .and_then(|i| root.definitions.get(i).map(|d| (i, d)))
+        {
+            if seen_terms.contains(&d.term.as_str())
+                || !relevance.definition(&root.own_definitions[i])
+            {
                 continue; // counted with its guard, or not this delegate's business
             }
             total += 1;
@@ -103,7 +113,7 @@ pub(crate) fn coverage_asking(
         // analyst need not be told not to email anyone.
         let needed = relevance.bearing(banned);
         let by_check = !needed.is_empty() && carried_prohibitions.0 & needed.0 == needed.0;
-        if by_check || words_carried(clause, &stems) {
+        if by_check || words_carried(clause, &stems) || label_carried(clause, &stems) {
             carried += 1;
         } else {
             lost.push(clause.to_owned());
@@ -119,6 +129,19 @@ pub(crate) fn coverage_asking(
         lost,
         redefined,
     }
+}
+
+/// A definition without the other defined terms its text uses: "headroom
+/// = ... over the reporting window" is not a cost analyst's business because
+/// its task names the reporting window (that is the other term's).
+pub(crate) fn own_words(d: &TermDefinition, all: &[TermDefinition]) -> TermDefinition {
+    let mut text = d.text.clone();
+    for other in all.iter().filter(|o| o.term != d.term) {
+        while let Some((at, end)) = super::definitions::find_term(&text, &other.term, 0) {
+            text.replace_range(at..end, " ");
+        }
+    }
+    TermDefinition { text, ..d.clone() }
 }
 
 /// A clause of a root's scope or constraints, as [`coverage`] weighs it.
@@ -387,6 +410,24 @@ fn stem_set(text: &str) -> WordMap<()> {
     set
 }
 
+/// A rule that opens with its name ("Blameless: describe systems, never a
+/// person, as a cause", "Drafts only: ...") is carried by a task that
+/// states the rule by that name, in its own words.
+fn label_carried(clause: &str, stems: &WordMap<()>) -> bool {
+    let Some((label, rule)) = clause.split_once(':') else {
+        return false;
+    };
+    let mut buf = [0u8; MAX_WORD];
+    let label_stems: Vec<String> = words(label)
+        .filter_map(|(_, w)| stem_into(w, &mut buf).map(str::to_owned))
+        .filter(|s| !matches!(lexicon(s), Some(Lex::Stop)) && s != "only")
+        .collect();
+    (1..=2).contains(&label_stems.len())
+        && words(label).count() <= 3
+        && !rule.trim().is_empty()
+        && label_stems.iter().all(|s| stems.contains_key(s.as_str()))
+}
+
 /// A clause is carried when most of its words are, or, for a long clause
 /// (a list of tables, a dataset), at least three of them.
 fn words_carried(clause: &str, stems: &WordMap<()>) -> bool {
@@ -414,6 +455,57 @@ fn words_carried(clause: &str, stems: &WordMap<()>) -> bool {
 mod tests {
     use super::*;
     use crate::spec::IntentSpec;
+
+    #[test]
+    fn a_rule_stated_by_its_name_is_carried_and_other_terms_are_not_relevance() {
+        let root = PreparedIntent::new(IntentSpec {
+            objective: "Draft the postmortem for INC-2291 with a UTC timeline and root cause"
+                .into(),
+            scope: "PagerDuty entries and the Slack channel #inc-2291 (read)".into(),
+            constraints:
+                "Blameless: describe systems, changes and decisions, never a person, as a cause."
+                    .into(),
+            guards: vec![],
+        })
+        .unwrap();
+        let kept = coverage(
+            &root,
+            "Build the UTC timeline for INC-2291 from the PagerDuty entries. Blameless: write roles, not names.",
+        );
+        assert!(kept.lost.is_empty(), "{kept:?}");
+        let rule = "Blameless: describe systems, changes and decisions, never a person, as a cause";
+        assert!(label_carried(
+            rule,
+            &stem_set("Blameless: write roles, not names.")
+        ));
+        assert!(!label_carried(
+            rule,
+            &stem_set("Write who did what, with names.")
+        ));
+        assert!(!label_carried(
+            "Leave the page as a draft: do not publish it",
+            &stem_set("a draft page")
+        ));
+
+        let report = PreparedIntent::new(IntentSpec {
+            objective: "Produce the November capacity report: headroom per node group and the month's compute spend".into(),
+            scope: "Prometheus and the cost tables".into(),
+            constraints: "Reporting only".into(),
+            guards: vec![
+                "define reporting window = 2025-11-01 to 2025-11-30".into(),
+                "define headroom = share of allocatable CPU not requested by pods, at the p95 over the reporting window".into(),
+            ],
+        })
+        .unwrap();
+        let cost = coverage(
+            &report,
+            "From the cost tables, the compute spend for the reporting window 2025-11-01 to 2025-11-30.",
+        );
+        assert!(
+            !cost.lost.iter().any(|l| l.contains("headroom")),
+            "a cost query needs no headroom definition: {cost:?}"
+        );
+    }
 
     fn root() -> PreparedIntent {
         PreparedIntent::new(IntentSpec {

@@ -49,6 +49,9 @@ pub struct PreparedIntent {
     pub(crate) informational: bool,
     /// Definitions from `define` guards, then from the scope.
     pub(crate) definitions: Vec<TermDefinition>,
+    /// The same definitions without the other defined terms in their text,
+    /// for judging which ones bear on a delegate's task.
+    pub(crate) own_definitions: Vec<TermDefinition>,
     /// Tables the scope restricts the session to (empty: no restriction).
     pub(crate) tables: Vec<String>,
     /// Tables the scope allows new rows in, whatever it says of the rest.
@@ -156,6 +159,10 @@ impl PreparedIntent {
             }
         }
         let clauses = super::coverage::root_clauses(spec, &definitions);
+        let own_definitions = definitions
+            .iter()
+            .map(|d| super::coverage::own_words(d, &definitions))
+            .collect();
         let lookup_bans = super::lookups::lookup_bans(&spec.constraints);
         let requests_artefacts = super::deliverables::requested(&spec.objective)
             .into_iter()
@@ -172,6 +179,7 @@ impl PreparedIntent {
             vocab,
             wanted,
             definitions,
+            own_definitions,
             tables,
             write_tables,
             prohibitions,
