@@ -622,15 +622,17 @@ pub(crate) fn tool_classes(name: &str) -> ClassSet {
         "reply", "forward", "publish", "share", "invite", "cancel", "approve", "grant", "revoke",
         "write", "edit", "modify", "archive", "close", "resolve", "submit",
     ];
-    let opens_with_verb = parts
-        .iter()
-        .take(2)
-        .any(|p| OPENING_VERBS.iter().any(|v| p.eq_ignore_ascii_case(v)));
+    let opens_with_verb = || {
+        parts
+            .iter()
+            .take(2)
+            .any(|p| OPENING_VERBS.iter().any(|v| p.eq_ignore_ascii_case(v)))
+    };
     if parts.len() >= 2
         && parts
             .last()
             .is_some_and(|l| READ_ENDINGS.iter().any(|r| l.eq_ignore_ascii_case(r)))
-        && !opens_with_verb
+        && !opens_with_verb()
     {
         return set;
     }
