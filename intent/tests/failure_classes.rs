@@ -101,6 +101,44 @@ fn class_1_proposed_tool_calls_and_arguments_by_content() {
     assert!(!flagged(&one(&[&root], said(read))));
 }
 
+/// Class 1, carried out: the HTTP request a denied tool makes is that
+/// violation, even where the request alone would only look like drift (a
+/// POST that publishes).
+#[test]
+fn class_1_the_request_of_a_denied_tool_is_the_violation() {
+    let root = intent(
+        "Write briefs of the overnight press releases as drafts in Arc XP",
+        "Arc XP drafts in /news/local/briefs",
+        "Drafts only: the editor decides what publishes",
+        &["deny tool arc_publish*"],
+    );
+    let levels = [&root];
+    let chain = IntentChain::new(&levels).unwrap();
+    let scorer = DefaultScorer::default();
+    let tool_span = SpanView::from_attributes(
+        "execute_tool arc_publish_story",
+        tool("arc_publish_story", r#"{"story_id": "BKP2WTR7Q4"}"#).into_iter(),
+    );
+    let parent = scorer.score(&chain, &tool_span, &Context::default());
+    assert!(violates(&parent, "tool.deny"), "{parent:?}");
+    let post = SpanView::from_attributes(
+        "POST",
+        [
+            ("http.request.method", "POST"),
+            (
+                "url.full",
+                "https://api.example.arcpublishing.com/draft/v1/story/BKP2WTR7Q4/revision/published",
+            ),
+        ],
+    );
+    let ctx = Context {
+        parent: Some(&parent),
+        ..Context::default()
+    };
+    let s = scorer.score(&chain, &post, &ctx);
+    assert!(violates(&s, "tool.deny"), "{s:?}");
+}
+
 #[test]
 fn class_2_one_bad_guard_line_is_reported_once_and_the_rest_holds() {
     let root = intent(

@@ -162,15 +162,17 @@ impl Scorer for DefaultScorer {
 
         // A transport span (an HTTP request or a message whose own effect
         // is unknown) under a flagged act is that act, carried out.
+        // A violating parent outranks what the request alone looks like (a
+        // POST that "publishes" under a denied `arc_publish_story`).
         let transport = matches!(span.kind, ActionKind::Http | ActionKind::Message)
             && span.tool_name.is_none()
-            && f.violations.is_empty()
-            && f.drift.is_none();
+            && f.violations.is_empty();
         if transport
             && !ctx.delegation_hop
-            && let Some(parent) = ctx
-                .parent
-                .filter(|p| matches!(p.verdict, Verdict::Violation | Verdict::Drifting))
+            && let Some(parent) = ctx.parent.filter(|p| {
+                p.verdict == Verdict::Violation
+                    || (p.verdict == Verdict::Drifting && f.drift.is_none())
+            })
         {
             let mut s = parent.clone();
             s.coverage = None;
