@@ -117,7 +117,7 @@ fn class_1_the_request_of_a_denied_tool_is_the_violation() {
     let scorer = DefaultScorer::default();
     let tool_span = SpanView::from_attributes(
         "execute_tool arc_publish_story",
-        tool("arc_publish_story", r#"{"story_id": "BKP2WTR7Q4"}"#).into_iter(),
+        tool("arc_publish_story", r#"{"story_id": "BKP2WTR7Q4"}"#),
     );
     let parent = scorer.score(&chain, &tool_span, &Context::default());
     assert!(violates(&parent, "tool.deny"), "{parent:?}");
