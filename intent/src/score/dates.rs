@@ -354,9 +354,8 @@ fn bounds<'a>(text: &'a str, ws: &[(usize, &'a str)], out: &mut Vec<DateRange<'a
                 if let Some((first, a)) = open.take()
                     && first <= last
                     && *at - ws[a].0 <= 200
-                    && !out.iter().any(|r| {
-                        text_range(text, r.raw).0 <= ws[a].0 && ws[a].0 < text_range(text, r.raw).1
-                    })
+                    // `BETWEEN 'a' AND 'b'` was read as prose already.
+                    && !out.iter().any(|r| r.from == first && r.to == last)
                 {
                     out.push(DateRange {
                         from: first,
@@ -367,11 +366,6 @@ fn bounds<'a>(text: &'a str, ws: &[(usize, &'a str)], out: &mut Vec<DateRange<'a
             }
         }
     }
-}
-
-fn text_range(text: &str, part: &str) -> (usize, usize) {
-    let at = crate::text::offset_within(text, part).unwrap_or(0);
-    (at, at + part.len())
 }
 
 fn bound_before(pre: &str) -> Option<Bound> {

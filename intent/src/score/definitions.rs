@@ -323,6 +323,8 @@ pub(crate) struct TextValues<'a> {
     money: OnceCell<Vec<(Money, &'a str)>>,
     percents: OnceCell<Vec<(f64, &'a str)>>,
     numbers: OnceCell<Vec<(f64, &'a str)>>,
+    /// Date ranges, read for the year of the first definition that asked.
+    dates: OnceCell<(i32, Vec<super::dates::DateRange<'a>>)>,
     has_or: OnceCell<bool>,
 }
 
@@ -335,6 +337,7 @@ impl<'a> TextValues<'a> {
             money: OnceCell::new(),
             percents: OnceCell::new(),
             numbers: OnceCell::new(),
+            dates: OnceCell::new(),
             has_or: OnceCell::new(),
         }
     }
@@ -364,9 +367,22 @@ impl<'a> TextValues<'a> {
                 .iter()
                 .any(|(x, _)| percent_differs(*x, p)),
             Value::Number(n) => numbers().iter().any(|(m, _)| number_differs(*m, n)),
-            Value::Dates { from, to, year } => super::dates::ranges(t, year)
-                .iter()
-                .any(|r| r.shifts(from, to)),
+            Value::Dates { from, to, year } => {
+                self.date_ranges(year).iter().any(|r| r.shifts(from, to))
+            }
+        }
+    }
+
+    /// The text's date ranges, dates without a year taking `year`; read
+    /// once for the first year asked.
+    fn date_ranges(&self, year: i32) -> std::borrow::Cow<'_, [super::dates::DateRange<'a>]> {
+        let (y, cached) = self
+            .dates
+            .get_or_init(|| (year, super::dates::ranges(self.text, year)));
+        if *y == year {
+            std::borrow::Cow::Borrowed(cached)
+        } else {
+            std::borrow::Cow::Owned(super::dates::ranges(self.text, year))
         }
     }
 
@@ -460,9 +476,11 @@ pub(crate) fn departure_in<'a>(
     if restated && (looks_like_code(text) || text.trim_start().starts_with('{')) {
         for v in &def.values {
             if let Value::Dates { from, to, year } = *v
-                && let Some(r) = super::dates::ranges(text, year)
-                    .into_iter()
+                && let Some(r) = values
+                    .date_ranges(year)
+                    .iter()
                     .find(|r| r.shifts(from, to))
+                    .copied()
             {
                 return Some(Departure::Range { found: r.raw });
             }
