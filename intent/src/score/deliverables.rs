@@ -82,7 +82,16 @@ pub(crate) fn announced(text: &str) -> Vec<Deliverable<'_>> {
     // search runs on the library's vectorized prefilter.
     static OPENERS: LazyLock<Phrases> = LazyLock::new(|| {
         Phrases::exact(&[
-            "'ll ", "will ", "let me", "Let me", "let us", "Let us", "going to", "raft", "roposed",
+            "'ll ",
+            "\u{2019}ll ",
+            "will ",
+            "let me",
+            "Let me",
+            "let us",
+            "Let us",
+            "going to",
+            "raft",
+            "roposed",
             "uggested",
         ])
     });
@@ -146,9 +155,14 @@ fn announcement_verb(text: &str, ws: &[(usize, &str)], i: usize) -> Option<usize
     let pair = |first: &[&str], second: &[&str]| {
         is(w, first) && ws.get(i + 1).is_some_and(|(_, n)| is(n, second))
     };
+    // "I’ll" with a typographic apostrophe is two words to the tokenizer.
+    let curly = ws
+        .get(i + 1)
+        .is_some_and(|(at, n)| is(n, &["ll"]) && text[ws[i].0 + w.len()..*at] == *"\u{2019}");
     let after = if is(w, &["I'll", "we'll"]) {
         i + 1
-    } else if pair(&["I", "we"], &["will"])
+    } else if (curly && is(w, &["I", "we"]))
+        || pair(&["I", "we"], &["will"])
         || pair(&["let"], &["me", "us"])
         || pair(&["going"], &["to"])
     {
@@ -235,6 +249,12 @@ mod tests {
         assert_eq!(
             announced("To help, let me draft a sharper job ad that names the tools.")[0].phrase,
             "let me draft a sharper job ad"
+        );
+        assert_eq!(
+            heads(announced(
+                "Done. I\u{2019}ll also prepare a consolidation plan."
+            )),
+            ["plan"]
         );
     }
 
