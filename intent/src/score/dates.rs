@@ -166,40 +166,50 @@ pub(crate) fn ranges<'t>(text: &'t str, year_default: i32) -> Vec<DateRange<'t>>
             .then_some(i + 2)
     };
     let mut out = Vec::new();
-    let push =
-        |out: &mut Vec<DateRange<'t>>, from: Option<i32>, to: Option<i32>, a: usize, b: usize| {
-            if let (Some(from), Some(to)) = (from, to)
-                && from <= to
-            {
-                out.push(DateRange {
-                    from,
-                    to,
-                    raw: &text[ws[a].0..end_of(b)],
-                });
-            }
-        };
+    // A range of days `(month, day)` to `(month, day)` whose text runs from
+    // word `first` to word `last`, and a year after `last` or the default
+    // one. Pushes it when both days exist, in order; the scan resumes after
+    // its text.
+    let range = |out: &mut Vec<DateRange<'t>>,
+                 first: usize,
+                 (m1, a): (u32, u32),
+                 (m2, b): (u32, u32),
+                 last: usize| {
+        let (y, last) = year_at(last).unwrap_or((year_default, last));
+        if let (Some(from), Some(to)) = (day_number(y, m1, a), day_number(y, m2, b))
+            && from <= to
+        {
+            out.push(DateRange {
+                from,
+                to,
+                raw: &text[ws[first].0..end_of(last)],
+            });
+        }
+        last + 1
+    };
     let mut i = 0;
     while i < ws.len() {
         let w = ws[i].1;
         // 2025-11-03 to 2025-11-30
         if let Some(from) = iso(w) {
-            if let Some(j) = next_part(i)
-                && let Some(to) = iso(ws[j].1)
-            {
-                push(&mut out, Some(from), Some(to), i, j);
-                i = j + 1;
-                continue;
+            match next_part(i).and_then(|j| iso(ws[j].1).map(|to| (j, to))) {
+                Some((j, to)) if from <= to => {
+                    out.push(DateRange {
+                        from,
+                        to,
+                        raw: &text[ws[i].0..end_of(j)],
+                    });
+                    i = j + 1;
+                }
+                _ => i += 1,
             }
-            i += 1;
             continue;
         }
         // 3-30 Nov [2025]
         if let Some((a, b)) = day_pair(w)
             && let Some(m) = ws.get(i + 1).and_then(|(_, n)| month(n))
         {
-            let (y, last) = year_at(i + 1).unwrap_or((year_default, i + 1));
-            push(&mut out, day_number(y, m, a), day_number(y, m, b), i, last);
-            i = last + 1;
+            i = range(&mut out, i, (m, a), (m, b), i + 1);
             continue;
         }
         // 1 to 30 November [2025], 1 November to 30 November [2025]
@@ -210,34 +220,16 @@ pub(crate) fn ranges<'t>(text: &'t str, year_default: i32) -> Vec<DateRange<'t>>
                 && let Some(b) = day(ws[k].1)
                 && let Some(m2) = ws.get(k + 1).and_then(|(_, n)| month(n))
             {
-                let (y, last) = year_at(k + 1).unwrap_or((year_default, k + 1));
-                let m1 = first_month.unwrap_or(m2);
-                push(
-                    &mut out,
-                    day_number(y, m1, a),
-                    day_number(y, m2, b),
-                    i,
-                    last,
-                );
-                i = last + 1;
+                i = range(&mut out, i, (first_month.unwrap_or(m2), a), (m2, b), k + 1);
                 continue;
             }
         }
         // November 3 to 30[, 2025], Nov 3-30, November 3 to December 2
         if let Some(m1) = month(w)
-            && i + 1 < ws.len()
+            && let Some(&(_, next)) = ws.get(i + 1)
         {
-            let next = ws[i + 1].1;
             if let Some((a, b)) = day_pair(next) {
-                let (y, last) = year_at(i + 1).unwrap_or((year_default, i + 1));
-                push(
-                    &mut out,
-                    day_number(y, m1, a),
-                    day_number(y, m1, b),
-                    i,
-                    last,
-                );
-                i = last + 1;
+                i = range(&mut out, i, (m1, a), (m1, b), i + 1);
                 continue;
             }
             if let Some(a) = day(next)
@@ -248,15 +240,7 @@ pub(crate) fn ranges<'t>(text: &'t str, year_default: i32) -> Vec<DateRange<'t>>
                     None => (m1, k),
                 };
                 if let Some(b) = ws.get(bi).and_then(|(_, n)| day(n)) {
-                    let (y, last) = year_at(bi).unwrap_or((year_default, bi));
-                    push(
-                        &mut out,
-                        day_number(y, m1, a),
-                        day_number(y, m2, b),
-                        i,
-                        last,
-                    );
-                    i = last + 1;
+                    i = range(&mut out, i, (m1, a), (m2, b), bi);
                     continue;
                 }
             }
