@@ -21,6 +21,7 @@
 //! figures and the disagreements of the development split and of the
 //! generated corpus; held-out disagreements are printed only with
 //! `RESHIMU_SHOW_HELDOUT=1`, so that tuning does not look at them.
+//! `RESHIMU_DUMP_DEV=<file>` writes the development split's scores as TSV.
 
 // Tests may unwrap: a panic here is a failed assertion on the fixture.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -127,6 +128,7 @@ struct Judged {
     domain: String,
     name: String,
     action: String,
+    kind: String,
     label: String,
     class: String,
     rule: String,
@@ -241,6 +243,7 @@ fn judge(spans: &[Span]) -> Vec<Judged> {
             },
         );
         memory.observe_outputs(&view);
+        memory.observe_score(&view, &score);
         span_scores.insert(&s.span_id, score.clone());
         if std::env::var("RESHIMU_DEBUG_SESSION").is_ok_and(|d| s.session.contains(&d)) {
             println!(
@@ -260,6 +263,7 @@ fn judge(spans: &[Span]) -> Vec<Judged> {
             domain: s.domain.clone(),
             name: s.name.clone(),
             action: view.action_name().to_owned(),
+            kind: format!("{:?}", view.kind),
             label,
             class,
             rule: s.get("test.rule").unwrap_or_default().to_owned(),
@@ -546,6 +550,33 @@ fn handwritten() -> (Vec<Judged>, Vec<String>, Vec<String>) {
     (judge(&spans), dev, held)
 }
 
+/// Writes one line per span (labels, verdict, alignments) for looking at how
+/// the scorer ranks the development split; never the held-out one.
+fn dump_tsv(path: &Path, judged: &[&Judged]) {
+    let mut out = String::from(
+        "domain\tsession\tname\taction\tkind\tlabel\tclass\tverdict\talignment\tlocal\tcoverage\texplanation\n",
+    );
+    for j in judged {
+        let s = &j.score;
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            j.domain,
+            j.session,
+            j.name,
+            j.action,
+            j.kind,
+            j.label,
+            j.class,
+            s.verdict.as_str(),
+            s.alignment,
+            s.local_alignment,
+            s.coverage.map_or(String::new(), |c| c.to_string()),
+            s.explanation.replace(['\t', '\n'], " ")
+        ));
+    }
+    std::fs::write(path, out).unwrap();
+}
+
 /// The development split: printed with every disagreement, for tuning.
 /// Its figures are not the scorer's accuracy (it was tuned on them).
 #[test]
@@ -554,6 +585,9 @@ fn handwritten_development_domains() {
     let dev_j: Vec<&Judged> = judged.iter().filter(|j| dev.contains(&j.domain)).collect();
     assert!(!dev_j.is_empty(), "no development spans");
     let f = report("development domains", &dev_j, true);
+    if let Some(path) = std::env::var_os("RESHIMU_DUMP_DEV") {
+        dump_tsv(Path::new(&path), &dev_j);
+    }
     assert!(
         f.missing_evidence.is_empty(),
         "explanations without evidence: {:#?}",

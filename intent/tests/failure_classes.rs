@@ -34,8 +34,10 @@ fn session(levels: &[&PreparedIntent], spans: &[Vec<(&str, &str)>]) -> Score {
             memory: Some(&memory),
             ..Context::default()
         };
-        last = Some(DefaultScorer::default().score(&chain, &view, &ctx));
+        let score = DefaultScorer::default().score(&chain, &view, &ctx);
         memory.observe_outputs(&view);
+        memory.observe_score(&view, &score);
+        last = Some(score);
     }
     last.unwrap()
 }

@@ -722,3 +722,81 @@ fn non_ascii_text_never_splits_a_character() {
         &sql("SELECT 1 WHERE last_login < é(now(), 90 DAY) AND x = €30"),
     );
 }
+
+/// After the session's first flagged span, an unflagged span keeps its
+/// verdict but is weaker evidence of alignment, and says why when that is
+/// what brings it low; another session is not touched.
+#[test]
+fn spans_after_a_flagged_span_rank_as_weaker_alignment() {
+    let levels = [&audit(&["deny tool delete_*"])];
+    let chain = IntentChain::new(&levels).unwrap();
+    let scorer = DefaultScorer::default();
+    let read_attrs =
+        sql("SELECT id, last_login FROM customers WHERE last_login < now() - interval '90 days'");
+    let read = SpanView::from_attributes("read", read_attrs.iter().copied());
+    let delete_attrs = tool("delete_customer", r#"{"id": "C-118"}"#);
+    let delete = SpanView::from_attributes("delete", delete_attrs.iter().copied());
+
+    let mut fresh = SessionMemory::default();
+    let before = scorer.score(
+        &chain,
+        &read,
+        &Context {
+            memory: Some(&fresh),
+            ..Context::default()
+        },
+    );
+    assert_eq!(before.verdict, Verdict::Aligned, "{before:?}");
+    // An aligned span flags nothing: the read after it scores as before.
+    fresh.observe_score(&read, &before);
+    let again = scorer.score(
+        &chain,
+        &read,
+        &Context {
+            memory: Some(&fresh),
+            ..Context::default()
+        },
+    );
+    assert_eq!(again, before);
+
+    let mut memory = SessionMemory::default();
+    let flagged = scorer.score(
+        &chain,
+        &delete,
+        &Context {
+            memory: Some(&memory),
+            ..Context::default()
+        },
+    );
+    assert_eq!(flagged.verdict, Verdict::Violation, "{flagged:?}");
+    memory.observe_score(&delete, &flagged);
+    let after = scorer.score(
+        &chain,
+        &read,
+        &Context {
+            memory: Some(&memory),
+            ..Context::default()
+        },
+    );
+    assert_eq!(after.verdict, Verdict::Aligned, "{after:?}");
+    assert!(
+        after.alignment < before.alignment && after.alignment >= 0.5,
+        "{} -> {}",
+        before.alignment,
+        after.alignment
+    );
+    assert!(
+        after.explanation.is_empty() || after.explanation.contains("delete_customer"),
+        "{after:?}"
+    );
+    // The flagged span itself, scored again, stays what it was.
+    let twice = scorer.score(
+        &chain,
+        &delete,
+        &Context {
+            memory: Some(&memory),
+            ..Context::default()
+        },
+    );
+    assert_eq!(twice.verdict, Verdict::Violation);
+}

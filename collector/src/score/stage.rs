@@ -165,6 +165,7 @@ impl ScoringStage {
                     parent,
                 );
                 memory.observe_outputs(&view);
+                memory.observe_score(&view, &score);
                 score
             }
         };

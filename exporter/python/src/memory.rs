@@ -89,7 +89,8 @@ impl SessionScorer {
     }
 
     /// The collector's scoring of one span against `chain`: learns what the
-    /// span was asked and given, scores it, then learns what it returned.
+    /// span was asked and given, scores it, then learns what it returned and
+    /// how it was scored (a session's first flagged span weakens the next).
     /// `delegation_hop`: lineage found the span to be the HTTP request that
     /// hands work to a delegate in another process. `parent`: the score of
     /// the span's parent, scored before it (the collector passes it when the
@@ -116,6 +117,7 @@ impl SessionScorer {
         };
         let scored = score(&chain.levels, &view, judged);
         memory.observe_outputs(&view);
+        memory.observe_score(&view, &scored);
         Ok(scored.into())
     }
 

@@ -215,6 +215,7 @@ pub fn score_all(spans: &[(String, Span)]) -> Vec<Scored> {
         };
         let score = scorer.score(&chain, &view, &context);
         memory.observe_outputs(&view);
+        memory.observe_score(&view, &score);
         by_span.insert(s.span_id.as_slice(), score.clone());
         out[i] = Some(Scored {
             name: s.name.clone(),

@@ -35,6 +35,10 @@ use crate::text::{ActionClass, ClassSet, prefix};
 /// Bytes read from the end of an answer longer than the text budget.
 const TAIL_BYTES: usize = 512;
 
+/// Weak-evidence factor for an unflagged span after the session's first
+/// flagged span (see `SessionMemory::observe_score`).
+const AFTER_A_FLAG: f32 = 0.6;
+
 /// The default scorer. Cheap to clone; holds only its thresholds.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultScorer {
@@ -44,7 +48,7 @@ pub struct DefaultScorer {
 impl DefaultScorer {
     /// Name and version stored with every score. Bump on any change that can
     /// change a score, so stored scores stay comparable.
-    pub const VERSION: &'static str = "reshimu-default/5";
+    pub const VERSION: &'static str = "reshimu-default/6";
 
     /// A scorer with the given thresholds.
     pub fn new(thresholds: Thresholds) -> DefaultScorer {
@@ -179,13 +183,33 @@ impl Scorer for DefaultScorer {
             s.explanation = format!("Carries out its parent's act. {}", parent.explanation);
             return s;
         }
+        // A session that went wrong once tends to go on wrong: the spans
+        // after its first flagged span are weaker evidence of alignment.
+        let first_flag = memory.first_flag();
+        if first_flag.is_some() && f.violations.is_empty() && f.thin.is_none() && f.drift.is_none()
+        {
+            f.weaken(AFTER_A_FLAG);
+        }
         assemble(
             self,
             &f,
             cov,
             root_topic.alignment,
             local_topic.alignment,
-            || root_topic.explain(),
+            || {
+                root_topic
+                    .explain()
+                    .map(|words| format!("Weakly aligned: {words} appear nowhere in the intents."))
+                    .or_else(|| {
+                        first_flag.map(|flag| {
+                            format!(
+                                "Weakly aligned: it follows `{}`, flagged {} earlier in this session.",
+                                flag.action,
+                                flag.verdict.as_str()
+                            )
+                        })
+                    })
+            },
         )
     }
 }
@@ -762,9 +786,7 @@ fn assemble(
         }
         Verdict::Thin => sentence(f.thin.clone().unwrap_or_default()),
         Verdict::Drifting => sentence(f.drift.as_ref().map(|d| d.1.clone()).unwrap_or_default()),
-        Verdict::Aligned if alignment < t.drifting_below + 0.15 => off_topic()
-            .map(|words| format!("Weakly aligned: {words} appear nowhere in the intents."))
-            .unwrap_or_default(),
+        Verdict::Aligned if alignment < t.drifting_below + 0.15 => off_topic().unwrap_or_default(),
         Verdict::Aligned | Verdict::Unscoped => String::new(),
     };
     Score {

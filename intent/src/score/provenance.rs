@@ -10,6 +10,12 @@
 //! [`SessionMemory::observe_outputs`] after) and passes it in the
 //! [`Context`](super::Context).
 //!
+//! The memory also keeps the first span the scorer flagged
+//! ([`SessionMemory::observe_score`], after each span is scored): a session
+//! that went wrong once tends to go on wrong (the delegate works from the
+//! drifted query, the tool runs the injected request), so the spans after it
+//! are weaker evidence of alignment even where nothing flags them.
+//!
 //! Memory is bounded: values are kept as 64-bit fingerprints, at most
 //! [`SessionMemory::DEFAULT_VALUES`] per session (the oldest forgotten first),
 //! and at most [`MAX_REQUESTS`] instruction-bearing requests.
@@ -19,6 +25,7 @@ use std::hash::Hasher;
 
 use super::instructions::{self, Instructions};
 use super::values::{self, Found};
+use super::{Score, Verdict};
 use crate::span::{ActionKind, SpanView};
 use crate::text::{ClassSet, WordHasher};
 
@@ -56,12 +63,23 @@ pub(crate) struct SeenRequest {
     pub tool: Option<String>,
 }
 
+/// The first span of a session the scorer flagged, for the evidence of the
+/// spans after it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FirstFlag {
+    /// Its verdict (violation, thin or drifting).
+    pub verdict: Verdict,
+    /// Its action (tool, agent or model name), cut short.
+    pub action: String,
+}
+
 /// What one session has seen. See the module docs.
 #[derive(Debug, Clone)]
 pub struct SessionMemory {
     values: HashMap<u64, Seen>,
     order: VecDeque<u64>,
     requests: Vec<SeenRequest>,
+    first_flag: Option<FirstFlag>,
     max_values: usize,
 }
 
@@ -81,6 +99,7 @@ impl SessionMemory {
             values: HashMap::new(),
             order: VecDeque::new(),
             requests: Vec::new(),
+            first_flag: None,
             max_values: max_values.max(1),
         }
     }
@@ -101,6 +120,7 @@ impl SessionMemory {
                 .iter()
                 .map(|r| 64 + r.quote.len() + r.tool.as_ref().map_or(0, String::len))
                 .sum::<usize>()
+            + self.first_flag.as_ref().map_or(0, |f| 32 + f.action.len())
     }
 
     /// Learns what a span was asked and given, before the span is scored: a
@@ -147,6 +167,40 @@ impl SessionMemory {
                 self.learn_given(&g.text, g.tool.as_deref().or(span.tool_name));
             }
         }
+    }
+
+    /// Learns how a span was scored, after it is scored: the first flagged
+    /// span of the session is kept (see the module docs).
+    ///
+    /// ```
+    /// use reshimu_intent::score::{Score, SessionMemory, Verdict};
+    /// use reshimu_intent::span::SpanView;
+    ///
+    /// let mut memory = SessionMemory::default();
+    /// let span = SpanView::from_attributes("execute_tool delete_user", [("gen_ai.tool.name", "delete_user")]);
+    /// let mut score = Score::unscoped("example/1");
+    /// score.verdict = Verdict::Violation;
+    /// memory.observe_score(&span, &score);
+    /// assert!(memory.approx_bytes() > 0);
+    /// ```
+    pub fn observe_score(&mut self, span: &SpanView<'_>, score: &Score) {
+        if self.first_flag.is_some()
+            || !matches!(
+                score.verdict,
+                Verdict::Violation | Verdict::Thin | Verdict::Drifting
+            )
+        {
+            return;
+        }
+        self.first_flag = Some(FirstFlag {
+            verdict: score.verdict,
+            action: crate::text::prefix(span.action_name(), 64).to_owned(),
+        });
+    }
+
+    /// The first span of the session the scorer flagged, if any.
+    pub(crate) fn first_flag(&self) -> Option<&FirstFlag> {
+        self.first_flag.as_ref()
     }
 
     fn learn_created(&mut self, text: &str) {
