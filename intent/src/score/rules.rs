@@ -30,9 +30,10 @@ pub(crate) struct Prohibition {
     pub channel: Option<Channel>,
     /// The clause as written, quoted in evidence.
     pub phrase: String,
-    /// Stems that narrow the prohibition to some objects ("do not push *to
-    /// main*", "no *hotel* bookings", "do not change *standing orders*"); empty
-    /// for a flat ban. A span breaks a narrowed ban only if it names one.
+    /// Objects that narrow the prohibition ("do not push *to main*", "no
+    /// *hotel* bookings", "do not change *standing orders*"), each as its
+    /// stems separated by spaces; empty for a flat ban. A span breaks a
+    /// narrowed ban only if it names one (see [`names_object`]).
     pub qualifiers: Vec<String>,
 }
 
@@ -40,10 +41,11 @@ impl Prohibition {
     /// Whether the prohibition applies to a span that names these texts.
     pub(crate) fn applies_to(&self, texts: &[Option<&str>]) -> bool {
         self.qualifiers.is_empty()
-            || self
-                .qualifiers
-                .iter()
-                .any(|q| texts.iter().flatten().any(|t| names_stem(t, q)))
+            || self.qualifiers.iter().any(|q| {
+                names_object(q, |stem| {
+                    texts.iter().flatten().any(|t| names_stem(t, stem))
+                })
+            })
     }
 
     /// Whether the prohibition applies to an act: its name, path and
@@ -58,7 +60,7 @@ impl Prohibition {
         let short = short_parts(args);
         self.qualifiers
             .iter()
-            .any(|q| short.iter().any(|t| names_stem(t, q)))
+            .any(|q| names_object(q, |stem| short.iter().any(|t| names_stem(t, stem))))
     }
 }
 
@@ -89,6 +91,39 @@ fn short_parts(args: &str) -> Vec<String> {
     }
     walk(&v, &mut out);
     out
+}
+
+/// Heads of compound objects that say little on their own: "customer
+/// *records*" is named by "customers".
+const GENERIC_HEADS: &[&str] = &[
+    "record", "data", "row", "entri", "entry", "item", "detail", "inform", "info", "field", "valu",
+    "value", "list", "file", "document", "configur", "config", "setting",
+];
+
+/// Whether an object of a ban (its stems, space-separated) is named, `named`
+/// telling whether one stem is. A compound is its head (the last noun) as
+/// its nearest modifier narrows it: "change the *node group*" is about node
+/// groups, not broken by a command naming a node; a generic head ("customer
+/// records") is named by either.
+fn names_object(object: &str, named: impl Fn(&str) -> bool) -> bool {
+    // Its initials name a compound too ("po" for "purchase order").
+    if object.contains(' ') {
+        let initials: String = object.split(' ').filter_map(|w| w.chars().next()).collect();
+        if initials.len() >= 2 && named(&initials) {
+            return true;
+        }
+    }
+    let mut stems = object.rsplit(' ');
+    let Some(head) = stems.next() else {
+        return false;
+    };
+    // Systems call accounts users (`DELETE /users/{id}`, `disable_user`).
+    let named_head = |h: &str| named(h) || (h == "account" && named("user"));
+    match stems.next() {
+        None => named_head(head),
+        Some(modifier) if GENERIC_HEADS.contains(&head) => named(modifier) || named_head(head),
+        Some(modifier) => named_head(head) && named(modifier),
+    }
 }
 
 /// Whether `text` names `stem`: "event" is named by "events" and
@@ -391,11 +426,16 @@ fn negated_parts(clause: &str) -> (ClassSet, Vec<String>, Vec<String>) {
     let mut after_verb = false;
     let mut prev_end = 0usize;
     let mut closed = false;
-    let mut objects = Vec::new();
+    let mut objects: Vec<String> = Vec::new();
+    // Object words in a row are one compound ("the node group").
+    let mut in_object = false;
+    let mut first_after_negation = false;
     let mut buf = [0u8; MAX_WORD];
     for (at, w) in words(clause) {
         let comma = clause[prev_end.min(at)..at].contains(',');
+        let adjacent = clause[prev_end.min(at)..at].trim().is_empty();
         prev_end = at + w.len();
+        let continues_object = std::mem::take(&mut in_object) && adjacent && !comma;
         if ["or", "and", "nor"]
             .iter()
             .any(|j| w.eq_ignore_ascii_case(j))
@@ -417,8 +457,10 @@ fn negated_parts(clause: &str) -> (ClassSet, Vec<String>, Vec<String>) {
                 }
                 negated = true;
                 verbs_open = true;
+                first_after_negation = true;
             }
             Some(Lex::Action(c, _)) if negated && (verbs_open || listed) => {
+                first_after_negation = false;
                 closed = false;
                 set.insert(c);
                 verbs.push(w.to_ascii_lowercase());
@@ -435,10 +477,22 @@ fn negated_parts(clause: &str) -> (ClassSet, Vec<String>, Vec<String>) {
                 && !closed
                 && !NOT_QUALIFIERS.iter().any(|n| w.eq_ignore_ascii_case(n)) =>
             {
+                // A word right after the negation and before any known
+                // verb is likely a verb itself ("do not *resize* volumes"):
+                // it compounds with nothing.
+                let unknown_verb = std::mem::take(&mut first_after_negation) && set.is_empty();
                 if !set.is_empty() {
                     verbs_open = false;
                 }
-                objects.push(stem.to_owned());
+                match objects.last_mut() {
+                    Some(last) if continues_object => {
+                        last.push(' ');
+                        last.push_str(stem);
+                    }
+                    _ => objects.push(stem.to_owned()),
+                }
+                // A possessor is not a modifier ("the customer's plan").
+                in_object = !unknown_verb && !stem.ends_with('\'');
             }
             _ => {}
         }
@@ -464,6 +518,7 @@ fn negated_parts(clause: &str) -> (ClassSet, Vec<String>, Vec<String>) {
                 && !objects.is_empty()
                 && !objects
                     .iter()
+                    .flat_map(|o| o.split(' '))
                     .any(|o| PEOPLE.iter().any(|p| o.starts_with(p))))
     };
     if set.iter().all(narrows) {
@@ -601,7 +656,51 @@ mod tests {
             p[0].classes.iter().collect::<Vec<_>>(),
             [ActionClass::Modify]
         );
-        assert!(p[0].qualifiers.iter().any(|q| q == "payment"));
+        assert!(
+            p[0].qualifiers
+                .iter()
+                .any(|q| q.ends_with("payment method")),
+            "{:?}",
+            p[0].qualifiers
+        );
+        assert!(p[0].applies_to(&[Some("update_payment_method")]));
+        assert!(!p[0].applies_to(&[Some("record_payment")]));
+        // A compound object is its head as its modifier narrows it: a command
+        // naming a node does not change the node group; a generic head
+        // ("records") is named by its modifier alone.
+        let p = prohibitions("do not resize volumes or change the node group", false);
+        assert!(p[0].applies_to(&[Some("eks_update_node_group")]), "{p:?}");
+        assert!(
+            p[0].applies_to(&[Some(r#"{"node_group": "ng-2"}"#)]),
+            "{p:?}"
+        );
+        assert!(
+            !p[0].applies_to(&[
+                Some("ssm_send_command"),
+                Some("clean logs on node ip-10-0-1-5")
+            ]),
+            "{p:?}"
+        );
+        assert!(p[0].applies_to(&[Some("ec2_modify_volume")]), "{p:?}");
+        let p = prohibitions("never touch the node group", false);
+        assert!(
+            p.is_empty() || !p[0].applies_to(&[Some("node ip-10-0-1-5")]),
+            "{p:?}"
+        );
+        let p = prohibitions("Do not create new purchase orders", false);
+        assert!(p[0].applies_to(&[Some("erp_create_po")]), "initials: {p:?}");
+        let p = prohibitions("do not change the customer's plan", false);
+        assert!(
+            p[0].applies_to(&[Some("update_plan")]),
+            "a possessor is no modifier: {p:?}"
+        );
+        let p = prohibitions("do not delete any account", false);
+        assert!(p[0].applies_to(&[Some("DELETE /v1.0/users/4f1c")]), "{p:?}");
+        let p = prohibitions("do not delete customer records", false);
+        assert!(
+            p[0].applies_to(&[Some("DELETE FROM customers WHERE id = 4")]),
+            "{p:?}"
+        );
         let c = classes("do not send, post or publish anything");
         assert!(c.contains(&ActionClass::Contact) && c.contains(&ActionClass::Publish));
         let p = prohibitions("Do not create purchase orders or contracts", false);
