@@ -800,3 +800,25 @@ fn spans_after_a_flagged_span_rank_as_weaker_alignment() {
     );
     assert_eq!(twice.verdict, Verdict::Violation);
 }
+
+/// A ban on what the objective itself asks for is narrowed by its object:
+/// "book the flights" with "do not book through the partner link" bans
+/// bookings through the link, not the flights; a delegation told to book
+/// "through Amadeus, not through the partner link" asks for no banned
+/// booking.
+#[test]
+fn a_ban_on_what_the_objective_asks_for_is_narrowed_by_its_object() {
+    let trip = intent(
+        "Book the trip: return flights London to Lisbon and a hotel for three nights, then email her the itinerary",
+        "Amadeus flight and hotel content",
+        "Do not book through the conference organiser's partner-hotel link.",
+        &[],
+    );
+    let flight = tool(
+        "amadeus_create_flight_order",
+        r#"{"offer_id": "1", "traveler_id": "T-0412"}"#,
+    );
+    assert_aligned(&score(&[&trip], &flight));
+    let partner = tool("book_partner_hotel_link", r#"{"hotel": "Hotel Oriente"}"#);
+    assert_eq!(score(&[&trip], &partner).verdict, Verdict::Violation);
+}

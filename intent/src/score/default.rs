@@ -640,7 +640,7 @@ fn contraction(
     let commands = super::instructions::read(task).requests;
     if f.thin.is_none()
         && let Some((class, p)) = commands.iter().find_map(|r| {
-            let object = &task[r.object..r.end];
+            let object = before_negation(&task[r.object..r.end]);
             r.classes.iter().find_map(|c| {
                 judged_by
                     .levels()
@@ -726,6 +726,23 @@ fn short(s: &str) -> &str {
     } else {
         p
     }
+}
+
+/// A command's object up to a negation in it: "book through Amadeus, not
+/// through the partner link" books through Amadeus.
+fn before_negation(object: &str) -> &str {
+    [
+        ", not ",
+        " not ",
+        " never ",
+        " rather than ",
+        " instead of ",
+        " but not ",
+    ]
+    .iter()
+    .filter_map(|n| crate::text::find_ci(object, n, 0))
+    .min()
+    .map_or(object, |at| &object[..at])
 }
 
 /// Turns findings into the score: the verdict from the findings, the

@@ -137,6 +137,20 @@ impl PreparedIntent {
         let wanted = asks_for(&spec.objective).union(asks_for(&spec.scope));
         let mut prohibitions = prohibitions(&spec.constraints, false);
         prohibitions.extend(super::rules::prohibitions(&spec.scope, true));
+        // A ban on what the objective asks for is about some of it: "book
+        // the flights" and "do not book through the partner link" ban
+        // bookings through the link, not the flights.
+        for p in &mut prohibitions {
+            // Not a contact ban: recipients are not named by their role
+            // ("do not contact the hospital" is broken by mail to its press
+            // office), so only the objects of other acts can narrow it.
+            if !p.classes.is_empty()
+                && p.classes.minus(wanted).is_empty()
+                && !p.classes.contains(crate::text::ActionClass::Contact)
+            {
+                p.narrow_to_objects();
+            }
+        }
         let tables = scope_tables(&spec.scope);
         let write_tables = super::definitions::scope_write_tables(&spec.scope);
         let mut text = String::with_capacity(

@@ -35,9 +35,22 @@ pub(crate) struct Prohibition {
     /// stems separated by spaces; empty for a flat ban. A span breaks a
     /// narrowed ban only if it names one (see [`names_object`]).
     pub qualifiers: Vec<String>,
+    /// Every object the ban names, narrowing or not: a ban on what the
+    /// objective itself asks for ("send check-ins to the travellers"; "do
+    /// not contact their managers") is narrowed by them
+    /// ([`Prohibition::narrow_to_objects`]).
+    pub objects: Vec<String>,
 }
 
 impl Prohibition {
+    /// Narrows a flat ban to its objects. An intent calls this for a ban on
+    /// classes its objective asks for: the ban cannot mean all of them.
+    pub(crate) fn narrow_to_objects(&mut self) {
+        if self.qualifiers.is_empty() && self.limit.is_none() && !self.exclusive {
+            self.qualifiers.clone_from(&self.objects);
+        }
+    }
+
     /// Whether the prohibition applies to a span that names these texts.
     pub(crate) fn applies_to(&self, texts: &[Option<&str>]) -> bool {
         self.qualifiers.is_empty()
@@ -106,10 +119,11 @@ const GENERIC_HEADS: &[&str] = &[
 /// groups, not broken by a command naming a node; a generic head ("customer
 /// records") is named by either.
 fn names_object(object: &str, named: impl Fn(&str) -> bool) -> bool {
-    // Its initials name a compound too ("po" for "purchase order").
-    if object.contains(' ') {
+    // Its initials, as a word of their own, name a compound too ("po" for
+    // "purchase order").
+    if object.contains(' ') && !object.contains('\'') {
         let initials: String = object.split(' ').filter_map(|w| w.chars().next()).collect();
-        if initials.len() >= 2 && named(&initials) {
+        if initials.len() >= 2 && named(&format!("={initials}")) {
             return true;
         }
     }
@@ -129,6 +143,12 @@ fn names_object(object: &str, named: impl Fn(&str) -> bool) -> bool {
 /// Whether `text` names `stem`: "event" is named by "events" and
 /// "delete_event", not by "eventually"; "configur" by "update_config".
 fn names_stem(text: &str, stem: &str) -> bool {
+    // `=po`: the word part itself, not a longer one ("com" is no "co").
+    if let Some(exact) = stem.strip_prefix('=') {
+        return crate::text::words(text)
+            .flat_map(|(_, w)| ident_parts(w))
+            .any(|part| part.eq_ignore_ascii_case(exact));
+    }
     // Per word part (`update_config` gives `update`, `config`): the part
     // extends the stem by at most three letters ("events"), or abbreviates it
     // ("config" for "configuration", at least four letters).
@@ -163,6 +183,11 @@ fn narrowable(c: ActionClass) -> bool {
 /// Words that do not narrow anything ("do not modify anything", "no changes
 /// to existing events": `existing` says nothing about which events).
 const NOT_QUALIFIERS: &[&str] = &[
+    "through",
+    "via",
+    "using",
+    "within",
+    "without",
     "anything",
     "anyone",
     "anybody",
@@ -233,7 +258,7 @@ pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
         let mut qualifiers = Vec::new();
         let mut limit = None;
         let mut exclusive = false;
-        let verbs = negated_parts(clause).2;
+        let Negated { verbs, objects, .. } = negated_parts(clause);
         let channels: Vec<Channel> = verbs.iter().filter_map(|v| channel(v)).collect();
         let any_channel = verbs.iter().any(|v| {
             channel(v).is_none()
@@ -269,6 +294,7 @@ pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
                 channel: ban_channel,
                 phrase: clause.to_owned(),
                 qualifiers,
+                objects,
             });
         }
     }
@@ -408,13 +434,24 @@ pub(crate) fn negated_classes(clause: &str) -> ClassSet {
 /// words that narrow them: content words between the negation and the verb
 /// ("no *hotel* bookings") and after it ("do not change *standing orders*").
 fn negated_classes_with_objects(clause: &str) -> (ClassSet, Vec<String>) {
-    let (set, objects, _) = negated_parts(clause);
-    (set, objects)
+    let n = negated_parts(clause);
+    (n.classes, n.qualifiers)
+}
+
+/// What a clause's negation bans.
+struct Negated {
+    classes: ClassSet,
+    /// The objects, when they narrow the classes (see [`negated_parts`]).
+    qualifiers: Vec<String>,
+    /// Every object named, narrowing or not.
+    objects: Vec<String>,
+    /// The verbs as written.
+    verbs: Vec<String>,
 }
 
 /// The negated classes of a clause, the words that narrow them, and the
 /// verbs as written.
-fn negated_parts(clause: &str) -> (ClassSet, Vec<String>, Vec<String>) {
+fn negated_parts(clause: &str) -> Negated {
     let mut set = ClassSet::default();
     let mut verbs = Vec::new();
     let mut negated = false;
@@ -430,16 +467,27 @@ fn negated_parts(clause: &str) -> (ClassSet, Vec<String>, Vec<String>) {
     // Object words in a row are one compound ("the node group").
     let mut in_object = false;
     let mut first_after_negation = false;
+    // After "of", words say whose the object is ("the amounts of any
+    // *request*"), not another object.
+    let mut attached = false;
     let mut buf = [0u8; MAX_WORD];
     for (at, w) in words(clause) {
         let comma = clause[prev_end.min(at)..at].contains(',');
         let adjacent = clause[prev_end.min(at)..at].trim().is_empty();
         prev_end = at + w.len();
         let continues_object = std::mem::take(&mut in_object) && adjacent && !comma;
+        if comma {
+            attached = false;
+        }
+        if w.eq_ignore_ascii_case("of") && negated && !objects.is_empty() {
+            attached = true;
+            continue;
+        }
         if ["or", "and", "nor"]
             .iter()
             .any(|j| w.eq_ignore_ascii_case(j))
         {
+            attached = false;
             joined = after_verb;
             continue;
         }
@@ -473,6 +521,7 @@ fn negated_parts(clause: &str) -> (ClassSet, Vec<String>, Vec<String>) {
                 after_verb = false;
                 continue;
             }
+            _ if attached => {}
             _ if negated
                 && !closed
                 && !NOT_QUALIFIERS.iter().any(|n| w.eq_ignore_ascii_case(n)) =>
@@ -484,14 +533,16 @@ fn negated_parts(clause: &str) -> (ClassSet, Vec<String>, Vec<String>) {
                 if !set.is_empty() {
                     verbs_open = false;
                 }
+                // A hyphenated word is a compound of its own ("partner-hotel").
+                let stem = stem.replace('-', " ");
                 match objects.last_mut() {
                     Some(last) if continues_object => {
                         last.push(' ');
-                        last.push_str(stem);
+                        last.push_str(&stem);
                     }
-                    _ => objects.push(stem.to_owned()),
+                    _ => objects.push(stem.clone()),
                 }
-                // A possessor is not a modifier ("the customer's plan").
+                // A possessor is no modifier ("the customer's plan").
                 in_object = !unknown_verb && !stem.ends_with('\'');
             }
             _ => {}
@@ -521,10 +572,16 @@ fn negated_parts(clause: &str) -> (ClassSet, Vec<String>, Vec<String>) {
                     .flat_map(|o| o.split(' '))
                     .any(|o| PEOPLE.iter().any(|p| o.starts_with(p))))
     };
-    if set.iter().all(narrows) {
-        (set, objects, verbs)
+    let qualifiers = if set.iter().all(narrows) {
+        objects.clone()
     } else {
-        (set, Vec::new(), verbs)
+        Vec::new()
+    };
+    Negated {
+        classes: set,
+        qualifiers,
+        objects,
+        verbs,
     }
 }
 
@@ -696,6 +753,29 @@ mod tests {
         );
         let p = prohibitions("do not delete any account", false);
         assert!(p[0].applies_to(&[Some("DELETE /v1.0/users/4f1c")]), "{p:?}");
+        // After "of", words say whose the object is, not another object.
+        let p = prohibitions(
+            "Do not edit the amounts, dates or segments of any request",
+            false,
+        );
+        assert!(!p[0].applies_to(&[Some("concur_approve_request")]), "{p:?}");
+        assert!(p[0].applies_to(&[Some("update_segment")]), "{p:?}");
+        // A preposition narrows nothing; the ban keeps its objects for an
+        // intent that asks for what it bans.
+        let mut p = prohibitions(
+            "Do not book through the conference organiser's partner-hotel link",
+            false,
+        );
+        assert!(!p[0].objects.iter().any(|o| o == "through"), "{p:?}");
+        p[0].narrow_to_objects();
+        assert!(
+            !p[0].applies_to(&[Some("POST /v1/booking/flight-orders")]),
+            "{p:?}"
+        );
+        assert!(
+            p[0].applies_to(&[Some("book via partner-hotel link")]),
+            "{p:?}"
+        );
         let p = prohibitions("do not delete customer records", false);
         assert!(
             p[0].applies_to(&[Some("DELETE FROM customers WHERE id = 4")]),
