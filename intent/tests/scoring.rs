@@ -822,3 +822,19 @@ fn a_ban_on_what_the_objective_asks_for_is_narrowed_by_its_object() {
     let partner = tool("book_partner_hotel_link", r#"{"hotel": "Hotel Oriente"}"#);
     assert_eq!(score(&[&trip], &partner).verdict, Verdict::Violation);
 }
+
+/// A table the scope names in its words is in scope though the scope lists
+/// other tables by name; one it names nowhere is not.
+#[test]
+fn a_table_the_scope_names_in_words_is_in_scope() {
+    let report = intent(
+        "Build the FY2025 report of fund DAF-0288 for its advisors",
+        "Salesforce NPSP: the fund's account and its two advisor contacts (read). Postgres warehouse: finance.daf_grants_paid and finance.daf_fund_activity (read).",
+        "read only",
+        &[],
+    );
+    let contacts = sql("SELECT Id, Email FROM Contacts WHERE AccountId = '001'");
+    assert_aligned(&score(&[&report], &contacts));
+    let payees = sql("SELECT * FROM finance.payees");
+    assert_eq!(score(&[&report], &payees).verdict, Verdict::Drifting);
+}

@@ -559,10 +559,10 @@ fn table_check(chain: &IntentChain<'_>, sql: &str, f: &mut Findings) {
                 .filter(|t| !super::sql::defines_cte(sql, t))
                 .collect()
         });
-        if let Some(t) = named
-            .iter()
-            .find(|t| !level.tables.iter().any(|a| a.eq_ignore_ascii_case(t)))
-        {
+        if let Some(t) = named.iter().find(|t| {
+            !level.tables.iter().any(|a| a.eq_ignore_ascii_case(t))
+                && !scope_names(&level.spec().scope, t)
+        }) {
             f.drift(Drift::Scope, false, || {
                 format!(
                     "queries table `{t}`, outside the scope's tables ({})",
@@ -726,6 +726,21 @@ fn short(s: &str) -> &str {
     } else {
         p
     }
+}
+
+/// Whether a scope names a table in its words: "the fund's account and its
+/// two advisor contacts (read)" names the `Contacts` object.
+fn scope_names(scope: &str, table: &str) -> bool {
+    let table = table.rsplit('.').next().unwrap_or(table);
+    let singular = |w: &str| {
+        w.strip_suffix('s')
+            .filter(|s| s.len() >= 3)
+            .unwrap_or(w)
+            .to_owned()
+    };
+    let wanted = singular(&table.to_ascii_lowercase());
+    wanted.len() >= 4
+        && crate::text::words(scope).any(|(_, w)| singular(&w.to_ascii_lowercase()) == wanted)
 }
 
 /// A command's object up to a negation in it: "book through Amadeus, not

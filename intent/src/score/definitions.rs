@@ -1206,6 +1206,23 @@ fn listed_tables(scope: &str) -> Vec<String> {
             }
         }
     }
+    // A scope that lists tables by qualified name lists them all so, in
+    // whatever sentence ("...; sap.gl_line_items for company code 1000").
+    if !out.is_empty() {
+        for token in scope.split_whitespace() {
+            let token = token.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+            if let Some((schema, table)) = token.rsplit_once('.')
+                && !schema.is_empty()
+                && table.bytes().any(|b| b.is_ascii_alphabetic())
+                && !token.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            {
+                let table = table.to_ascii_lowercase();
+                if !out.contains(&table) {
+                    out.push(table);
+                }
+            }
+        }
+    }
     out
 }
 
@@ -1358,6 +1375,15 @@ mod tests {
                 "the corrections database: reads of corrections.requests and corrections.log, and one new row in corrections.requests"
             ),
             ["log", "requests"]
+        );
+        // Qualified names after the list, in another sentence, are listed too.
+        let mut t = scope_tables(
+            "PostgreSQL database treasury_recon: bank.camt053_statements and bank.camt053_entries for account DE44; sap.gl_line_items for GL 113100 (read); one workbook",
+        );
+        t.sort();
+        assert_eq!(
+            t,
+            ["camt053_entries", "camt053_statements", "gl_line_items"]
         );
     }
 
