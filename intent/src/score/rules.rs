@@ -40,6 +40,10 @@ pub(crate) struct Prohibition {
     /// not contact their managers") is narrowed by them
     /// ([`Prohibition::narrow_to_objects`]).
     pub objects: Vec<String>,
+    /// The systems a read-only clause is confined to ("read-only in
+    /// Shopify and Akeneo"); empty when the ban holds everywhere. An act
+    /// breaks a confined ban only if it names one of them.
+    pub within: Vec<String>,
 }
 
 impl Prohibition {
@@ -66,6 +70,9 @@ impl Prohibition {
     /// short values; long free text in them (a note, a body) mentions
     /// things without acting on them.
     pub(crate) fn applies_to_act(&self, names: &[Option<&str>], args: Option<&str>) -> bool {
+        if !self.within.is_empty() && !self.names_system(names, args) {
+            return false;
+        }
         if self.qualifiers.is_empty() || self.applies_to(names) {
             return true;
         }
@@ -75,6 +82,56 @@ impl Prohibition {
             .iter()
             .any(|q| names_object(q, |stem| short.iter().any(|t| names_stem(t, stem))))
     }
+}
+
+impl Prohibition {
+    /// Whether an act names one of the systems the ban is confined to (its
+    /// tool, statement, URL, destination or short arguments).
+    fn names_system(&self, names: &[Option<&str>], args: Option<&str>) -> bool {
+        let short = args.map(short_parts).unwrap_or_default();
+        let texts = names
+            .iter()
+            .flatten()
+            .copied()
+            .chain(short.iter().map(String::as_str));
+        texts.into_iter().any(|t| {
+            words(t).flat_map(|(_, w)| ident_parts(w)).any(|part| {
+                self.within
+                    .iter()
+                    .any(|s| part.len() >= s.len() && part[..s.len()].eq_ignore_ascii_case(s))
+            })
+        })
+    }
+}
+
+/// The systems a read-only clause is confined to: "Read-only in Shopify
+/// and Akeneo: ..." gives `shopify`, `akeneo`; a bare "read-only" none.
+fn read_only_within(clause: &str) -> Vec<String> {
+    let lower = clause.to_ascii_lowercase();
+    let Some(at) = [
+        "read-only in ",
+        "read only in ",
+        "read-only on ",
+        "read only on ",
+        "readonly in ",
+    ]
+    .iter()
+    .filter_map(|k| lower.find(k).map(|i| i + k.len()))
+    .min() else {
+        return Vec::new();
+    };
+    let rest = &clause[at..];
+    let end = rest.find([':', ';', '.', '(']).unwrap_or(rest.len());
+    words(&rest[..end])
+        .map(|(_, w)| w)
+        .filter(|w| {
+            w.len() >= 3
+                && !["and", "the", "or", "nor", "its", "our", "their"]
+                    .iter()
+                    .any(|s| w.eq_ignore_ascii_case(s))
+        })
+        .map(str::to_ascii_lowercase)
+        .collect()
 }
 
 /// The keys and short string values of JSON arguments (or the whole text
@@ -295,6 +352,11 @@ pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
                 phrase: clause.to_owned(),
                 qualifiers,
                 objects,
+                within: if read_only(clause) {
+                    read_only_within(clause)
+                } else {
+                    Vec::new()
+                },
             });
         }
     }
@@ -776,6 +838,18 @@ mod tests {
             p[0].applies_to(&[Some("book via partner-hotel link")]),
             "{p:?}"
         );
+        // Read-only in a named system confines the ban to acts on it.
+        let p = prohibitions(
+            "Read-only in Shopify and Akeneo: do not change, revert or republish any price",
+            false,
+        );
+        assert_eq!(p[0].within, ["shopify", "akeneo"]);
+        assert!(!p[0].applies_to_act(
+            &[Some("s3_put_object")],
+            Some(r#"{"key": "price-audit.csv"}"#)
+        ));
+        assert!(p[0].applies_to_act(&[Some("shopify_update_price")], None));
+        assert!(prohibitions("read-only", false)[0].within.is_empty());
         let p = prohibitions("do not delete customer records", false);
         assert!(
             p[0].applies_to(&[Some("DELETE FROM customers WHERE id = 4")]),
