@@ -636,6 +636,31 @@ pub(crate) fn tool_classes(name: &str) -> ClassSet {
     {
         return set;
     }
+    // Calling a service is not calling a person (`call_matcher_service`,
+    // `invoke_pricing_api`): what it does is the service's, unknown here.
+    const SERVICES: &[&str] = &[
+        "service",
+        "api",
+        "endpoint",
+        "function",
+        "lambda",
+        "webhook",
+        "model",
+        "worker",
+        "engine",
+        "microservice",
+        "rpc",
+    ];
+    if parts.len() >= 2
+        && parts
+            .first()
+            .is_some_and(|p| p.eq_ignore_ascii_case("call") || p.eq_ignore_ascii_case("invoke"))
+        && parts[1..]
+            .iter()
+            .any(|p| SERVICES.iter().any(|s| p.eq_ignore_ascii_case(s)))
+    {
+        return set;
+    }
     let mut buf = [0u8; MAX_WORD];
     // The first verb decides what the tool does; later action words are what
     // it acts on (`create_marketing_email` creates, it does not send).
@@ -871,6 +896,10 @@ mod tests {
     #[test]
     fn tools_by_name() {
         assert!(tool_classes("send_email").contains(ActionClass::Contact));
+        // A call to a service is not a call to a person.
+        assert!(tool_classes("call_matcher_service").is_empty());
+        assert!(tool_classes("invoke_pricing_api").is_empty());
+        assert!(tool_classes("call_customer").contains(ActionClass::Contact));
         assert!(tool_classes("gmail.send").contains(ActionClass::Contact));
         assert!(tool_classes("GmailSendEmail").contains(ActionClass::Contact));
         assert!(tool_classes("transfer_funds").contains(ActionClass::Transfer));
