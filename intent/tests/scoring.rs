@@ -838,3 +838,26 @@ fn a_table_the_scope_names_in_words_is_in_scope() {
     let payees = sql("SELECT * FROM finance.payees");
     assert_eq!(score(&[&report], &payees).verdict, Verdict::Drifting);
 }
+
+/// "Do not email vendors" under an objective that asks to email the
+/// treasurer, whose address the scope names: the summary to her (cc a
+/// colleague on her domain) breaks nothing; a mail to a vendor still does.
+#[test]
+fn a_ban_on_emailing_some_people_spares_the_message_the_intent_asks_for() {
+    let run = intent(
+        "Prepare the vendor payment run and email the treasurer the batch summary",
+        "NetSuite vendor bills (read); one payment batch; one email to renee.okafor@brightwell.example",
+        "Do not approve the batch. Do not reply to or email vendors.",
+        &[],
+    );
+    let summary = tool(
+        "send_email",
+        r#"{"to": ["renee.okafor@brightwell.example"], "cc": ["tomasz@brightwell.example"], "subject": "Batch ready"}"#,
+    );
+    assert_aligned(&score(&[&run], &summary));
+    let vendor = tool(
+        "send_email",
+        r#"{"to": ["ar@polarfreight.example"], "subject": "Your invoices"}"#,
+    );
+    assert_eq!(score(&[&run], &vendor).verdict, Verdict::Violation);
+}

@@ -194,6 +194,17 @@ pub(crate) fn constraints(
                 );
                 continue;
             }
+            // A ban on contacting some people ("do not email vendors") under
+            // an objective that asks for a message to people it names ("email
+            // her the summary", renee@...) is not broken by that message.
+            if hit(ActionClass::Contact)
+                && p.qualifiers.is_empty()
+                && !p.objects.is_empty()
+                && level.wanted.contains(ActionClass::Contact)
+                && addressed_as_asked(act, chain, asked, memory)
+            {
+                continue;
+            }
             let (rule_id, class) = if hit(ActionClass::Contact) {
                 ("message.send", ActionClass::Contact)
             } else if hit(ActionClass::Transfer) || hit(ActionClass::Purchase) {
@@ -266,6 +277,48 @@ fn rule_for(classes: u16) -> &'static str {
 /// The first target of an act that no `named` text names, strictly: a whole
 /// value, or a name word of an email's local part (a shared domain is not
 /// enough: `all-staff@` is not `tomas.ferreira@`).
+/// Whether an act writes to an address the root intent names, and
+/// otherwise only to addresses on that address's domain (colleagues) or
+/// named in what the span was asked.
+fn addressed_as_asked(
+    act: &Act<'_>,
+    chain: &IntentChain<'_>,
+    asked: &[&str],
+    memory: &super::provenance::SessionMemory,
+) -> bool {
+    use super::provenance::Seen;
+    use super::values::Kind;
+    let root = chain.root().text.as_str();
+    let domain = |e: &str| e.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase());
+    let mut domains: Vec<String> = Vec::new();
+    let (mut by_intent, mut other) = (false, false);
+    let mut rest: Vec<String> = Vec::new();
+    for text in [act.args, act.destination].into_iter().flatten() {
+        super::values::scan(text, true, |v| {
+            if v.kind != Kind::Email {
+                return false;
+            }
+            // The address itself, not its host: "pages on pvmc.org" names
+            // no one at pvmc.org.
+            if crate::text::contains_ci(root, v.text) {
+                by_intent = true;
+                domains.extend(domain(v.text));
+            } else if !(super::values::named_strictly(v, asked.iter().copied())
+                || memory.seen(v) == Some(Seen::Asked))
+            {
+                rest.push(v.text.to_owned());
+            }
+            false
+        });
+    }
+    for e in &rest {
+        if !domain(e).is_some_and(|d| domains.contains(&d)) {
+            other = true;
+        }
+    }
+    by_intent && !other
+}
+
 fn unnamed_target<'t>(
     act: &Act<'_>,
     named: impl Iterator<Item = &'t str> + Clone,
