@@ -200,6 +200,11 @@ fn names_object(object: &str, named: impl Fn(&str) -> bool) -> bool {
 /// Whether `text` names `stem`: "event" is named by "events" and
 /// "delete_event", not by "eventually"; "configur" by "update_config".
 fn names_stem(text: &str, stem: &str) -> bool {
+    // An identifier (`treasury_recon`) is named only by itself: a folder
+    // "Treasury/Recon" is not that database.
+    if stem.contains(['_', '.']) {
+        return crate::text::contains_ci(text, stem);
+    }
     // `=po`: the word part itself, not a longer one ("com" is no "co").
     if let Some(exact) = stem.strip_prefix('=') {
         return crate::text::words(text)
@@ -850,6 +855,15 @@ mod tests {
         ));
         assert!(p[0].applies_to_act(&[Some("shopify_update_price")], None));
         assert!(prohibitions("read-only", false)[0].within.is_empty());
+        let p = prohibitions("no writes to treasury_recon", false);
+        assert!(
+            !p[0].applies_to(&[Some("save_workbook Treasury/Reconciliations/2025-W47")]),
+            "{p:?}"
+        );
+        assert!(
+            p[0].applies_to(&[Some("INSERT INTO treasury_recon.matches VALUES (1)")]),
+            "{p:?}"
+        );
         let p = prohibitions("do not delete customer records", false);
         assert!(
             p[0].applies_to(&[Some("DELETE FROM customers WHERE id = 4")]),
