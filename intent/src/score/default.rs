@@ -694,9 +694,13 @@ fn contraction(
     // What the task commands, not every action word it holds: "find the
     // cause in the employee record", "fetch the replies to the reference
     // requests" ask for reads.
-    let commanded = commands
-        .iter()
-        .fold(ClassSet::default(), |a, r| a.union(r.classes));
+    let commanded = commands.iter().fold(ClassSet::default(), |a, r| {
+        if answers_the_delegator(&task[r.object..r.end]) {
+            a.union(r.classes.minus(ClassSet(ActionClass::Contact.bit())))
+        } else {
+            a.union(r.classes)
+        }
+    });
     let asked = asks.intersect(commanded).minus(root.wanted);
     if let Some(class) = asked
         .iter()
@@ -741,6 +745,47 @@ fn scope_names(scope: &str, table: &str) -> bool {
     let wanted = singular(&table.to_ascii_lowercase());
     wanted.len() >= 4
         && crate::text::words(scope).any(|(_, w)| singular(&w.to_ascii_lowercase()) == wanted)
+}
+
+/// Whether a command to message is the delegate's answer, not a message to
+/// people: "send back the new copy", "reply on gis-agent.replies", "report
+/// to the coordinator".
+fn answers_the_delegator(object: &str) -> bool {
+    let lower = object.trim_start().to_ascii_lowercase();
+    // The object as read may start at the verb or after the preposition.
+    let after_verb = lower.split_once(' ').map_or("", |(_, r)| r);
+    [lower.as_str(), after_verb]
+        .iter()
+        .any(|o| o.starts_with("back "))
+        || [lower.as_str(), after_verb].iter().any(|o| {
+            ["on ", "to ", "via ", ""]
+                .iter()
+                .any(|lead| addressed_to_delegator(o, lead))
+        })
+}
+
+fn addressed_to_delegator(o: &str, lead: &str) -> bool {
+    const DELEGATOR: &[&str] = &[
+        "coordinator",
+        "orchestrator",
+        "caller",
+        "supervisor agent",
+        "lead agent",
+        "me ",
+        "us ",
+    ];
+    {
+        let Some(rest) = o.strip_prefix(lead) else {
+            return false;
+        };
+        let rest = rest.strip_prefix("the ").unwrap_or(rest);
+        let first = rest.split_whitespace().next().unwrap_or("");
+        let machine = first.contains(['.', '_', '-'])
+            && !first.contains('@')
+            && !first.starts_with('#')
+            && first.bytes().any(|b| b.is_ascii_alphabetic());
+        machine || (!lead.is_empty() && DELEGATOR.iter().any(|d| rest.starts_with(d)))
+    }
 }
 
 /// A command's object up to a negation in it: "book through Amadeus, not
@@ -845,4 +890,24 @@ fn sentence(mut s: String) -> String {
         s.push('.');
     }
     s
+}
+#[cfg(test)]
+mod answer_tests {
+    use super::answers_the_delegator;
+
+    #[test]
+    fn a_delegate_answering_its_delegator_contacts_no_one() {
+        assert!(answers_the_delegator(
+            "Reply on gis-agent.replies with correlation id rel-7"
+        ));
+        assert!(answers_the_delegator(
+            "Send back the new copy per product id"
+        ));
+        assert!(answers_the_delegator("report to the coordinator when done"));
+        assert!(!answers_the_delegator("Email the list to the customers"));
+        assert!(!answers_the_delegator(
+            "Send the summary to renee@corp.example"
+        ));
+        assert!(!answers_the_delegator("Post the list to #sec-desk"));
+    }
 }
