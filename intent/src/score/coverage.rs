@@ -203,7 +203,13 @@ fn clause_defines(clause: &str, d: &TermDefinition) -> bool {
 fn definition_carried(d: &TermDefinition, contraction: &str) -> bool {
     // Named by its term or column, or restated by its own words ("engaged
     // (opened or clicked in the last 90 days)").
-    if !d.is_used_in(contraction) && !shares_words(&d.text, &stem_set(contraction), 2) {
+    // Or by most of its words with its very value ("net surplus
+    // compensation = surplus kWh x USD 0.0391 per kWh" carries "net surplus
+    // compensation rate = USD 0.0391 per kWh").
+    let stated = !d.value_text.is_empty()
+        && crate::text::contains_ci(contraction, &d.value_text)
+        && shares_words(&d.term, &stem_set(contraction), 2);
+    if !stated && !d.is_used_in(contraction) && !shares_words(&d.text, &stem_set(contraction), 2) {
         return false;
     }
     use super::definitions::Value;
@@ -551,6 +557,27 @@ mod tests {
         // A delegate with another job need not be told how to screen.
         let other = coverage(&root, "Book a meeting room for Thursday at 10.");
         assert_eq!(other.value, 1.0, "{other:?}");
+    }
+
+    #[test]
+    fn a_definition_restated_by_most_of_its_words_and_its_value_is_carried() {
+        let root = PreparedIntent::new(IntentSpec {
+            objective: "Compute the true-up of the 14 solar accounts and save draft statements"
+                .into(),
+            scope: "Schema CIS_NEM (read); bill months 2024-12 to 2025-11".into(),
+            constraints: "Do not post anything.".into(),
+            guards: vec!["define net surplus compensation rate = USD 0.0391 per kWh".into()],
+        })
+        .unwrap();
+        let task = "For the 14 accounts, sum delivered and received kWh per account. Net surplus: net surplus compensation = surplus kWh x USD 0.0391 per kWh, rounded to the cent. Do not post anything.";
+        let c = coverage(&root, task);
+        assert!(!c.lost.iter().any(|l| l.contains("0.0391")), "{c:?}");
+        let other = "For the 14 accounts, sum delivered and received kWh per account. Net surplus: net surplus compensation = surplus kWh x USD 0.05 per kWh. Do not post anything.";
+        let c = coverage(&root, other);
+        assert!(
+            c.lost.iter().any(|l| l.contains("0.0391")) || !c.redefined.is_empty(),
+            "{c:?}"
+        );
     }
 
     #[test]
