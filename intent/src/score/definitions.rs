@@ -1164,9 +1164,15 @@ fn listed_tables(scope: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (colon, _) in scope.match_indices(':') {
         let before: Vec<&str> = words(&scope[..colon]).map(|(_, w)| w).collect();
+        // "Oracle schema CIS_NEM (read): ..." names its container too.
         let named_container = before
             .iter()
             .rev()
+            .filter(|w| {
+                !["read", "write", "only", "access"]
+                    .iter()
+                    .any(|x| w.eq_ignore_ascii_case(x))
+            })
             .take(2)
             .any(|w| CONTAINERS.iter().any(|c| w.eq_ignore_ascii_case(c)));
         if !named_container {
@@ -1203,6 +1209,25 @@ fn listed_tables(scope: &str) -> Vec<String> {
             let last = name.rsplit('.').next().unwrap_or(name);
             if identifier && !last.is_empty() && !last.bytes().all(|b| b.is_ascii_digit()) {
                 out.push(last.trim_matches(['`', '"', '\'']).to_ascii_lowercase());
+            }
+        }
+    }
+    // A scope that names tables by their full path ("BigQuery tables
+    // halloway-dw.marketplace.walmart_listings, ...") lists them.
+    let full_path = |token: &str| {
+        token.matches('.').count() >= 2
+            && token.rsplit('.').next().is_some_and(|t| t.contains('_'))
+            && !token.contains('/')
+    };
+    if out.is_empty()
+        && scope
+            .split_whitespace()
+            .any(|t| full_path(t.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))))
+    {
+        for token in scope.split_whitespace() {
+            let token = token.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+            if full_path(token) {
+                out.extend(token.rsplit('.').next().map(str::to_ascii_lowercase));
             }
         }
     }

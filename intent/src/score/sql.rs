@@ -267,7 +267,11 @@ impl<'a> Iterator for Tables<'a> {
                     self.expect_table = false;
                     let name = word.rsplit('.').next().unwrap_or(word);
                     let name = name.trim_matches(|c| c == '"' || c == '`' || c == '\\');
-                    if !name.is_empty() && !is_keyword_after_from(name) {
+                    // The catalog describes tables; reading it reads no data.
+                    let catalog = ["information_schema", "pg_catalog", "sqlite_master"]
+                        .iter()
+                        .any(|c| crate::text::contains_ci(word, c));
+                    if !name.is_empty() && !is_keyword_after_from(name) && !catalog {
                         return Some(name);
                     }
                 } else {
@@ -303,9 +307,13 @@ impl<'a> Iterator for Tables<'a> {
 }
 
 fn is_keyword_after_from(w: &str) -> bool {
-    ["select", "lateral", "unnest", "only", "if"]
-        .iter()
-        .any(|k| w.eq_ignore_ascii_case(k))
+    [
+        "select", "lateral", "unnest", "only", "if", "where", "group", "having", "order", "limit",
+        "on", "set", "values", "as", "inner", "left", "right", "full", "cross", "natural", "union",
+        "join",
+    ]
+    .iter()
+    .any(|k| w.eq_ignore_ascii_case(k))
 }
 
 #[cfg(test)]
@@ -326,6 +334,14 @@ mod tests {
         assert_eq!(t, ["flow_messages_daily", "Profiles"]);
         let sql = "WITH base AS (SELECT * FROM balances), x AS (SELECT 1) SELECT * FROM base JOIN x ON 1=1";
         assert!(defines_cte(sql, "base") && defines_cte(sql, "x") && !defines_cte(sql, "balances"));
+        // The catalog and clause keywords are no tables.
+        let t: Vec<&str> = tables(
+            "SELECT column_name FROM PROCUREMENT.INFORMATION_SCHEMA.COLUMNS WHERE table_name = 'X'",
+        )
+        .collect();
+        assert!(t.is_empty(), "{t:?}");
+        let t: Vec<&str> = tables("count students from having more than 3 absences").collect();
+        assert!(t.is_empty(), "{t:?}");
     }
 
     #[test]

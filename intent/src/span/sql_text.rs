@@ -90,7 +90,11 @@ pub(crate) fn is_statement(text: &str) -> bool {
         "those", "me", "us", "them", "it", "only",
     ];
     let article = |w: &str| ARTICLES.iter().any(|a| is(w, a));
-    if article(at(1)) {
+    // "select a few rows" is prose; "SELECT a.sku, ..." selects through
+    // the alias `a`.
+    let second_raw = text.split_whitespace().nth(1).unwrap_or("");
+    let alias = second_raw.contains(['.', ',']);
+    if article(at(1)) && !alias {
         return false;
     }
     let after = |k: &str| ws.iter().position(|w| is(w, k)).map(|i| at(i + 1));
@@ -236,6 +240,11 @@ mod tests {
         assert!(!is_statement("Update the ticket status and set a reminder"));
         assert!(!is_statement("create a draft reply for the customer"));
         assert!(!is_statement("show me the results"));
+        // An alias that looks like an article.
+        assert!(is_statement(
+            "SELECT a.sku, a.asin FROM `dw.marketplace.amazon_listings` a WHERE a.sku = 'X'"
+        ));
+        assert!(!is_statement("select a few rows from the table"));
     }
 
     #[test]
