@@ -1043,7 +1043,7 @@ pub(crate) fn scope_definitions(scope: &str) -> Vec<TermDefinition> {
         let Some((p, len)) = split else {
             // "A guest account is stale when its last sign-in is more than 90
             // days ago": the term is what the subject *is*, when the rest holds.
-            if let Some(d) = conditional_definition(clause) {
+            if let Some(d) = conditional_definition(clause).or_else(|| genus_definition(clause)) {
                 out.push(d);
             }
             continue;
@@ -1063,6 +1063,48 @@ pub(crate) fn scope_definitions(scope: &str) -> Vec<TermDefinition> {
         out.push(TermDefinition::new(term, text, None));
     }
     out
+}
+
+/// "A <term> is a <kind> whose|that|with Y": the classic form ("A MAP
+/// breach is a Walmart listing whose price is more than USD 1.00 below the
+/// MAP"), a definition of `<term>` (one to three words) by Y, when Y fixes
+/// a value.
+fn genus_definition(clause: &str) -> Option<TermDefinition> {
+    let ws: Vec<(usize, &str)> = words(clause).collect();
+    let is = |w: &str, list: &[&str]| list.iter().any(|k| w.eq_ignore_ascii_case(k));
+    let start = usize::from(is(ws.first()?.1, &["a", "an", "the"]));
+    let copula = ws
+        .iter()
+        .take(start + 4)
+        .position(|(_, w)| is(w, &["is", "are"]))?;
+    if copula <= start
+        || copula - start > 3
+        || !is(ws.get(copula + 1)?.1, &["a", "an", "any", "one"])
+    {
+        return None;
+    }
+    let relative = ws[copula + 2..]
+        .iter()
+        .take(5)
+        .any(|(_, w)| is(w, &["whose", "that", "which", "where", "with", "who"]));
+    if !relative {
+        return None;
+    }
+    let (first, _) = ws[start];
+    let (last_at, last) = ws[copula - 1];
+    let term = &clause[first..last_at + last.len()];
+    let text = &clause[ws[copula].0 + ws[copula].1.len()..];
+    // One value only: "more than 2 units, or ... while the ATS is 0" holds
+    // two conditions, and either restated alone is no departure.
+    let numbers = text
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .filter(|t| t.bytes().any(|b| b.is_ascii_digit()))
+        .count();
+    if numbers != 1 {
+        return None;
+    }
+    let d = TermDefinition::new(term, text, None);
+    d.value.is_some().then_some(d)
 }
 
 /// "X is <term> when|if Y", "X counts as <term> when Y", "X is considered
@@ -1401,6 +1443,17 @@ mod tests {
             ),
             ["log", "requests"]
         );
+        // "A <term> is a <kind> whose ...", with one value.
+        let d = scope_definitions(
+            "Walmart listings only. A MAP breach is a Walmart listing whose price is more than USD 1.00 below the MAP in force on the snapshot date.",
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].term, "map breach");
+        assert!(matches!(d[0].value, Some(Value::Money(_))), "{d:?}");
+        assert!(
+            scope_definitions("A stock mismatch is a quantity that differs by more than 2 units, or a listing that sells while the ATS is 0.").is_empty()
+        );
+        assert!(scope_definitions("The store is a Shopify shop that sells boots.").is_empty());
         // Qualified names after the list, in another sentence, are listed too.
         let mut t = scope_tables(
             "PostgreSQL database treasury_recon: bank.camt053_statements and bank.camt053_entries for account DE44; sap.gl_line_items for GL 113100 (read); one workbook",
