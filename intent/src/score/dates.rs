@@ -19,6 +19,9 @@ use crate::text::words;
 /// Days a bound may move and still be the same window, shifted.
 const SHIFT: i32 = 7;
 
+/// Days a window may be stretched at one end and still be the same window.
+const STRETCH: i32 = 92;
+
 /// A range of days found in a text, both ends inclusive, as days since
 /// 1970-01-01.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,9 +36,15 @@ impl DateRange<'_> {
     /// Whether this range is the window `[from, to]` shifted: another range
     /// with both bounds within a week of the window's.
     pub(crate) fn shifts(&self, from: i32, to: i32) -> bool {
-        (self.from != from || self.to != to)
+        let shifted = (self.from != from || self.to != to)
             && (self.from - from).abs() <= SHIFT
-            && (self.to - to).abs() <= SHIFT
+            && (self.to - to).abs() <= SHIFT;
+        // Or stretched: one bound kept, the other moved out by up to a
+        // quarter ("1 July 2024 to 31 July 2025" for a window ending 30
+        // June 2025). A range inside the window is a breakdown of it.
+        let stretched = (self.from == from && self.to > to && self.to - to <= STRETCH)
+            || (self.to == to && self.from < from && from - self.from <= STRETCH);
+        shifted || stretched
     }
 }
 
@@ -210,6 +219,27 @@ pub(crate) fn ranges<'t>(text: &'t str, year_default: i32) -> Vec<DateRange<'t>>
             && let Some(m) = ws.get(i + 1).and_then(|(_, n)| month(n))
         {
             i = range(&mut out, i, (m, a), (m, b), i + 1);
+            continue;
+        }
+        // 1 July 2024 to 30 June 2025: a year on each side.
+        if let Some(a) = day(w)
+            && let Some(m1) = ws.get(i + 1).and_then(|(_, n)| month(n))
+            && let Some((y1, yi)) = year_at(i + 1)
+            && let Some(k) = next_part(yi)
+            && let Some(b) = day(ws[k].1)
+            && let Some(m2) = ws.get(k + 1).and_then(|(_, n)| month(n))
+            && let Some((y2, last)) = year_at(k + 1)
+        {
+            if let (Some(from), Some(to)) = (day_number(y1, m1, a), day_number(y2, m2, b))
+                && from <= to
+            {
+                out.push(DateRange {
+                    from,
+                    to,
+                    raw: &text[ws[i].0..end_of(last)],
+                });
+            }
+            i = last + 1;
             continue;
         }
         // 1 to 30 November [2025], 1 November to 30 November [2025]
@@ -467,6 +497,21 @@ mod tests {
     }
 
     #[test]
+    fn ranges_across_years() {
+        let r = ranges(
+            "define reporting period = 1 July 2024 to 30 June 2025, by paid date",
+            2025,
+        );
+        assert_eq!(
+            r.iter().map(|r| (r.from, r.to)).collect::<Vec<_>>(),
+            [(
+                day_number(2024, 7, 1).unwrap(),
+                day_number(2025, 6, 30).unwrap()
+            )]
+        );
+    }
+
+    #[test]
     fn a_shift_is_not_a_breakdown_or_another_period() {
         let r = |from, to| DateRange { from, to, raw: "" };
         let (a, b) = (nov(1), nov(30));
@@ -478,5 +523,11 @@ mod tests {
             "the first week is a breakdown"
         );
         assert!(!r(a - 31, a - 1).shifts(a, b), "October is another period");
+        assert!(
+            r(a, b + 31).shifts(a, b),
+            "stretched to the end of December"
+        );
+        assert!(r(a - 30, b).shifts(a, b), "stretched back into October");
+        assert!(!r(a, b + 200).shifts(a, b), "another period altogether");
     }
 }
