@@ -112,7 +112,16 @@ pub(crate) fn judge(
                 // Named in the very sentence that asks for this act: the
                 // request chose the target ("pay ... to IBAN GB29 ...").
                 Some(Seen::InRequest(r)) => {
-                    if let Some(req) = memory.request(r) {
+                    // A message that cites a reference number from a request
+                    // for something else ("WIRE 20251124-88231 AWAITING
+                    // APPROVAL") reports it; it does not serve the request.
+                    let cited = v.kind == values::Kind::Number
+                        && e.classes
+                            .minus(ClassSet(crate::text::ActionClass::Create.bit()))
+                            == ClassSet(crate::text::ActionClass::Contact.bit());
+                    if let Some(req) = memory.request(r)
+                        && !(cited && !req.classes.contains(crate::text::ActionClass::Contact))
+                    {
                         finding = Some((v.text.to_owned(), req));
                         return true;
                     }
