@@ -206,11 +206,14 @@ fn definition_carried(d: &TermDefinition, contraction: &str) -> bool {
     // Or by most of its words with its very value ("net surplus
     // compensation = surplus kWh x USD 0.0391 per kWh" carries "net surplus
     // compensation rate = USD 0.0391 per kWh").
-    let stated = !d.value_text.is_empty()
-        && crate::text::contains_ci(contraction, &d.value_text)
-        && shares_words(&d.term, &stem_set(contraction), 2);
-    if !stated && !d.is_used_in(contraction) && !shares_words(&d.text, &stem_set(contraction), 2) {
-        return false;
+    if !d.is_used_in(contraction) {
+        let stems = stem_set(contraction);
+        let stated = !d.value_text.is_empty()
+            && crate::text::contains_ci(contraction, &d.value_text)
+            && shares_words(&d.term, &stems, 2);
+        if !stated && !shares_words(&d.text, &stems, 2) {
+            return false;
+        }
     }
     use super::definitions::Value;
     match d.value {
