@@ -736,48 +736,29 @@ fn spans_after_a_flagged_span_rank_as_weaker_alignment() {
     let read = SpanView::from_attributes("read", read_attrs.iter().copied());
     let delete_attrs = tool("delete_customer", r#"{"id": "C-118"}"#);
     let delete = SpanView::from_attributes("delete", delete_attrs.iter().copied());
+    let judge = |span: &SpanView<'_>, memory: &SessionMemory| {
+        scorer.score(
+            &chain,
+            span,
+            &Context {
+                memory: Some(memory),
+                ..Context::default()
+            },
+        )
+    };
 
     let mut fresh = SessionMemory::default();
-    let before = scorer.score(
-        &chain,
-        &read,
-        &Context {
-            memory: Some(&fresh),
-            ..Context::default()
-        },
-    );
+    let before = judge(&read, &fresh);
     assert_eq!(before.verdict, Verdict::Aligned, "{before:?}");
     // An aligned span flags nothing: the read after it scores as before.
     fresh.observe_score(&read, &before);
-    let again = scorer.score(
-        &chain,
-        &read,
-        &Context {
-            memory: Some(&fresh),
-            ..Context::default()
-        },
-    );
-    assert_eq!(again, before);
+    assert_eq!(judge(&read, &fresh), before);
 
     let mut memory = SessionMemory::default();
-    let flagged = scorer.score(
-        &chain,
-        &delete,
-        &Context {
-            memory: Some(&memory),
-            ..Context::default()
-        },
-    );
+    let flagged = judge(&delete, &memory);
     assert_eq!(flagged.verdict, Verdict::Violation, "{flagged:?}");
     memory.observe_score(&delete, &flagged);
-    let after = scorer.score(
-        &chain,
-        &read,
-        &Context {
-            memory: Some(&memory),
-            ..Context::default()
-        },
-    );
+    let after = judge(&read, &memory);
     assert_eq!(after.verdict, Verdict::Aligned, "{after:?}");
     assert!(
         after.alignment < before.alignment && after.alignment >= 0.5,
@@ -790,15 +771,7 @@ fn spans_after_a_flagged_span_rank_as_weaker_alignment() {
         "{after:?}"
     );
     // The flagged span itself, scored again, stays what it was.
-    let twice = scorer.score(
-        &chain,
-        &delete,
-        &Context {
-            memory: Some(&memory),
-            ..Context::default()
-        },
-    );
-    assert_eq!(twice.verdict, Verdict::Violation);
+    assert_eq!(judge(&delete, &memory).verdict, Verdict::Violation);
 }
 
 /// A ban on what the objective itself asks for is narrowed by its object:

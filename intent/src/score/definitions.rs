@@ -1230,16 +1230,7 @@ fn listed_tables(scope: &str) -> Vec<String> {
             .unwrap_or(rest.len());
         for item in rest[..end].split(',').flat_map(|i| i.split(" and ")) {
             // A qualified name anywhere in the item: "reads of corrections.requests".
-            for token in item.split_whitespace() {
-                let token = token.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
-                if let Some((schema, table)) = token.rsplit_once('.')
-                    && !schema.is_empty()
-                    && table.bytes().any(|b| b.is_ascii_alphabetic())
-                    && !token.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-                {
-                    out.push(table.to_ascii_lowercase());
-                }
-            }
+            out.extend(item.split_whitespace().filter_map(qualified_table));
             let Some((_, first)) = words(item).next() else {
                 continue;
             };
@@ -1276,21 +1267,24 @@ fn listed_tables(scope: &str) -> Vec<String> {
     // A scope that lists tables by qualified name lists them all so, in
     // whatever sentence ("...; sap.gl_line_items for company code 1000").
     if !out.is_empty() {
-        for token in scope.split_whitespace() {
-            let token = token.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
-            if let Some((schema, table)) = token.rsplit_once('.')
-                && !schema.is_empty()
-                && table.bytes().any(|b| b.is_ascii_alphabetic())
-                && !token.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-            {
-                let table = table.to_ascii_lowercase();
-                if !out.contains(&table) {
-                    out.push(table);
-                }
+        for table in scope.split_whitespace().filter_map(qualified_table) {
+            if !out.contains(&table) {
+                out.push(table);
             }
         }
     }
     out
+}
+
+/// The table of a qualified name (`corrections.requests`, `sap.gl_items`),
+/// lowercased; `None` for a word, a version or a decimal number.
+fn qualified_table(token: &str) -> Option<String> {
+    let token = token.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+    let (schema, table) = token.rsplit_once('.')?;
+    (!schema.is_empty()
+        && table.bytes().any(|b| b.is_ascii_alphabetic())
+        && !token.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+    .then(|| table.to_ascii_lowercase())
 }
 
 /// Tables a scope allows rows to be added to: "one new row in
