@@ -120,7 +120,7 @@ pub(crate) fn judge(
                             .minus(ClassSet(crate::text::ActionClass::Create.bit()))
                             == ClassSet(crate::text::ActionClass::Contact.bit());
                     if let Some(req) = memory.request(r)
-                        && !(cited && !req.classes.contains(crate::text::ActionClass::Contact))
+                        && (!cited || req.classes.contains(crate::text::ActionClass::Contact))
                     {
                         finding = Some((v.text.to_owned(), req));
                         return true;
