@@ -177,10 +177,26 @@ const GENERIC_HEADS: &[&str] = &[
 /// records") is named by either.
 fn names_object(object: &str, named: impl Fn(&str) -> bool) -> bool {
     // Its initials, as a word of their own, name a compound too ("po" for
-    // "purchase order").
+    // "purchase order"); built on the stack, this runs per act.
     if object.contains(' ') && !object.contains('\'') {
-        let initials: String = object.split(' ').filter_map(|w| w.chars().next()).collect();
-        if initials.len() >= 2 && named(&format!("={initials}")) {
+        let mut initials = [b'='; 9];
+        let mut n = 1;
+        for w in object.split(' ') {
+            match w.bytes().next() {
+                Some(b) if b.is_ascii_alphanumeric() && n < initials.len() => {
+                    initials[n] = b;
+                    n += 1;
+                }
+                _ => n = 0,
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        if n >= 3
+            && let Ok(initials) = std::str::from_utf8(&initials[..n])
+            && named(initials)
+        {
             return true;
         }
     }
