@@ -296,31 +296,41 @@ const NOT_QUALIFIERS: &[&str] = &[
 /// "no payments without approval"): not a flat prohibition the scorer can
 /// enforce, so they stay text (coverage still tracks them).
 const CONDITIONAL: &[&str] = &[
-    "other",
-    "others",
-    "else",
-    "outside",
-    "external",
-    "besides",
-    "than",
-    "unless",
-    "approval",
-    "approved",
-    "confirm",
-    "confirmation",
-    "over",
-    "above",
-    "more",
-    "exceed",
-    "exceeds",
-    "except",
-    "beyond",
-    "larger",
-    "greater",
-    "until",
-    "before",
+    "other", "others", "else", "outside", "external", "besides", "than", "unless", "over", "above",
+    "more", "exceed", "exceeds", "except", "beyond", "larger", "greater", "until", "before",
     "after",
 ];
+
+/// Whether a ban waits for someone's approval ("no refunds without
+/// approval", "do not send it until confirmed", "pending approval"): then
+/// it cannot be checked. "Do not change the approval status" is a ban on
+/// a field.
+fn awaits_approval(clause: &str) -> bool {
+    let ws: Vec<&str> = words(clause).map(|(_, w)| w).collect();
+    let is = |w: &str, list: &[&str]| list.iter().any(|k| w.eq_ignore_ascii_case(k));
+    ws.iter().enumerate().any(|(i, w)| {
+        is(
+            w,
+            &[
+                "approval",
+                "approved",
+                "confirm",
+                "confirmed",
+                "confirmation",
+                "sign-off",
+                "signoff",
+            ],
+        ) && (i.saturating_sub(3)..i).any(|j| {
+            is(
+                ws[j],
+                &[
+                    "without", "unless", "until", "before", "pending", "prior", "requires",
+                    "require", "needs", "need", "after", "explicit", "written",
+                ],
+            )
+        })
+    })
+}
 
 /// Prohibitions in a constraints bullet (every clause) or a scope bullet
 /// (read-only clauses only: scope states boundaries, not bans).
@@ -348,8 +358,9 @@ pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
                 .any(|k| v == k)
         });
         let ban_channel = (!any_channel && channels.len() == 1).then(|| channels[0]);
-        let conditional =
-            words(clause).any(|(_, w)| CONDITIONAL.iter().any(|c| w.eq_ignore_ascii_case(c)));
+        let conditional = words(clause)
+            .any(|(_, w)| CONDITIONAL.iter().any(|c| w.eq_ignore_ascii_case(c)))
+            || awaits_approval(clause);
         if !scope && !conditional {
             let (negated, q) = negated_classes_with_objects(clause);
             classes = classes.union(negated);
@@ -643,6 +654,19 @@ fn negated_parts(clause: &str) -> Negated {
         set.insert(ActionClass::Delete);
         set.insert(ActionClass::Create);
     }
+    // A compound written as one identifier names it too: `paymenthold`,
+    // `vendorbill`, `nodegroup` (exactly that word part, see `names_stem`).
+    let joined: Vec<String> = objects
+        .iter()
+        .filter(|o| !o.contains('\''))
+        .filter_map(|o| {
+            let mut stems = o.rsplit(' ');
+            let head = stems.next()?;
+            let modifier = stems.next()?;
+            Some(format!("={modifier}{head}"))
+        })
+        .collect();
+    objects.extend(joined);
     // A ban on contacting people cannot be narrowed by who they are (the
     // scorer does not know who is a customer), only by what is sent
     // ("never send passwords or credentials").
@@ -880,6 +904,22 @@ mod tests {
             p[0].applies_to(&[Some("INSERT INTO treasury_recon.matches VALUES (1)")]),
             "{p:?}"
         );
+        // A ban on the approval status is a ban on a field; one that waits
+        // for an approval cannot be checked.
+        let p = prohibitions(
+            "Do not change vendor bills, payment holds, approval status or bank details",
+            false,
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].applies_to_act(
+            &[Some("netsuite_update_record")],
+            Some(r#"{"record_type": "vendorbill", "fields": {"paymenthold": false}}"#)
+        ));
+        assert!(!p[0].applies_to_act(
+            &[Some("netsuite_update_record")],
+            Some(r#"{"record_type": "customer"}"#)
+        ));
+        assert!(prohibitions("no refunds without approval", false).is_empty());
         let p = prohibitions("do not delete customer records", false);
         assert!(
             p[0].applies_to(&[Some("DELETE FROM customers WHERE id = 4")]),
