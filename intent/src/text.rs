@@ -543,6 +543,10 @@ const ACTIONS: &[(ActionClass, &[&str])] = &[
             "mutate",
             "set",
             "migrate",
+            // Changing an amount on a record ("waive or reduce a deposit").
+            "waive",
+            "adjust",
+            "reduce",
             // Operating a running system changes it.
             "restart",
             "reboot",

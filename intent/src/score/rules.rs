@@ -369,6 +369,12 @@ pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
             // "no refunds over 50 EUR": a condition that can be checked.
             classes = classes.union(negated_classes_with_objects(clause).0);
             limit = Some(m);
+        } else if !scope && names_then_others(clause) {
+            // "Do not contact Veloce or any other supplier" bans Veloce too,
+            // and whatever names the kind: narrowed by them, whoever they are.
+            let n = negated_parts(clause);
+            classes = classes.union(n.classes);
+            qualifiers = n.objects;
         } else if !scope && others_only(clause) {
             // "no other payments", "do not email anyone else": a condition
             // that can be checked against the targets the intent names.
@@ -409,6 +415,12 @@ fn negations(clause: &str) -> impl Iterator<Item = &str> {
         ", never ",
         ", no ",
     ];
+    // A statement, a colon, then a ban ("Deposit waivers are set by the
+    // programs team after they verify eligibility: do not ..."): the ban is
+    // a clause of its own, so the statement's "after" does not make it
+    // conditional. After a ban or a read-only clause, the colon explains it
+    // and the part after stays its own ("Read-only in Shopify: do not ...").
+    const BAN_AFTER_COLON: &[&str] = &[": do not ", ": don't ", ": never "];
     let lower = clause.to_ascii_lowercase();
     let mut cuts: Vec<usize> = RESTARTS
         .iter()
@@ -426,6 +438,19 @@ fn negations(clause: &str) -> impl Iterator<Item = &str> {
             .filter(|i| b.get(i + 2).is_some_and(u8::is_ascii_uppercase))
             .map(|i| i + 1),
     );
+    cuts.extend(
+        BAN_AFTER_COLON
+            .iter()
+            .flat_map(|r| lower.match_indices(r))
+            .map(|(i, _)| i)
+            .filter(|&i| {
+                let before = &lower[..i];
+                !read_only(before)
+                    && !["not ", "never ", "no ", "don't "]
+                        .iter()
+                        .any(|n| before.contains(n))
+            }),
+    );
     cuts.push(clause.len());
     cuts.sort_unstable();
     cuts.dedup();
@@ -441,6 +466,20 @@ fn negations(clause: &str) -> impl Iterator<Item = &str> {
 
 /// Whether the clause's only condition is "other" targets: "no other
 /// payments", "do not email anyone else", "nobody besides the attendees".
+/// Whether a ban names someone and then the rest of their kind ("Veloce or
+/// any other supplier"): nobody of the kind is allowed.
+fn names_then_others(clause: &str) -> bool {
+    let ws: Vec<&str> = words(clause).map(|(_, w)| w).collect();
+    let is = |w: &str, k: &str| w.eq_ignore_ascii_case(k);
+    ws.windows(3).enumerate().any(|(i, w)| {
+        i > 0
+            && w[0].starts_with(|c: char| c.is_ascii_uppercase())
+            && (is(w[1], "or") || is(w[1], "nor"))
+            && (is(w[2], "other")
+                || (is(w[2], "any") && ws.get(i + 3).is_some_and(|x| is(x, "other"))))
+    })
+}
+
 fn others_only(clause: &str) -> bool {
     const OTHERS: &[&str] = &["other", "others", "else", "besides"];
     const OTHER_CONDITIONS: &[&str] = &[
@@ -920,6 +959,20 @@ mod tests {
             Some(r#"{"record_type": "customer"}"#)
         ));
         assert!(prohibitions("no refunds without approval", false).is_empty());
+        // Someone named, then the rest of their kind: all of it is banned.
+        let p = prohibitions("Do not contact Veloce or any other supplier", false);
+        assert!(
+            p[0].classes.contains(ActionClass::Contact) && !p[0].exclusive,
+            "{p:?}"
+        );
+        assert!(prohibitions("do not email anyone else", false)[0].exclusive);
+        // A statement, a colon, then the ban: the ban is not conditional.
+        let p = prohibitions(
+            "Deposit waivers are set only by the programs team after they verify eligibility: do not reduce a deposit",
+            false,
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].phrase, "do not reduce a deposit");
         let p = prohibitions("do not delete customer records", false);
         assert!(
             p[0].applies_to(&[Some("DELETE FROM customers WHERE id = 4")]),
