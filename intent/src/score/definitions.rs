@@ -1114,6 +1114,25 @@ fn conditional_definition(clause: &str) -> Option<TermDefinition> {
     let cond = ws
         .iter()
         .position(|(_, w)| w.eq_ignore_ascii_case("when") || w.eq_ignore_ascii_case("if"))?;
+    // "A conflict of interest exists when Y": the subject is the term.
+    if cond >= 2
+        && ["exists", "exist", "applies", "occurs", "holds"]
+            .iter()
+            .any(|v| ws[cond - 1].1.eq_ignore_ascii_case(v))
+    {
+        let start = usize::from(
+            ["a", "an", "the"]
+                .iter()
+                .any(|a| ws[0].1.eq_ignore_ascii_case(a)),
+        );
+        let last = cond - 2;
+        if last >= start && last - start < 4 {
+            let term = &clause[ws[start].0..ws[last].0 + ws[last].1.len()];
+            let text = &clause[ws[cond].0 + ws[cond].1.len()..];
+            let d = TermDefinition::new(term, text, None);
+            return d.value.is_some().then_some(d);
+        }
+    }
     let copula = ws[..cond].iter().rposition(|(_, w)| {
         ["is", "are", "as", "considered", "counts", "count"]
             .iter()
@@ -1448,6 +1467,11 @@ mod tests {
             scope_definitions("A stock mismatch is a quantity that differs by more than 2 units, or a listing that sells while the ATS is 0.").is_empty()
         );
         assert!(scope_definitions("The store is a Shopify shop that sells boots.").is_empty());
+        let d = scope_definitions(
+            "A conflict of interest exists when, in the 24 months before the panel date, the reviewer was paid by the applicant.",
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].term, "conflict of interest");
         // Qualified names after the list, in another sentence, are listed too.
         let mut t = scope_tables(
             "PostgreSQL database treasury_recon: bank.camt053_statements and bank.camt053_entries for account DE44; sap.gl_line_items for GL 113100 (read); one workbook",
