@@ -277,9 +277,9 @@ fn rule_for(classes: u16) -> &'static str {
 /// The first target of an act that no `named` text names, strictly: a whole
 /// value, or a name word of an email's local part (a shared domain is not
 /// enough: `all-staff@` is not `tomas.ferreira@`).
-/// Whether an act writes to an address the root intent names, and
-/// otherwise only to addresses on that address's domain (colleagues) or
-/// named in what the span was asked.
+/// Whether an act writes to an address or `#channel` the root intent
+/// names, and otherwise only to addresses on that address's domain
+/// (colleagues) or named in what the span was asked.
 fn addressed_as_asked(
     act: &Act<'_>,
     chain: &IntentChain<'_>,
@@ -314,6 +314,24 @@ fn addressed_as_asked(
     for e in &rest {
         if !domain(e).is_some_and(|d| domains.contains(&d)) {
             other = true;
+        }
+    }
+    // A channel the root names ("... and the #sec-desk channel").
+    for text in [act.args, act.destination].into_iter().flatten() {
+        for (at, _) in text.match_indices('#') {
+            let name: &str = text[at + 1..]
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .next()
+                .unwrap_or("");
+            if name.len() < 2 {
+                continue;
+            }
+            let channel = &text[at..at + 1 + name.len()];
+            if crate::text::contains_ci(root, channel) {
+                by_intent = true;
+            } else if !asked.iter().any(|a| crate::text::contains_ci(a, channel)) {
+                other = true;
+            }
         }
     }
     by_intent && !other
