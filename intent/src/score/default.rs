@@ -754,16 +754,16 @@ fn answers_the_delegator(object: &str) -> bool {
     let lower = object.trim_start().to_ascii_lowercase();
     // The object as read may start at the verb or after the preposition.
     let after_verb = lower.split_once(' ').map_or("", |(_, r)| r);
-    [lower.as_str(), after_verb]
-        .iter()
-        .any(|o| o.starts_with("back "))
-        || [lower.as_str(), after_verb].iter().any(|o| {
-            ["on ", "to ", "via ", ""]
+    [lower.as_str(), after_verb].iter().any(|o| {
+        o.starts_with("back ")
+            || ["on ", "to ", "via ", ""]
                 .iter()
                 .any(|lead| addressed_to_delegator(o, lead))
-        })
+    })
 }
 
+/// Whether `o`, after `lead`, names a machine destination (a topic such as
+/// `gis-agent.replies`) or, after a preposition, the delegating agent.
 fn addressed_to_delegator(o: &str, lead: &str) -> bool {
     const DELEGATOR: &[&str] = &[
         "coordinator",
@@ -774,18 +774,16 @@ fn addressed_to_delegator(o: &str, lead: &str) -> bool {
         "me ",
         "us ",
     ];
-    {
-        let Some(rest) = o.strip_prefix(lead) else {
-            return false;
-        };
-        let rest = rest.strip_prefix("the ").unwrap_or(rest);
-        let first = rest.split_whitespace().next().unwrap_or("");
-        let machine = first.contains(['.', '_', '-'])
-            && !first.contains('@')
-            && !first.starts_with('#')
-            && first.bytes().any(|b| b.is_ascii_alphabetic());
-        machine || (!lead.is_empty() && DELEGATOR.iter().any(|d| rest.starts_with(d)))
-    }
+    let Some(rest) = o.strip_prefix(lead) else {
+        return false;
+    };
+    let rest = rest.strip_prefix("the ").unwrap_or(rest);
+    let first = rest.split_whitespace().next().unwrap_or("");
+    let machine = first.contains(['.', '_', '-'])
+        && !first.contains('@')
+        && !first.starts_with('#')
+        && first.bytes().any(|b| b.is_ascii_alphabetic());
+    machine || (!lead.is_empty() && DELEGATOR.iter().any(|d| rest.starts_with(d)))
 }
 
 /// A command's object up to a negation in it: "book through Amadeus, not

@@ -36,8 +36,8 @@ pub(crate) struct Prohibition {
     /// narrowed ban only if it names one (see [`names_object`]).
     pub qualifiers: Vec<String>,
     /// Every object the ban names, narrowing or not: a ban on what the
-    /// objective itself asks for ("send check-ins to the travellers"; "do
-    /// not contact their managers") is narrowed by them
+    /// objective itself asks for ("book the flights"; "do not book through
+    /// the partner link") is narrowed by them
     /// ([`Prohibition::narrow_to_objects`]).
     pub objects: Vec<String>,
     /// The systems a read-only clause is confined to ("read-only in
@@ -346,9 +346,9 @@ pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
         let mut qualifiers = Vec::new();
         let mut limit = None;
         let mut exclusive = false;
-        let Negated { verbs, objects, .. } = negated_parts(clause);
-        let channels: Vec<Channel> = verbs.iter().filter_map(|v| channel(v)).collect();
-        let any_channel = verbs.iter().any(|v| {
+        let negated = negated_parts(clause);
+        let channels: Vec<Channel> = negated.verbs.iter().filter_map(|v| channel(v)).collect();
+        let any_channel = negated.verbs.iter().any(|v| {
             channel(v).is_none()
                 && [
                     "contact", "message", "notify", "reach", "send", "forward", "reply", "share",
@@ -362,23 +362,21 @@ pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
             .any(|(_, w)| CONDITIONAL.iter().any(|c| w.eq_ignore_ascii_case(c)))
             || awaits_approval(clause);
         if !scope && !conditional {
-            let (negated, q) = negated_classes_with_objects(clause);
-            classes = classes.union(negated);
-            qualifiers = q;
+            classes = classes.union(negated.classes);
+            qualifiers.clone_from(&negated.qualifiers);
         } else if !scope && let Some(m) = amount_limit(clause) {
             // "no refunds over 50 EUR": a condition that can be checked.
-            classes = classes.union(negated_classes_with_objects(clause).0);
+            classes = classes.union(negated.classes);
             limit = Some(m);
         } else if !scope && names_then_others(clause) {
             // "Do not contact Veloce or any other supplier" bans Veloce too,
             // and whatever names the kind: narrowed by them, whoever they are.
-            let n = negated_parts(clause);
-            classes = classes.union(n.classes);
-            qualifiers = n.objects;
+            classes = classes.union(negated.classes);
+            qualifiers.clone_from(&negated.objects);
         } else if !scope && others_only(clause) {
             // "no other payments", "do not email anyone else": a condition
             // that can be checked against the targets the intent names.
-            classes = classes.union(negated_classes_with_objects(clause).0);
+            classes = classes.union(negated.classes);
             exclusive = true;
         }
         if !classes.is_empty() {
@@ -389,7 +387,7 @@ pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
                 channel: ban_channel,
                 phrase: clause.to_owned(),
                 qualifiers,
-                objects,
+                objects: negated.objects,
                 within: if read_only(clause) {
                     read_only_within(clause)
                 } else {
