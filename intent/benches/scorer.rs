@@ -202,25 +202,42 @@ fn distribution(chain: &IntentChain<'_>, scorer: &DefaultScorer) {
     for (label, weight) in MIX {
         let (_, name, attrs) = all.iter().find(|(l, _, _)| l == label).unwrap();
         for _ in 0..*weight {
-            workload.push((*name, attrs.clone()));
+            workload.push((*label, *name, attrs.clone()));
         }
     }
     let views: Vec<SpanView<'_>> = workload
         .iter()
-        .map(|(n, a)| SpanView::from_attributes(n, a.iter().copied()))
+        .map(|(_, n, a)| SpanView::from_attributes(n, a.iter().copied()))
         .collect();
     // Warm up caches and the lexicon.
     for v in &views {
         black_box(scorer.score(chain, v, &Context::default()));
     }
-    let rounds = 2_000;
+    // Fewer rounds make an instruction count under callgrind quick:
+    // `RESHIMU_BENCH_ROUNDS=20 valgrind --tool=callgrind <bench binary> --bench none`.
+    let rounds = std::env::var("RESHIMU_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(2_000usize);
     let mut times = Vec::with_capacity(rounds * views.len());
+    let mut by_kind: Vec<(&str, Vec<Duration>)> =
+        MIX.iter().map(|(l, _)| (*l, Vec::new())).collect();
     for _ in 0..rounds {
-        for v in &views {
+        for (v, (label, _, _)) in views.iter().zip(&workload) {
             let t = Instant::now();
             black_box(scorer.score(black_box(chain), black_box(v), &Context::default()));
-            times.push(t.elapsed());
+            let took = t.elapsed();
+            times.push(took);
+            if let Some((_, kind)) = by_kind.iter_mut().find(|(l, _)| l == label) {
+                kind.push(took);
+            }
         }
+    }
+    // Per kind, so that a change to one path shows where the tail comes from:
+    // the p99 of the mix is the slowest kinds' median.
+    for (label, kind) in by_kind.iter_mut().filter(|(_, k)| !k.is_empty()) {
+        kind.sort();
+        println!("  {label:<22} median {:?}", kind[kind.len() / 2]);
     }
     times.sort();
     let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];

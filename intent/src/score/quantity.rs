@@ -184,6 +184,16 @@ pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
                     raw: &text[start..i],
                 });
             }
+            // Both readings below need an operator right before the number;
+            // most numbers have none, and looking costs one byte.
+            let before = b[..start]
+                .iter()
+                .rposition(|c| !c.is_ascii_whitespace())
+                .map(|p| b[p]);
+            let maybe_operator = before.is_some_and(|c| !c.is_ascii_alphanumeric());
+            if !maybe_operator {
+                continue;
+            }
             // A number compared with a difference of dates in a unit:
             // `DATEDIFF(day, delivered_at, requested_at) > 30`.
             if let Some(u) = compared_with_date_difference(text, start) {
