@@ -17,7 +17,7 @@
 
 use std::cell::OnceCell;
 
-use super::quantity::{Duration, Money, durations, money};
+use super::quantity::{Duration, Money, durations, money, number_word};
 use crate::text::{Lex, MAX_WORD, find_word_ci, is_ident_byte, lexicon, stem_into, words};
 
 /// The value a definition fixes.
@@ -85,8 +85,10 @@ impl TermDefinition {
         // says ("cap = 40"); "GPA on a 4.0 scale over 100-level courses"
         // describes the measure, it fixes no value of it.
         let (value, value_text) = match value {
+            // A count in words is read only as a bound ("three or more").
             Some(Value::Number(_))
                 if words(text).count() > 3
+                    && !value_text.bytes().all(|b| b.is_ascii_alphabetic())
                     && !text
                         .find(value_text.as_str())
                         .is_some_and(|at| comparator_before(text, at)) =>
@@ -745,7 +747,8 @@ fn differing_value(
                 .filter(|(m, _)| number_differs(*m, n))
                 .find(|(_, raw)| {
                     let pos = offset(text, raw);
-                    attached(pos, raw.len()) && compared(text, at, end, pos)
+                    attached(pos, raw.len())
+                        && (compared(text, at, end, pos) || bound_follows(text, pos + raw.len()))
                 })
                 .map(|(_, raw)| raw)
         }
@@ -906,6 +909,16 @@ fn plain_numbers_any(text: &str) -> impl Iterator<Item = (f64, &str)> {
     let mut i = 0;
     std::iter::from_fn(move || {
         while i < b.len() {
+            if b[i].is_ascii_alphabetic() && (i == 0 || !is_ident_byte(b[i - 1])) {
+                let start = i;
+                while i < b.len() && b[i].is_ascii_alphabetic() {
+                    i += 1;
+                }
+                if let Some(n) = counted_number_word(text, start, i) {
+                    return Some((n, &text[start..i]));
+                }
+                continue;
+            }
             if !b[i].is_ascii_digit()
                 || (i > 0
                     && (is_ident_byte(b[i - 1])
@@ -932,6 +945,43 @@ fn plain_numbers_any(text: &str) -> impl Iterator<Item = (f64, &str)> {
         }
         None
     })
+}
+
+/// Whether a bound follows the number ending at `end`: "3+", "three or
+/// more", "2 or fewer". A bounded count states a threshold, as a comparison does.
+fn bound_follows(text: &str, end: usize) -> bool {
+    let after = &text[end..];
+    after.starts_with('+')
+        || [" or more", " or fewer", " or less", " or above", " or over"]
+            .iter()
+            .any(|k| crate::text::starts_with_ci(after, k))
+}
+
+/// A number written as a word where it states a count: "three or more
+/// segments", "at least two reviewers". Elsewhere a number word is prose
+/// ("one of the accounts", "the two files") and no value.
+fn counted_number_word(text: &str, start: usize, end: usize) -> Option<f64> {
+    let n = number_word(&text[start..end])?;
+    let bound_after = bound_follows(text, end) && !text[end..].starts_with('+');
+    let before = text[..start].trim_end();
+    let bound_before = [
+        "at least",
+        "at most",
+        "more than",
+        "fewer than",
+        "less than",
+    ]
+    .iter()
+    .any(|k| {
+        before.len() >= k.len()
+            && before.is_char_boundary(before.len() - k.len())
+            && before[before.len() - k.len()..].eq_ignore_ascii_case(k)
+            && !before[..before.len() - k.len()]
+                .bytes()
+                .next_back()
+                .is_some_and(is_ident_byte)
+    });
+    (bound_after || bound_before).then_some(n)
 }
 
 /// The clause around `[at, end)`: back to the previous and on to the next
@@ -984,7 +1034,7 @@ fn clause_around(text: &str, at: usize, end: usize) -> (usize, usize, bool) {
                 {
                     break;
                 }
-                if w.eq_ignore_ascii_case(b"or") {
+                if w.eq_ignore_ascii_case(b"or") && !bound_or(b, i) {
                     or_joined = true;
                     break;
                 }
@@ -1006,7 +1056,7 @@ fn clause_around(text: &str, at: usize, end: usize) -> (usize, usize, bool) {
         }
         if c.is_ascii_alphabetic() && (j < 2 || !is_ident_byte(b[j - 2])) {
             let w = word_at(b, j - 1);
-            if w.eq_ignore_ascii_case(b"or") {
+            if w.eq_ignore_ascii_case(b"or") && !bound_or(b, j - 1) {
                 or_joined = true;
                 break;
             }
@@ -1020,6 +1070,19 @@ fn clause_around(text: &str, at: usize, end: usize) -> (usize, usize, bool) {
         j += 1;
     }
     (j, clause_end, or_joined)
+}
+
+/// Whether the `or` at `i` bounds a count ("three or more") rather than
+/// joining two conditions.
+fn bound_or(b: &[u8], i: usize) -> bool {
+    let mut k = i + 2;
+    while k < b.len() && b[k] == b' ' {
+        k += 1;
+    }
+    let next = word_at(b, k);
+    [&b"more"[..], b"fewer", b"less", b"above", b"over"]
+        .iter()
+        .any(|w| next.eq_ignore_ascii_case(w))
 }
 
 fn word_at(b: &[u8], i: usize) -> &[u8] {
@@ -1096,11 +1159,17 @@ fn genus_definition(clause: &str) -> Option<TermDefinition> {
     let text = &clause[ws[copula].0 + ws[copula].1.len()..];
     // One value only: "more than 2 units, or ... while the ATS is 0" holds
     // two conditions, and either restated alone is no departure.
-    let numbers = text
+    // A year places the definition in time ("the November 2025 cycle"); it
+    // is no second value.
+    let year = |t: &str| t.len() == 4 && (t.starts_with("19") || t.starts_with("20"));
+    let digits = text
         .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
-        .filter(|t| t.bytes().any(|b| b.is_ascii_digit()))
+        .filter(|t| t.bytes().any(|b| b.is_ascii_digit()) && !year(t))
         .count();
-    if numbers != 1 {
+    let counted_words = words(text)
+        .filter(|(at, w)| counted_number_word(text, *at, at + w.len()).is_some())
+        .count();
+    if digits + counted_words != 1 {
         return None;
     }
     let d = TermDefinition::new(term, text, None);
@@ -1512,6 +1581,38 @@ mod tests {
         assert!(
             departure(&d, "Refund limit raised to USD 500",).is_none(),
             "another currency is another kind"
+        );
+    }
+
+    /// "three or more" is a count written in words: the definition's value,
+    /// and restated as "two or more" or "2+" it is another definition.
+    #[test]
+    fn counts_written_in_words_define_and_redefine() {
+        let d = scope_definitions(
+            "A frequent flyer is a member whose account shows three or more international trips in the 2025 programme year (trip_type 'INTL')",
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        let d = &d[0];
+        assert_eq!(d.term, "frequent flyer");
+        assert_eq!(d.value, Some(Value::Number(3.0)));
+        for drifted in [
+            "Listing 412 frequent flyers (two or more international trips).",
+            "frequent flyers: 2+ international trips in 2025",
+            "Frequent flyers, i.e. members with at least two trips abroad",
+        ] {
+            assert!(departure(d, drifted).is_some(), "{drifted}");
+        }
+        for kept in [
+            "Listing 288 frequent flyers (three or more international trips).",
+            "frequent flyers: 3+ international trips",
+            "One of the frequent flyers has two open claims.",
+            "the two files of frequent flyers are merged",
+        ] {
+            assert_eq!(departure(d, kept), None, "{kept}");
+        }
+        // Prose numbers are no values: nothing is defined by them.
+        assert!(
+            scope_definitions("A lead is a contact who opened one of the two emails").is_empty()
         );
     }
 

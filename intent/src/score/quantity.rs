@@ -218,7 +218,7 @@ pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
 }
 
 /// The value of a number word ("three", "thirty", "ninety").
-fn number_word(w: &str) -> Option<f64> {
+pub(crate) fn number_word(w: &str) -> Option<f64> {
     // Most words are no number: skip them on length and first letter.
     if !(3..=10).contains(&w.len())
         || !matches!(
