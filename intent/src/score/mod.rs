@@ -36,6 +36,7 @@ mod lookups;
 mod prepared;
 mod provenance;
 mod quantity;
+mod reservations;
 mod rules;
 mod sql;
 mod task;

@@ -337,6 +337,16 @@ fn awaits_approval(clause: &str) -> bool {
 pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
     let mut out = Vec::new();
     for clause in clauses(text).flat_map(negations) {
+        // An act reserved for someone else is a ban on the agent doing it,
+        // on what the clause names only.
+        if !scope && let Some(ban) = super::reservations::as_ban(clause) {
+            for mut p in prohibitions(&ban, false) {
+                p.phrase = clause.to_owned();
+                p.narrow_to_objects();
+                out.push(p);
+            }
+            continue;
+        }
         let mut classes = ClassSet::default();
         if read_only(clause) {
             classes.insert(ActionClass::Modify);
@@ -969,8 +979,11 @@ mod tests {
             "Deposit waivers are set only by the programs team after they verify eligibility: do not reduce a deposit",
             false,
         );
-        assert_eq!(p.len(), 1, "{p:?}");
-        assert_eq!(p[0].phrase, "do not reduce a deposit");
+        // The statement reserves setting waivers for the programs team: a
+        // ban of its own, on waivers only.
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert_eq!(p[0].qualifiers[0], "deposit waiver");
+        assert_eq!(p[1].phrase, "do not reduce a deposit");
         let p = prohibitions("do not delete customer records", false);
         assert!(
             p[0].applies_to(&[Some("DELETE FROM customers WHERE id = 4")]),
