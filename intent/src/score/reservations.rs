@@ -65,6 +65,8 @@ const LIGHT: &[&str] = &["made", "done", "handled", "owned", "performed", "carri
 /// "invoices are paid by bank transfer"             -> None (a means, not a party)
 /// ```
 pub(crate) fn as_ban(clause: &str) -> Option<String> {
+    // Most clauses have no "by": settle them before reading words.
+    crate::text::find_word_ci(clause, "by", 0)?;
     let ws: Vec<(usize, &str)> = words(clause).collect();
     let is = |w: &str, list: &[&str]| list.iter().any(|k| w.eq_ignore_ascii_case(k));
     let mut buf = [0u8; MAX_WORD];

@@ -11,7 +11,11 @@
 
 use super::definitions::clauses;
 use super::quantity::{Money, money};
-use crate::text::{ActionClass, ClassSet, Lex, MAX_WORD, ident_parts, lexicon, stem_into, words};
+use std::sync::LazyLock;
+
+use crate::text::{
+    ActionClass, ClassSet, Lex, MAX_WORD, Phrases, ident_parts, lexicon, stem_into, words,
+};
 
 /// A prohibition read from a constraint (or a read-only scope) clause.
 #[derive(Debug, Clone, PartialEq)]
@@ -429,10 +433,23 @@ fn negations(clause: &str) -> impl Iterator<Item = &str> {
     // conditional. After a ban or a read-only clause, the colon explains it
     // and the part after stays its own ("Read-only in Shopify: do not ...").
     const BAN_AFTER_COLON: &[&str] = &[": do not ", ": don't ", ": never "];
-    let lower = clause.to_ascii_lowercase();
-    let mut cuts: Vec<usize> = RESTARTS
-        .iter()
-        .flat_map(|r| lower.match_indices(r).map(|(i, _)| i))
+    // One automaton for both lists: this runs on every clause of every
+    // delegation's task text.
+    static CUTS: LazyLock<Phrases> =
+        LazyLock::new(|| Phrases::new(&[RESTARTS, BAN_AFTER_COLON].concat()));
+    let mut cuts: Vec<usize> = CUTS
+        .found(clause)
+        .filter(|&(pattern, i)| {
+            if pattern < RESTARTS.len() {
+                return true;
+            }
+            let before = &clause[..i];
+            !read_only(before)
+                && !["not ", "never ", "no ", "don't "]
+                    .iter()
+                    .any(|n| crate::text::contains_ci(before, n))
+        })
+        .map(|(_, i)| i)
         .collect();
     // "Do not contact employees or managers: HR sends the reminders after
     // reviewing the page": what follows the colon is another sentence (its
@@ -445,19 +462,6 @@ fn negations(clause: &str) -> impl Iterator<Item = &str> {
             .map(|(i, _)| i)
             .filter(|i| b.get(i + 2).is_some_and(u8::is_ascii_uppercase))
             .map(|i| i + 1),
-    );
-    cuts.extend(
-        BAN_AFTER_COLON
-            .iter()
-            .flat_map(|r| lower.match_indices(r))
-            .map(|(i, _)| i)
-            .filter(|&i| {
-                let before = &lower[..i];
-                !read_only(before)
-                    && !["not ", "never ", "no ", "don't "]
-                        .iter()
-                        .any(|n| before.contains(n))
-            }),
     );
     cuts.push(clause.len());
     cuts.sort_unstable();
