@@ -22,6 +22,7 @@ pub(crate) mod rule {
     pub const EXECUTE: &str = "constraint.execute";
     pub const LOOKUP: &str = "constraint.lookup";
     pub const INJECTED: &str = "goal.injected";
+    pub const EXFILTRATION: &str = "data.exfiltration";
     pub const SPEC: &str = "spec";
 }
 

@@ -242,6 +242,7 @@ fn judge_act(
     let asked: Vec<&str> = span.content.asked.iter().map(AsRef::as_ref).collect();
     checks::constraints(chain, act, &e, &asked, memory, f);
     money_definitions(chain, act, f);
+    super::exfiltration::personal_data_sent_out(chain, act, &e, f);
     let provenance = injection::judge(chain, span, act, &e, memory, known, f);
     if provenance == injection::Verdict::Unknown {
         f.weaken(0.85);

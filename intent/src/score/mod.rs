@@ -29,6 +29,7 @@ mod default;
 mod definitions;
 mod deliverables;
 mod effects;
+mod exfiltration;
 mod findings;
 mod injection;
 mod instructions;
