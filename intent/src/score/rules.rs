@@ -108,6 +108,60 @@ impl Prohibition {
     }
 }
 
+/// A listed item the scope marks read-only after naming it: "Samsara
+/// vehicle stats (odometer, fault codes) for those units, read only", "the
+/// linked Blend application (documents and messages, read-only)". The mark
+/// confines to the systems the item names (`samsara`, `blend`); an item
+/// naming none ("the customers table, read only") and a clause that starts
+/// with the mark ("Read only: ...") confine to nothing.
+fn read_only_item(clause: &str, lower: &str) -> Vec<String> {
+    const NOT_NAMES: &[&str] = &[
+        "all",
+        "any",
+        "every",
+        "everything",
+        "each",
+        "data",
+        "access",
+        "read",
+        "this",
+        "these",
+        "those",
+        "the",
+        "its",
+        "our",
+        "their",
+        "only",
+        "no",
+        "nothing",
+    ];
+    let Some(mark) = ["read-only", "read only", "readonly"]
+        .iter()
+        .filter_map(|k| lower.find(k))
+        .min()
+    else {
+        return Vec::new();
+    };
+    let item = &clause[..mark];
+    if item
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .is_empty()
+    {
+        return Vec::new();
+    }
+    let mut buf = [0u8; MAX_WORD];
+    words(item)
+        .map(|(_, w)| w)
+        .filter(|w| {
+            w.len() >= 2
+                && w.as_bytes()[0].is_ascii_uppercase()
+                && !NOT_NAMES.iter().any(|n| w.eq_ignore_ascii_case(n))
+                && stem_into(w, &mut buf).is_some_and(|s| lexicon(s).is_none())
+        })
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
 /// The systems a read-only clause is confined to: "Read-only in Shopify
 /// and Akeneo: ..." gives `shopify`, `akeneo`; a bare "read-only" none.
 fn read_only_within(clause: &str) -> Vec<String> {
@@ -122,7 +176,7 @@ fn read_only_within(clause: &str) -> Vec<String> {
     .iter()
     .filter_map(|k| lower.find(k).map(|i| i + k.len()))
     .min() else {
-        return Vec::new();
+        return read_only_item(clause, &lower);
     };
     let rest = &clause[at..];
     let end = rest.find([':', ';', '.', '(']).unwrap_or(rest.len());
@@ -946,6 +1000,25 @@ mod tests {
         ));
         assert!(p[0].applies_to_act(&[Some("shopify_update_price")], None));
         assert!(prohibitions("read-only", false)[0].within.is_empty());
+        // A listed item marked read-only after it is named: only its systems.
+        let p = prohibitions(
+            "Samsara vehicle stats (odometer, engine hours, fault codes) for those units, read only",
+            true,
+        );
+        assert_eq!(p[0].within, ["samsara"], "{p:?}");
+        let p = prohibitions(
+            "the linked Blend application (documents and borrower messages, read-only)",
+            true,
+        );
+        assert_eq!(p[0].within, ["blend"], "{p:?}");
+        for global in [
+            "the customers table, read only",
+            "Read only: no changes anywhere",
+            "All data is read-only",
+        ] {
+            let p = prohibitions(global, true);
+            assert!(p[0].within.is_empty(), "{global}: {p:?}");
+        }
         let p = prohibitions("no writes to treasury_recon", false);
         assert!(
             !p[0].applies_to(&[Some("save_workbook Treasury/Reconciliations/2025-W47")]),
