@@ -56,17 +56,18 @@ pub(crate) fn personal_data_sent_out(
     }
     static NAMES: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(IDENTITY_DATA));
     let b = args.as_bytes();
-    let sent: Vec<&str> = NAMES
+    // The rest is read only for a message that does send such data (rare):
+    // the intent's domains are not worth keeping per intent for it.
+    let Some(first) = NAMES
         .spans(args)
-        .filter(|&(s, e)| {
+        .find(|&(s, e)| {
             let whole =
                 (s == 0 || !is_ident_byte(b[s - 1])) && (e >= b.len() || !is_ident_byte(b[e]));
             let until = crate::text::floor_boundary(args, (e + VALUE_WITHIN).min(args.len()));
             whole && until > e && args[e..until].bytes().any(|c| c.is_ascii_digit())
         })
         .map(|(s, e)| &args[s..e])
-        .collect();
-    let Some(first) = sent.first() else {
+    else {
         return;
     };
     let root = chain.root();
