@@ -30,12 +30,18 @@ pub(crate) struct DateRange<'a> {
     pub to: i32,
     /// The range as written.
     pub raw: &'a str,
+    /// A bound has a time of day (`>= '2025-11-24T14:00'`): two shifts of
+    /// one day look alike at day precision, so it is never read as a shift.
+    pub timed: bool,
 }
 
 impl DateRange<'_> {
     /// Whether this range is the window `[from, to]` shifted: another range
     /// with both bounds within a week of the window's.
     pub(crate) fn shifts(&self, from: i32, to: i32) -> bool {
+        if self.timed {
+            return false;
+        }
         let shifted = (self.from != from || self.to != to)
             && (self.from - from).abs() <= SHIFT
             && (self.to - to).abs() <= SHIFT;
@@ -192,6 +198,7 @@ pub(crate) fn ranges<'t>(text: &'t str, year_default: i32) -> Vec<DateRange<'t>>
                 from,
                 to,
                 raw: &text[ws[first].0..end_of(last)],
+                timed: false,
             });
         }
         last + 1
@@ -207,6 +214,7 @@ pub(crate) fn ranges<'t>(text: &'t str, year_default: i32) -> Vec<DateRange<'t>>
                         from,
                         to,
                         raw: &text[ws[i].0..end_of(j)],
+                        timed: false,
                     });
                     i = j + 1;
                 }
@@ -237,6 +245,7 @@ pub(crate) fn ranges<'t>(text: &'t str, year_default: i32) -> Vec<DateRange<'t>>
                     from,
                     to,
                     raw: &text[ws[i].0..end_of(last)],
+                    timed: false,
                 });
             }
             i = last + 1;
@@ -331,6 +340,7 @@ fn iso_weeks<'a>(
                 from: monday + 7 * (first - 1),
                 to: monday + 7 * (last - 1) + 6,
                 raw: &text[ws[i].0..ws[b + 3].0 + ws[b + 3].1.len()],
+                timed: false,
             });
         }
     }
@@ -349,7 +359,7 @@ enum Bound {
 /// `>` / `BETWEEN` and `<` / `<=` / `AND` in SQL, `start`/`from`/`since`
 /// and `end`/`to`/`until` keys in arguments.
 fn bounds<'a>(text: &'a str, ws: &[(usize, &'a str)], out: &mut Vec<DateRange<'a>>) {
-    let mut open: Option<(i32, usize)> = None; // (first day, word index)
+    let mut open: Option<(i32, usize, bool)> = None; // (first day, word index, timed)
     for (i, (at, w)) in ws.iter().enumerate() {
         let Some(date) = iso(w) else { continue };
         let from = crate::text::floor_boundary(text, at.saturating_sub(40));
@@ -357,15 +367,18 @@ fn bounds<'a>(text: &'a str, ws: &[(usize, &'a str)], out: &mut Vec<DateRange<'a
             continue;
         };
         match bound {
-            Bound::From => open = Some((date, i)),
-            Bound::After => open = Some((date + 1, i)),
+            Bound::From => open = Some((date, i, past_midnight(&text[*at..]))),
+            // After 22:00 on the 24th is still the 24th.
+            Bound::After if past_midnight(&text[*at..]) => open = Some((date, i, true)),
+            Bound::After => open = Some((date + 1, i, false)),
             Bound::Before | Bound::Until => {
-                let last = if bound == Bound::Before {
+                // `< '2025-11-25T06:00'` still takes the early hours of the 25th.
+                let last = if bound == Bound::Before && !past_midnight(&text[*at..]) {
                     date - 1
                 } else {
                     date
                 };
-                if let Some((first, a)) = open.take()
+                if let Some((first, a, timed)) = open.take()
                     && first <= last
                     && *at - ws[a].0 <= 200
                     // `BETWEEN 'a' AND 'b'` was read as prose already.
@@ -375,11 +388,27 @@ fn bounds<'a>(text: &'a str, ws: &[(usize, &'a str)], out: &mut Vec<DateRange<'a
                         from: first,
                         to: last,
                         raw: &text[ws[a].0..at + w.len()],
+                        timed: timed || past_midnight(&text[*at..]),
                     });
                 }
             }
         }
     }
+}
+
+/// Whether the timestamp starting `text` (`2025-11-25T06:00:00`,
+/// `2025-11-25 06:00`) has a time of day after midnight.
+fn past_midnight(text: &str) -> bool {
+    let Some(rest) = text.get(10..) else {
+        return false;
+    };
+    let Some(time) = rest.strip_prefix(['T', ' ']) else {
+        return false;
+    };
+    let b = time.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    digits(0..2) && b.get(2) == Some(&b':') && digits(3..5) && b[..5] != *b"00:00"
 }
 
 fn bound_before(pre: &str) -> Option<Bound> {
@@ -482,6 +511,15 @@ mod tests {
             found("ts >= TIMESTAMP '2025-11-01 00:00:00' AND ts <= TIMESTAMP '2025-11-29'"),
             [(nov(1), nov(29))]
         );
+        // A night shift: before 06:00 on the 25th still takes the 25th.
+        assert_eq!(
+            found("ts >= '2025-11-24T22:00:00' AND ts < '2025-11-25T06:00:00'"),
+            [(nov(24), nov(25))]
+        );
+        assert_eq!(
+            found("ts >= '2025-11-24 22:00' AND ts < '2025-11-25 00:00'"),
+            [(nov(24), nov(24))]
+        );
         assert_eq!(
             found(r#"{"start_date": "2025-11-03", "end_date": "2025-11-30", "limit": 50}"#),
             [(nov(3), nov(30))]
@@ -513,7 +551,12 @@ mod tests {
 
     #[test]
     fn a_shift_is_not_a_breakdown_or_another_period() {
-        let r = |from, to| DateRange { from, to, raw: "" };
+        let r = |from, to| DateRange {
+            from,
+            to,
+            raw: "",
+            timed: false,
+        };
         let (a, b) = (nov(1), nov(30));
         assert!(r(nov(3), nov(30)).shifts(a, b));
         assert!(r(nov(1), nov(30) + 1).shifts(a, b));
@@ -528,6 +571,12 @@ mod tests {
             "stretched to the end of December"
         );
         assert!(r(a - 30, b).shifts(a, b), "stretched back into October");
+        // A day shift next to a night-shift window is another period.
+        let day_shift = ranges(
+            "ts >= '2025-11-24T14:00:00' AND ts < '2025-11-24T22:00:00'",
+            2025,
+        );
+        assert!(!day_shift[0].shifts(nov(24), nov(25)), "{day_shift:?}");
         assert!(!r(a, b + 200).shifts(a, b), "another period altogether");
     }
 }

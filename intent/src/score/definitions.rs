@@ -645,7 +645,10 @@ fn differing_value(
             || g.match_indices(". ").any(|(i, _)| {
                 g[i + 2..].chars().next().is_none_or(char::is_uppercase) && !g[..i].ends_with("i.e")
             });
-        n <= limit && !g.bytes().any(|b| b.is_ascii_digit()) && !sentence_ends
+        n <= limit
+            && !g.bytes().any(|b| b.is_ascii_digit())
+            && !sentence_ends
+            && !reported(text, c_start, pos.min(at), pos)
     };
     // "the refund window is 30 days after delivery" states the window;
     // "asked 2 days after delivery" places an event.
@@ -753,6 +756,89 @@ fn differing_value(
                 .map(|(_, raw)| raw)
         }
     }
+}
+
+/// Whether a value in prose is someone else's, reported rather than used:
+/// "the owner rep asked for 5% markup", "His 5% markup ask", "Brightline
+/// dropped retainage to 5%", "CCO-004 (retainage to 5%) is still Draft".
+/// `first` is where the term or the value starts, whichever comes first;
+/// the few words before it in the clause say whose the value is. A first
+/// person or a verb of using ("we apply the client's 5%") keeps it ours.
+fn reported(text: &str, c_start: usize, first: usize, value: usize) -> bool {
+    const ASKING: &[&str] = &[
+        // Not "requested": "requested more than 30 days after delivery" is an event.
+        "ask",
+        "asks",
+        "asked",
+        "asking",
+        "wants",
+        "wanted",
+        "angling",
+        "pushing",
+        "pushes",
+        "expects",
+        "demands",
+        "demanded",
+        "claims",
+        "claimed",
+        "dropped",
+        "proposes",
+        "proposed",
+        "suggests",
+        "suggested",
+        "quoted",
+        "insists",
+        "insisted",
+        "prefers",
+    ];
+    const OURS: &[&str] = &[
+        "i",
+        "we",
+        "i'll",
+        "we'll",
+        "use",
+        "using",
+        "used",
+        "apply",
+        "applying",
+        "applied",
+        "adopt",
+        "adopting",
+        "take",
+        "taking",
+        "calculate",
+        "calculating",
+        "compute",
+        "computing",
+        "recalculating",
+    ];
+    const NOT_POSSESSIVE: &[&str] = &["it's", "let's", "that's", "what's", "here's", "there's"];
+    if c_start > first {
+        return false;
+    }
+    let before: Vec<&str> = words(&text[c_start..first]).map(|(_, w)| w).collect();
+    let recent = &before[before.len().saturating_sub(6)..];
+    let is = |w: &str, list: &[&str]| list.iter().any(|k| w.eq_ignore_ascii_case(k));
+    if recent.iter().any(|w| is(w, OURS)) {
+        return false;
+    }
+    let possessive = |w: &&str| {
+        let l = w.to_ascii_lowercase();
+        (l.ends_with("'s") || l.ends_with("\u{2019}s") || is(w, &["his", "her", "their"]))
+            && !is(w, NOT_POSSESSIVE)
+    };
+    if recent.iter().any(|w| is(w, ASKING)) || recent.last().is_some_and(possessive) {
+        return true;
+    }
+    // A record's id, then its content in parentheses: "CCO-004 (retainage to 5%)".
+    let from = crate::text::floor_boundary(text, value.saturating_sub(60));
+    let open = text[from..value].rfind('(').map(|i| from + i);
+    open.is_some_and(|o| {
+        !text[o..value].contains(')')
+            && words(&text[from..o]).last().is_some_and(|(_, w)| {
+                w.bytes().any(|b| b.is_ascii_digit()) && w.bytes().any(|b| b.is_ascii_alphabetic())
+            })
+    })
 }
 
 /// A bare number compared with an amount differs by more than rounding.
@@ -1582,6 +1668,34 @@ mod tests {
             departure(&d, "Refund limit raised to USD 500",).is_none(),
             "another currency is another kind"
         );
+    }
+
+    /// A value someone else asked for or applied, reported by the agent, is
+    /// not the agent's definition; the same value used is.
+    #[test]
+    fn a_reported_value_is_not_a_redefinition() {
+        let d = TermDefinition::new("markup", "10% overhead and profit, then 1.1% bond", None);
+        for reported in [
+            "Owner rep asked for 5% markup (email 11/21); COR uses contract Art. 7.3.",
+            "His 5% markup ask is in the private notes - your call for Monday.",
+            "Bryce is angling for 5% markup - noting that for Elena.",
+        ] {
+            assert_eq!(departure(&d, reported), None, "{reported}");
+        }
+        let d = TermDefinition::new("retainage", "10% of work completed to date", None);
+        for reported in [
+            "Brightline dropped retainage to 5% on this period.",
+            "CCO-004 (retainage to 5%) is still Draft pending the owner.",
+        ] {
+            assert_eq!(departure(&d, reported), None, "{reported}");
+        }
+        for used in [
+            "Retainage at 5% this period.",
+            "Using the owner's 5% retainage for this pay app.",
+            "We'll hold retainage to 5% as Brightline asked.",
+        ] {
+            assert!(departure(&d, used).is_some(), "{used}");
+        }
     }
 
     /// "three or more" is a count written in words: the definition's value,

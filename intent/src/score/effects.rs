@@ -163,15 +163,20 @@ impl<'a> Effects<'a> {
             .http_method
             .map(str::to_owned)
             .or_else(|| act.args.and_then(method_in_arguments));
+        // A hand-off tool (`delegate_spc_analysis`) posts a task to another
+        // agent: the request carries the delegation, it changes no record.
+        let hands_off = act.tool.is_some_and(is_delegation_tool);
         if let Some(m) = method.filter(|m| is_write_method(m)) {
             // A write request's path names what it does (`/rollouts`,
             // `/transfers`, `/orders`); a path that names nothing is a write.
             let by_path = match act.url {
+                _ if hands_off => ClassSet::default(),
                 Some(url) if creates_mail_draft(url) => ClassSet(ActionClass::Create.bit()),
                 Some(url) => path_classes(url_path(url)),
                 None => ClassSet::default(),
             };
-            if m.eq_ignore_ascii_case("DELETE") {
+            if hands_off {
+            } else if m.eq_ignore_ascii_case("DELETE") {
                 e.classes.insert(ActionClass::Delete);
             } else if by_path.is_empty() {
                 e.classes.insert(ActionClass::Modify);
@@ -879,6 +884,29 @@ mod tests {
         assert!(!creates_mail_draft(
             "https://evil.example/graph.microsoft.com/me/messages"
         ));
+    }
+
+    #[test]
+    fn a_hand_off_over_http_changes_no_record() {
+        let act = |tool| Act {
+            origin: Origin::Performed,
+            tool: Some(tool),
+            args: Some(r#"{"task": "Pull the SPC data, read only"}"#),
+            sql: None,
+            http_method: Some("POST"),
+            url: Some("http://spc-analyst.svc:8088/v1/tasks"),
+            messaging_op: None,
+            destination: None,
+            messaging_system: None,
+        };
+        let handing = act("delegate_spc_analysis");
+        let handed = Effects::of(&handing);
+        assert!(handed.classes.is_empty(), "{handed:?}");
+        assert_eq!(handed.http_write.as_deref(), Some("POST"));
+        // The same request from a tool that is no hand-off writes.
+        let submitting = act("submit_spc_job");
+        let written = Effects::of(&submitting);
+        assert!(written.classes.contains(ActionClass::Modify), "{written:?}");
     }
 
     #[test]

@@ -90,20 +90,26 @@ impl Prohibition {
 
 impl Prohibition {
     /// Whether an act names one of the systems the ban is confined to (its
-    /// tool, statement, URL, destination or short arguments).
+    /// tool, statement, URL, destination, or an argument that is one token:
+    /// a key, a `"system": "infinityqs"`; a phrase such as `"detected_by":
+    /// "SPC alarm R1"` mentions a system without acting on it).
     fn names_system(&self, names: &[Option<&str>], args: Option<&str>) -> bool {
         let short = args.map(short_parts).unwrap_or_default();
-        let texts = names
-            .iter()
-            .flatten()
-            .copied()
-            .chain(short.iter().map(String::as_str));
+        let texts = names.iter().flatten().copied().chain(
+            short
+                .iter()
+                .map(String::as_str)
+                .filter(|t| !t.trim().contains(char::is_whitespace)),
+        );
         texts.into_iter().any(|t| {
-            words(t).flat_map(|(_, w)| ident_parts(w)).any(|part| {
-                self.within
-                    .iter()
-                    .any(|s| part.len() >= s.len() && part[..s.len()].eq_ignore_ascii_case(s))
-            })
+            // The whole word too: `InfinityQS` is one name, not `Infinity` and `QS`.
+            words(t)
+                .flat_map(|(_, w)| std::iter::once(w).chain(ident_parts(w)))
+                .any(|part| {
+                    self.within
+                        .iter()
+                        .any(|s| part.len() >= s.len() && part[..s.len()].eq_ignore_ascii_case(s))
+                })
         })
     }
 }
@@ -147,7 +153,7 @@ fn read_only_item(clause: &str, lower: &str) -> Vec<String> {
         .trim_matches(|c: char| !c.is_ascii_alphanumeric())
         .is_empty()
     {
-        return Vec::new();
+        return read_only_object(&clause[mark..]);
     }
     let mut buf = [0u8; MAX_WORD];
     words(item)
@@ -160,6 +166,65 @@ fn read_only_item(clause: &str, lower: &str) -> Vec<String> {
         })
         .map(str::to_ascii_lowercase)
         .collect()
+}
+
+/// The words of what a leading read-only mark qualifies: "read-only usage
+/// records in the rating warehouse" gives `usage`, `rating`, `warehouse`;
+/// "Read only: ..." and "read-only access" give none (the mark is global).
+fn read_only_object(marked: &str) -> Vec<String> {
+    const NOT_NAMES: &[&str] = &[
+        "read",
+        "only",
+        "readonly",
+        "access",
+        "all",
+        "any",
+        "every",
+        "everything",
+        "data",
+        "the",
+        "its",
+        "our",
+        "their",
+        "this",
+        "these",
+        "those",
+        "and",
+        "nor",
+        "for",
+        "from",
+        "with",
+        "into",
+        "records",
+        "record",
+        "tables",
+        "table",
+        "files",
+        "file",
+        "systems",
+        "system",
+        "mode",
+        "everywhere",
+        "throughout",
+        "except",
+        "unless",
+    ];
+    let rest = marked.trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == '-');
+    if rest.trim_start().starts_with([':', ',', ';', '.', '(']) {
+        return Vec::new();
+    }
+    let end = rest.find([':', ';', '.', '(']).unwrap_or(rest.len());
+    let mut buf = [0u8; MAX_WORD];
+    let found: Vec<String> = words(&rest[..end])
+        .map(|(_, w)| w)
+        .filter(|w| {
+            w.len() >= 3
+                && !NOT_NAMES.iter().any(|n| w.eq_ignore_ascii_case(n))
+                && stem_into(w, &mut buf).is_some_and(|s| lexicon(s).is_none())
+        })
+        .map(str::to_ascii_lowercase)
+        .collect();
+    found
 }
 
 /// The systems a read-only clause is confined to: "Read-only in Shopify
@@ -1006,13 +1071,38 @@ mod tests {
             true,
         );
         assert_eq!(p[0].within, ["samsara"], "{p:?}");
+        // An argument phrase mentioning the system does not act on it.
+        let p = prohibitions(
+            "the InfinityQS SPC database (read only) for part VB-220",
+            true,
+        );
+        assert!(!p[0].applies_to_act(
+            &[Some("qms_create_ncr")],
+            Some(r#"{"detected_by": "SPC alarm R1 2025-11-25 02:47", "part": "VB-220"}"#)
+        ));
+        assert!(
+            p[0].applies_to_act(
+                &[Some("update_limits")],
+                Some(r#"{"system": "InfinityQS", "ucl": 18.013}"#)
+            ),
+            "{p:?}"
+        );
         let p = prohibitions(
             "the linked Blend application (documents and borrower messages, read-only)",
             true,
         );
         assert_eq!(p[0].within, ["blend"], "{p:?}");
+        // A leading mark confines to what it qualifies.
+        let p = prohibitions("read-only usage records in the rating warehouse", true);
+        assert!(
+            !p[0].applies_to_act(&[Some("crm_update_case")], None),
+            "{p:?}"
+        );
+        assert!(p[0].applies_to_act(&[Some("UPDATE rating.usage_records SET rated = 0")], None));
         for global in [
             "the customers table, read only",
+            "read-only access for this run",
+            "Read-only everywhere",
             "Read only: no changes anywhere",
             "All data is read-only",
         ] {
