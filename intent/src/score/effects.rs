@@ -307,9 +307,29 @@ fn path_classes(path: &str) -> ClassSet {
     let mut set = ClassSet::default();
     for seg in segments.iter().rev().take(2) {
         let mut verb = None;
-        for part in ident_parts(seg) {
+        let parts: Vec<&str> = ident_parts(seg).collect();
+        for (i, part) in parts.iter().enumerate() {
             if READ_VERBS.iter().any(|v| part.eq_ignore_ascii_case(v)) {
                 return ClassSet::default();
+            }
+            // `change_orders`, `update_requests`: a collection of records
+            // named after a change; posting to it creates one.
+            let modifies_noun = i > 0
+                && parts.get(i + 1).is_some_and(|next| {
+                    [
+                        "order", "orders", "request", "requests", "event", "events", "notice",
+                        "notices",
+                    ]
+                    .iter()
+                    .any(|n| next.eq_ignore_ascii_case(n))
+                })
+                && matches!(
+                    stem_into(part, &mut buf).and_then(lexicon),
+                    Some(Lex::Action(ActionClass::Modify, _))
+                );
+            if modifies_noun {
+                verb = Some(ActionClass::Create);
+                break;
             }
             if let Some(Lex::Action(c, _)) = stem_into(part, &mut buf).and_then(lexicon)
                 && c != ActionClass::Recommend
@@ -568,6 +588,36 @@ const VERB_OBJECT_RULES: &[(&[&str], &[&str], ActionClass)] = &[
             "payrun",
         ],
         ActionClass::Transfer,
+    ),
+    // Posting a credit or an adjustment changes a balance
+    // (`amdocs_post_credit`); posting a document books a new one
+    // (`sap_post_invoice`, `post_journal_entry`); posting a reply or a
+    // comment answers someone.
+    (
+        &["post"],
+        &[
+            "credit",
+            "credits",
+            "adjustment",
+            "adjustments",
+            "charge",
+            "charges",
+        ],
+        ActionClass::Modify,
+    ),
+    (
+        &["post"],
+        &[
+            "invoice", "invoices", "journal", "entry", "entries", "ledger", "accrual", "document",
+        ],
+        ActionClass::Create,
+    ),
+    (
+        &["post"],
+        &[
+            "reply", "replies", "response", "comment", "comments", "answer",
+        ],
+        ActionClass::Contact,
     ),
     // Assigning a role or adding to a group changes who may do what.
     (
@@ -887,6 +937,14 @@ mod tests {
     }
 
     #[test]
+    fn a_collection_named_after_a_change_is_created_in() {
+        let p = "/rest/v1.0/projects/771204/prime_contract_change_orders";
+        assert_eq!(path_classes(p), ClassSet(ActionClass::Create.bit()));
+        assert!(path_classes("/v1/prices/bulk_update_prices").contains(ActionClass::Modify));
+        assert!(path_classes("/orders/7/change").contains(ActionClass::Modify));
+    }
+
+    #[test]
     fn a_hand_off_over_http_changes_no_record() {
         let act = |tool| Act {
             origin: Origin::Performed,
@@ -951,6 +1009,19 @@ mod tests {
         assert!(tool_classes("tipalti_schedule_payment").contains(ActionClass::Transfer));
         assert!(tool_classes("create_payment_run").contains(ActionClass::Transfer));
         assert!(!tool_classes("get_payment_status").contains(ActionClass::Transfer));
+        // Posting to a ledger books an entry; posting a reply answers.
+        assert_eq!(
+            tool_classes("amdocs_post_credit"),
+            ClassSet(ActionClass::Modify.bit())
+        );
+        assert_eq!(
+            tool_classes("crm_post_case_reply"),
+            ClassSet(ActionClass::Contact.bit())
+        );
+        assert_eq!(
+            tool_classes("sap_post_invoice"),
+            ClassSet(ActionClass::Create.bit())
+        );
         assert!(
             tool_classes("transfer_to_cv_screener").is_empty(),
             "a hand-off moves no money"

@@ -149,10 +149,13 @@ fn read_only_item(clause: &str, lower: &str) -> Vec<String> {
         return Vec::new();
     };
     let item = &clause[..mark];
-    if item
-        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
-        .is_empty()
-    {
+    if words(item).all(|(_, w)| {
+        [
+            "the", "a", "an", "its", "our", "their", "your", "this", "that",
+        ]
+        .iter()
+        .any(|d| w.eq_ignore_ascii_case(d))
+    }) {
         return read_only_object(&clause[mark..]);
     }
     let mut buf = [0u8; MAX_WORD];
@@ -213,10 +216,16 @@ fn read_only_object(marked: &str) -> Vec<String> {
     if rest.trim_start().starts_with([':', ',', ';', '.', '(']) {
         return Vec::new();
     }
-    let end = rest.find([':', ';', '.', '(']).unwrap_or(rest.len());
+    let end = rest.find([':', ';', '.', '(', ',']).unwrap_or(rest.len());
     let mut buf = [0u8; MAX_WORD];
+    // The phrase ends where another part of the clause starts ("the
+    // read-only ERP replica *for lookups and* the SAP invoice API").
+    const ENDS: &[&str] = &[
+        "for", "and", "or", "but", "with", "to", "via", "except", "unless",
+    ];
     let found: Vec<String> = words(&rest[..end])
         .map(|(_, w)| w)
+        .take_while(|w| !ENDS.iter().any(|e| w.eq_ignore_ascii_case(e)))
         .filter(|w| {
             w.len() >= 3
                 && !NOT_NAMES.iter().any(|n| w.eq_ignore_ascii_case(n))
@@ -332,9 +341,22 @@ fn names_object(object: &str, named: impl Fn(&str) -> bool) -> bool {
     match stems.next() {
         None => named_head(head),
         Some(modifier) if GENERIC_HEADS.contains(&head) => named(modifier) || named_head(head),
-        Some(modifier) => named_head(head) && named(modifier),
+        // Every noun modifier narrows: a "prime contract change order" is
+        // not a "commitment change order". Adjectives ("existing") do not.
+        Some(modifier) => {
+            named_head(head)
+                && named(modifier)
+                && stems.all(|m| ADJECTIVES.contains(&m) || named(m))
+        }
     }
 }
+
+/// Modifier stems that describe a state, not a kind of thing: "existing
+/// purchase orders" are named by `update_purchase_order`.
+const ADJECTIVES: &[&str] = &[
+    "exist", "current", "new", "old", "open", "activ", "pend", "approv", "draft", "futur", "past",
+    "live", "other", "ani", "all", "their", "our", "same",
+];
 
 /// Whether `text` names `stem`: "event" is named by "events" and
 /// "delete_event", not by "eventually"; "configur" by "update_config".
@@ -737,6 +759,11 @@ fn negated_parts(clause: &str) -> Negated {
     let mut buf = [0u8; MAX_WORD];
     for (at, w) in words(clause) {
         let comma = clause[prev_end.min(at)..at].contains(',');
+        // "do not add bolt-ons: the account manager handles commercial
+        // changes": after the colon the ban is explained, not extended.
+        if !set.is_empty() && clause[prev_end.min(at)..at].contains(':') {
+            closed = true;
+        }
         let adjacent = clause[prev_end.min(at)..at].trim().is_empty();
         prev_end = at + w.len();
         let continues_object = std::mem::take(&mut in_object) && adjacent && !comma;
@@ -744,6 +771,24 @@ fn negated_parts(clause: &str) -> Negated {
             attached = false;
         }
         if w.eq_ignore_ascii_case("of") && negated && !objects.is_empty() {
+            attached = true;
+            continue;
+        }
+        // "change orders *to Granite Ridge*", "bolt-ons *on any line*": for a
+        // record, words after "to" or "on" say whose or where it is. For a
+        // message or a payment they are its target.
+        if (w.eq_ignore_ascii_case("to") || w.eq_ignore_ascii_case("on"))
+            && negated
+            && !objects.is_empty()
+            && !set.is_empty()
+            && [
+                ActionClass::Contact,
+                ActionClass::Transfer,
+                ActionClass::Purchase,
+            ]
+            .iter()
+            .all(|c| !set.contains(*c))
+        {
             attached = true;
             continue;
         }
@@ -952,6 +997,41 @@ mod tests {
     }
 
     #[test]
+    fn a_compound_object_with_another_kind_is_not_named() {
+        let p = prohibitions(
+            "Do not create or change commitment change orders to Granite Ridge",
+            false,
+        );
+        let args = r#"{"contract_id": 88, "title": "COR-031 Unforeseen rock", "status": "draft", "vendor": "Granite Ridge Earthworks"}"#;
+        assert!(
+            !p[0].applies_to_act(
+                &[Some("procore_create_prime_contract_change_order")],
+                Some(args)
+            ),
+            "{p:?}"
+        );
+        assert!(p[0].applies_to_act(
+            &[Some("procore_update_commitment_change_order")],
+            Some(args)
+        ));
+        let p = prohibitions(
+            "do not add or remove bolt-ons on any line: the account manager handles commercial changes",
+            false,
+        );
+        assert_eq!(p[0].qualifiers, ["bolt on", "=bolton"], "{p:?}");
+        assert!(!p[0].applies_to_act(
+            &[Some("porting_submit_port")],
+            Some(r#"{"lines": ["07700 900123"], "loa": "LOA-88"}"#)
+        ));
+        // Adjectives do not narrow to another kind.
+        let p = prohibitions("Do not change existing purchase orders", false);
+        assert!(
+            p[0].applies_to_act(&[Some("update_purchase_order")], None),
+            "{p:?}"
+        );
+    }
+
+    #[test]
     fn free_text_constraints_map_to_checks() {
         let p = prohibitions(
             "do not push to main; no hotel or car bookings; no writes",
@@ -1092,6 +1172,11 @@ mod tests {
             true,
         );
         assert_eq!(p[0].within, ["blend"], "{p:?}");
+        let p = prohibitions(
+            "the read-only ERP replica for lookups and the SAP invoice API for posting",
+            true,
+        );
+        assert_eq!(p[0].within, ["erp", "replica"], "{p:?}");
         // A leading mark confines to what it qualifies.
         let p = prohibitions("read-only usage records in the rating warehouse", true);
         assert!(
