@@ -113,7 +113,11 @@ pub(crate) fn coverage_asking(
         // analyst need not be told not to email anyone.
         let needed = relevance.bearing(banned);
         let by_check = !needed.is_empty() && carried_prohibitions.0 & needed.0 == needed.0;
-        if by_check || words_carried(clause, &stems) || label_carried(clause, &stems) {
+        // A scope clause that only lists what is in scope (no ban, no
+        // definition) is a boundary: a delegate given part of it is
+        // contracted, not thinned.
+        let boundary = !c.constraint && banned.is_empty() && !restricts(clause);
+        if boundary || by_check || words_carried(clause, &stems) || label_carried(clause, &stems) {
             carried += 1;
         } else {
             lost.push(clause.to_owned());
@@ -155,6 +159,8 @@ pub(crate) struct RootClause {
     banned: ClassSet,
     /// Whether a ban is narrowed to some objects ("no writes to billing").
     narrowed: bool,
+    /// Whether it is a clause of the constraints (else of the scope).
+    constraint: bool,
 }
 
 /// The clauses of a spec's scope and constraints, read for coverage.
@@ -175,6 +181,7 @@ pub(crate) fn root_clauses(
                     .iter()
                     .fold(ClassSet::default(), |a, p| a.union(p.classes)),
                 narrowed: rules.iter().any(|r| !r.qualifiers.is_empty()),
+                constraint: is_constraint,
             }
         })
         .collect()
@@ -352,6 +359,29 @@ impl<'a> Relevance<'a> {
     }
 }
 
+/// Whether a scope clause states a rule rather than listing what is in
+/// scope: a label ("Criteria: ..."), or a word that restricts ("Include
+/// only contacts who consented", "no drafts", "except closed cases").
+fn restricts(clause: &str) -> bool {
+    const RESTRICTING: &[&str] = &[
+        "only",
+        "except",
+        "excluding",
+        "never",
+        "not",
+        "no",
+        "must",
+        "unless",
+        "without",
+        "include",
+        "exclude",
+    ];
+    clause
+        .split_once(':')
+        .is_some_and(|(label, _)| words(label).count() <= 3)
+        || words(clause).any(|(_, w)| RESTRICTING.iter().any(|r| w.eq_ignore_ascii_case(r)))
+}
+
 /// Whether the objective names a clause by its label: "screen the applicants
 /// against the job *criteria*" names "Criteria: ...", "*screen*" names "Blind
 /// screening: ...". A label is a name of at most three words, not a sentence
@@ -525,6 +555,31 @@ mod tests {
             guards: vec![],
         })
         .unwrap()
+    }
+
+    /// A scope clause that only lists systems is a boundary a delegate may
+    /// be given part of; a scope clause with a rule in it is weighed as before.
+    #[test]
+    fn a_listed_boundary_is_not_lost_but_a_scoped_rule_is() {
+        let root = |scope: &str| {
+            PreparedIntent::new(IntentSpec {
+                objective: "Contain last night's SPC alarm on CNC cell 3: find the VB-220 lots affected by the bore drift, put them on quality hold in Opcenter and open an NCR in the QMS".into(),
+                scope: scope.into(),
+                constraints: "Hold only: don't scrap, rework, release or re-route any lot. Don't change control limits, spec limits or the control plan.".into(),
+                guards: vec![],
+            })
+            .unwrap()
+        };
+        let task = "Pull the InfinityQS data for part VB-220, characteristic C-14, on process WC-CNC03 for the night shift. Read only - don't edit or recalculate control limits in InfinityQS. The lot set stays the night shift.";
+        let listed = root(
+            "Opcenter MES lots, genealogy and shipment links for work center WC-CNC03; the QMS NCR module",
+        );
+        let c = coverage(&listed, task);
+        assert!(c.lost.is_empty(), "a boundary is not lost: {c:?}");
+        // A scope clause with a rule in it is no mere list.
+        assert!(restricts("include only contacts who gave consent"));
+        assert!(restricts("Criteria: SQL and one BI tool"));
+        assert!(!restricts("the QMS NCR module"));
     }
 
     #[test]
