@@ -225,6 +225,18 @@ pub(crate) fn asks_for(text: &str) -> ClassSet {
                     set.insert(*c);
                 }
             }
+            // "post a GBP 10 goodwill credit" books an entry; "post the
+            // reply on the case" answers someone: neither publishes.
+            if ["post", "posts", "posting"]
+                .iter()
+                .any(|p| w.eq_ignore_ascii_case(p))
+                && let Some(c) = posted(&ws[i + 1..])
+            {
+                if i >= negated_until && i >= looked_until {
+                    set.insert(c);
+                }
+                continue;
+            }
             let Some(stem) = stem_into(w, &mut buf) else {
                 continue;
             };
@@ -240,6 +252,44 @@ pub(crate) fn asks_for(text: &str) -> ClassSet {
         }
     }
     set
+}
+
+/// What posting does, by what is posted in the next few words: a credit
+/// or an adjustment changes a balance, an invoice or a journal entry is a
+/// new record, a reply or a comment answers someone; `None` for anything
+/// else (a post is then a publication).
+fn posted(next: &[&str]) -> Option<ActionClass> {
+    const RULES: &[(&[&str], ActionClass)] = &[
+        (
+            &[
+                "credit",
+                "credits",
+                "adjustment",
+                "adjustments",
+                "charge",
+                "charges",
+            ],
+            ActionClass::Modify,
+        ),
+        (
+            &[
+                "invoice", "invoices", "journal", "entry", "entries", "accrual", "accruals",
+            ],
+            ActionClass::Create,
+        ),
+        (
+            &[
+                "reply", "replies", "response", "comment", "comments", "answer",
+            ],
+            ActionClass::Contact,
+        ),
+    ];
+    next.iter().take(7).find_map(|n| {
+        RULES
+            .iter()
+            .find(|(objects, _)| objects.iter().any(|o| n.eq_ignore_ascii_case(o)))
+            .map(|(_, c)| *c)
+    })
 }
 
 /// Where an explanation starts in a sentence ("flag every material
@@ -375,6 +425,17 @@ mod tests {
         assert!(!informational(
             "Summarize the incidents and post the summary to #ops"
         ));
+    }
+
+    #[test]
+    fn posting_is_what_is_posted() {
+        let credit = asks_for("Re-rate the five sessions and post a GBP 10.00 goodwill credit.");
+        assert!(credit.contains(ActionClass::Modify), "{credit:?}");
+        assert!(!credit.contains(ActionClass::Publish), "{credit:?}");
+        let reply = asks_for("Post the reply on the case thread.");
+        assert!(reply.contains(ActionClass::Contact), "{reply:?}");
+        assert!(!reply.contains(ActionClass::Publish), "{reply:?}");
+        assert!(asks_for("Post the release notes to the blog.").contains(ActionClass::Publish));
     }
 
     #[test]
