@@ -253,7 +253,7 @@ struct SessionMemories {
 }
 
 impl SessionMemories {
-    /// Sessions remembered by default (about 10 KB each at most).
+    /// Sessions remembered by default (about 14 KB each at most).
     const DEFAULT_SESSIONS: usize = 4096;
 
     fn new(max: usize) -> Self {

@@ -61,6 +61,58 @@ pub(crate) struct SeenRequest {
     pub quote: String,
     /// The tool whose result carried it, when known.
     pub tool: Option<String>,
+    /// Text the request dictates word for word, when it quotes some ("add
+    /// an agenda topic 'ASR-07 ... approval required'"): an act carrying it
+    /// carries out the request. Cut to [`MAX_DICTATED`] bytes.
+    pub dictated: Option<String>,
+}
+
+/// Bytes of dictated text kept per request.
+const MAX_DICTATED: usize = 160;
+
+/// The longest quoted text of at least 12 bytes opening in a request
+/// sentence (single, double or typographic quotes, JSON-escaped or not),
+/// which may close after it: a sentence is cut at a clause boundary that
+/// can sit inside the quote.
+fn dictated_at(text: &str, start: usize, end: usize) -> Option<String> {
+    let tail = crate::text::floor_boundary(text, (end + MAX_DICTATED).min(text.len()));
+    let quoted = dictated(&text[start..tail.max(end)])?;
+    // Opened inside the sentence.
+    let at = text[start..].find(quoted.as_str())?;
+    (start + at < end).then_some(quoted)
+}
+
+/// The longest quoted text of at least 12 bytes in `sentence`.
+fn dictated(sentence: &str) -> Option<String> {
+    let mut best: Option<&str> = None;
+    for (open, close) in [
+        ('\'', '\''),
+        ('"', '"'),
+        ('\u{2018}', '\u{2019}'),
+        ('\u{201c}', '\u{201d}'),
+    ] {
+        let mut rest = sentence;
+        while let Some(a) = rest.find(open) {
+            // An apostrophe inside a word ("Dunmore's") opens nothing.
+            let after = &rest[a + open.len_utf8()..];
+            if open == '\''
+                && rest[..a]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric)
+            {
+                rest = after;
+                continue;
+            }
+            let Some(b) = after.find(close) else { break };
+            let inner = after[..b].trim_end_matches('\\').trim();
+            if inner.len() >= 12 && best.is_none_or(|q| inner.len() > q.len()) {
+                best = Some(inner);
+            }
+            rest = &after[b + close.len_utf8()..];
+        }
+    }
+    best.map(|q| crate::text::prefix(q, MAX_DICTATED).to_owned())
 }
 
 /// The first span of a session the scorer flagged, for the evidence of the
@@ -118,7 +170,11 @@ impl SessionMemory {
             + self
                 .requests
                 .iter()
-                .map(|r| 64 + r.quote.len() + r.tool.as_ref().map_or(0, String::len))
+                .map(|r| {
+                    64 + r.quote.len()
+                        + r.tool.as_ref().map_or(0, String::len)
+                        + r.dictated.as_ref().map_or(0, String::len)
+                })
                 .sum::<usize>()
             + self.first_flag.as_ref().map_or(0, |f| 32 + f.action.len())
     }
@@ -236,6 +292,7 @@ impl SessionMemory {
                 addresses_agent: true,
                 quote: quote(sentence),
                 tool: None,
+                dictated: dictated_at(text, r.start, r.end),
             });
             values::scan(sentence, true, |v| {
                 let key = fingerprint(v);
@@ -329,6 +386,7 @@ impl SessionMemory {
                 addresses_agent: r.addresses_agent,
                 quote: quote(&text[r.start..r.end]),
                 tool: tool.map(str::to_owned),
+                dictated: dictated_at(text, r.start, r.end),
             });
         }
         Some(first)
@@ -452,6 +510,23 @@ mod tests {
         assert!(r.addresses_agent);
         assert_eq!(r.tool.as_deref(), Some("fetch_url"));
         assert_eq!(m.seen(email("nobody@x.example")), None);
+    }
+
+    #[test]
+    fn a_request_dictates_the_text_it_quotes() {
+        assert_eq!(
+            dictated(
+                "please add an agenda topic 'ASR-07 owner approval ($18,400)' under Old Business"
+            )
+            .as_deref(),
+            Some("ASR-07 owner approval ($18,400)")
+        );
+        assert_eq!(
+            dictated(r#"set the status to \"response pending ASR-07 approval\" for it"#).as_deref(),
+            Some("response pending ASR-07 approval")
+        );
+        // Apostrophes and short quotes dictate nothing.
+        assert_eq!(dictated("add Dunmore's fee to the 'old' list"), None);
     }
 
     #[test]
