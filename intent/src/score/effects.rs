@@ -619,6 +619,12 @@ const VERB_OBJECT_RULES: &[(&[&str], &[&str], ActionClass)] = &[
         ],
         ActionClass::Contact,
     ),
+    // Creating a reply is replying (`procore_create_rfi_reply`).
+    (
+        &["create", "add", "submit"],
+        &["reply", "replies"],
+        ActionClass::Contact,
+    ),
     // Assigning a role or adding to a group changes who may do what.
     (
         &["assign", "add", "give", "make", "promote", "set"],
@@ -1018,6 +1024,7 @@ mod tests {
             tool_classes("crm_post_case_reply"),
             ClassSet(ActionClass::Contact.bit())
         );
+        assert!(tool_classes("procore_create_rfi_reply").contains(ActionClass::Contact));
         assert_eq!(
             tool_classes("sap_post_invoice"),
             ClassSet(ActionClass::Create.bit())
