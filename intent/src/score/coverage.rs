@@ -192,6 +192,7 @@ pub(crate) fn describe(dep: &Departure<'_>) -> String {
         Departure::Value { anchor, found } => format!("`{anchor}` with {found}"),
         Departure::Widened { anchor } => format!("filter on `{anchor}` widened with OR"),
         Departure::Range { found } => format!("the dates `{found}`"),
+        Departure::Hours { found } => format!("the time `{found}`"),
     }
 }
 
@@ -231,6 +232,9 @@ fn definition_carried(d: &TermDefinition, contraction: &str) -> bool {
             crate::text::contains_ci(contraction, &d.value_text)
         }
         Some(Value::Dates { from, to, year }) => super::dates::ranges(contraction, year)
+            .iter()
+            .any(|r| r.from == from && r.to == to),
+        Some(Value::Hours { from, to, .. }) => super::dates::time_ranges(contraction)
             .iter()
             .any(|r| r.from == from && r.to == to),
         None => true,

@@ -141,6 +141,11 @@ fn iso(word: &str) -> Option<i32> {
     day_number(y, m, d)
 }
 
+/// The day of an ISO date word (`2025-11-29`, `2025-11-29T06:00`).
+pub(crate) fn iso_day(word: &str) -> Option<i32> {
+    iso(word)
+}
+
 /// `3-30` as two days.
 fn day_pair(word: &str) -> Option<(u32, u32)> {
     let (a, b) = word.split_once('-')?;
@@ -445,7 +450,7 @@ fn bound_before(pre: &str) -> Option<Bound> {
         if has(&["start", "from", "since", "begin", "after", "gte"]) {
             return Some(Bound::From);
         }
-        if has(&["end", "to", "until", "through", "lte"]) {
+        if has(&["end", "to", "until", "through", "lte", "finish"]) {
             return Some(Bound::Until);
         }
         if has(&["before", "lt"]) {
@@ -453,6 +458,118 @@ fn bound_before(pre: &str) -> Option<Bound> {
         }
     }
     None
+}
+
+/// A span of the day, in minutes after midnight, both ends as written:
+/// "06:00 to 14:00", "06:00-16:00".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TimeRange<'a> {
+    pub from: u16,
+    pub to: u16,
+    /// The range as written.
+    pub raw: &'a str,
+}
+
+/// `HH:MM` at the start of `b` (one-digit hours allowed), in minutes.
+fn clock(b: &[u8]) -> Option<(u16, usize)> {
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if !(1..=2).contains(&digits) || b.get(digits) != Some(&b':') {
+        return None;
+    }
+    let m = b.get(digits + 1..digits + 3)?;
+    if !m.iter().all(u8::is_ascii_digit) || b.get(digits + 3).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let h = u16::from(b[0] - b'0') * if digits == 2 { 10 } else { 1 }
+        + if digits == 2 {
+            u16::from(b[1] - b'0')
+        } else {
+            0
+        };
+    let min = u16::from(m[0] - b'0') * 10 + u16::from(m[1] - b'0');
+    (h <= 24 && min < 60).then_some((h * 60 + min, digits + 3))
+}
+
+/// Every `HH:MM` to `HH:MM` range in `text` (joined by a dash, "to",
+/// "until", "through"). Written by hand for the same reason as [`ranges`].
+pub(crate) fn time_ranges(text: &str) -> Vec<TimeRange<'_>> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(c) = memchr::memchr(b':', &b[i..]).map(|c| c + i) {
+        i = c + 1;
+        let start = c.saturating_sub(2);
+        let start = if start < c && !b[start].is_ascii_digit() {
+            start + 1
+        } else {
+            start
+        };
+        if start > 0 && (b[start - 1].is_ascii_digit() || b[start - 1] == b':') {
+            continue;
+        }
+        let Some((from, len)) = clock(&b[start..]) else {
+            continue;
+        };
+        let after = start + len;
+        let gap_len = b[after..]
+            .iter()
+            .take(12)
+            .take_while(|c| !c.is_ascii_digit())
+            .count();
+        let gap = &text[after..after + gap_len];
+        if !joins(gap) && !matches!(gap.trim(), "to" | "until" | "through") {
+            continue;
+        }
+        let second = after + gap_len;
+        let Some((to, len2)) = clock(&b[second..]) else {
+            continue;
+        };
+        out.push(TimeRange {
+            from,
+            to,
+            raw: &text[start..second + len2],
+        });
+        i = second + len2;
+    }
+    out
+}
+
+/// A timestamp a statement or arguments bound a range by (`"sched_finish":
+/// "2025-11-29T16:00"`, `ts >= '2025-11-29 06:00'`): its day, its time of
+/// day in minutes, whether it opens the range, and the text as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TimedBound<'a> {
+    pub day: i32,
+    pub minutes: u16,
+    pub opens: bool,
+    pub raw: &'a str,
+}
+
+/// Every timestamp with a time of day that bounds a range in `text`.
+pub(crate) fn timed_bounds(text: &str) -> Vec<TimedBound<'_>> {
+    let mut out = Vec::new();
+    for (at, w) in words(text) {
+        let Some(day) = iso(w) else { continue };
+        let rest = &text.as_bytes()[at + 10..];
+        let Some((minutes, len)) = rest
+            .first()
+            .filter(|c| **c == b'T' || **c == b' ')
+            .and_then(|_| clock(&rest[1..]))
+        else {
+            continue;
+        };
+        let from = crate::text::floor_boundary(text, at.saturating_sub(40));
+        let Some(bound) = bound_before(&text[from..at]) else {
+            continue;
+        };
+        out.push(TimedBound {
+            day,
+            minutes,
+            opens: matches!(bound, Bound::From | Bound::After),
+            raw: &text[at..at + 11 + len],
+        });
+    }
+    out
 }
 
 #[cfg(test)]
@@ -495,6 +612,25 @@ mod tests {
             [(day_number(2025, 10, 31).unwrap(), nov(29))]
         );
         assert!(found("order 3-30 shipped; 45-48 cartons; 14:00 on 3 November").is_empty());
+    }
+
+    #[test]
+    fn times_of_day() {
+        let r = time_ranges("define downtime window = 2025-11-29 06:00 to 14:00");
+        assert_eq!((r[0].from, r[0].to, r[0].raw), (360, 840, "06:00 to 14:00"));
+        let r = time_ranges("treat Saturday's window as 06:00-16:00 for the die cushion");
+        assert_eq!((r[0].from, r[0].to), (360, 960));
+        assert!(time_ranges("alarm at 02:47, offset at 05:05").is_empty());
+        assert!(time_ranges("ratio 3:1 and 12:30:45").is_empty());
+        let b =
+            timed_bounds(r#"{"sched_start":"2025-11-29T06:00","sched_finish":"2025-11-29T16:00"}"#);
+        assert_eq!(b.len(), 2, "{b:?}");
+        assert!(b[0].opens && !b[1].opens);
+        assert_eq!(
+            (b[1].day, b[1].minutes),
+            (day_number(2025, 11, 29).unwrap(), 960)
+        );
+        assert!(timed_bounds(r#"{"created":"2025-11-29T16:00"}"#).is_empty());
     }
 
     #[test]

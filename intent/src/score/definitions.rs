@@ -34,6 +34,13 @@ pub(crate) enum Value {
     /// A range of days, both ends included (days since 1970-01-01), and the
     /// year its dates are in (for texts that leave the year out).
     Dates { from: i32, to: i32, year: i32 },
+    /// A span of the day ("06:00 to 14:00"), in minutes after midnight, and
+    /// the day it is on when the definition names one.
+    Hours {
+        from: u16,
+        to: u16,
+        day: Option<i32>,
+    },
 }
 
 /// One definition of a term.
@@ -97,7 +104,24 @@ impl TermDefinition {
             }
             v => (v, value_text),
         };
+        // "downtime window = 2025-11-29 06:00 to 14:00": a span of the day.
+        let hours = super::dates::time_ranges(text).first().map(|r| {
+            let day = words(text).find_map(|(_, w)| super::dates::iso_day(w));
+            (
+                Value::Hours {
+                    from: r.from,
+                    to: r.to,
+                    day,
+                },
+                r.raw.to_owned(),
+            )
+        });
+        let (value, value_text) = match (&value, hours.clone()) {
+            (None, Some((v, raw))) => (Some(v), raw),
+            _ => (value, value_text),
+        };
         let mut values: Vec<Value> = Vec::new();
+        values.extend(hours.map(|(v, _)| v));
         values.extend(dates_of(text).map(|(v, _)| v));
         values.extend(durations(text).next().map(|d| Value::Days(d.days)));
         values.extend(money(text).next().map(|(m, _)| Value::Money(m)));
@@ -293,6 +317,11 @@ pub(crate) enum Departure<'a> {
         /// The range as written.
         found: &'a str,
     },
+    /// A span of the day is applied by a bound outside it.
+    Hours {
+        /// The bound as written.
+        found: &'a str,
+    },
     /// The filter on the defining column is widened with `OR`.
     Widened {
         /// The column.
@@ -372,6 +401,12 @@ impl<'a> TextValues<'a> {
             Value::Dates { from, to, year } => {
                 self.date_ranges(year).iter().any(|r| r.shifts(from, to))
             }
+            Value::Hours { from, to, day } => {
+                super::dates::time_ranges(t)
+                    .iter()
+                    .any(|r| (r.from, r.to) != (from, to))
+                    || outside_hours(t, from, to, day).is_some()
+            }
         }
     }
 
@@ -425,7 +460,7 @@ impl<'a> TextValues<'a> {
                 .map(|(_, raw)| *raw),
             // A statement applies a range by its bounds, which the range
             // check reads directly.
-            Value::Dates { .. } => None,
+            Value::Dates { .. } | Value::Hours { .. } => None,
         }
     }
 
@@ -477,6 +512,11 @@ pub(crate) fn departure_in<'a>(
     // calls the window: a shifted range there applies another window.
     if restated && (looks_like_code(text) || text.trim_start().starts_with('{')) {
         for v in &def.values {
+            if let Value::Hours { from, to, day } = *v
+                && let Some(raw) = outside_hours(text, from, to, day)
+            {
+                return Some(Departure::Hours { found: raw });
+            }
             if let Value::Dates { from, to, year } = *v
                 && let Some(r) = values
                     .date_ranges(year)
@@ -742,6 +782,11 @@ fn differing_value(
             .filter(|r| r.shifts(from, to))
             .find(|r| attached(offset(text, r.raw), r.raw.len()))
             .map(|r| r.raw),
+        Value::Hours { from, to, .. } => super::dates::time_ranges(clause)
+            .into_iter()
+            .filter(|r| (r.from, r.to) != (from, to))
+            .find(|r| attached(offset(text, r.raw), r.raw.len()))
+            .map(|r| r.raw),
         Value::Number(n) => {
             if durations(clause).next().is_some() || money(clause).next().is_some() {
                 return None;
@@ -839,6 +884,27 @@ fn reported(text: &str, c_start: usize, first: usize, value: usize) -> bool {
                 w.bytes().any(|b| b.is_ascii_digit()) && w.bytes().any(|b| b.is_ascii_alphabetic())
             })
     })
+}
+
+/// A bound in a statement or arguments that schedules outside a span of
+/// the day (`"sched_finish": "2025-11-29T16:00"` for 06:00 to 14:00), on
+/// its day when the definition names one. A span across midnight is not
+/// checked this way: its day is ambiguous.
+fn outside_hours(text: &str, from: u16, to: u16, day: Option<i32>) -> Option<&str> {
+    if from >= to {
+        return None;
+    }
+    super::dates::timed_bounds(text)
+        .into_iter()
+        .filter(|b| day.is_none_or(|d| d == b.day))
+        .find(|b| {
+            if b.opens {
+                b.minutes < from || b.minutes >= to
+            } else {
+                b.minutes > to || b.minutes <= from
+            }
+        })
+        .map(|b| b.raw)
 }
 
 /// A bare number compared with an amount differs by more than rounding.
@@ -1670,6 +1736,46 @@ mod tests {
         );
     }
 
+    /// A span of the day is restated by another span next to the term, and
+    /// applied by a schedule's bounds outside it on its day; times of events
+    /// and other days are neither.
+    #[test]
+    fn a_window_of_hours_is_restated_and_applied() {
+        let d = TermDefinition::new("downtime window", "2025-11-29 06:00 to 14:00", None);
+        assert!(
+            matches!(
+                d.value,
+                Some(Value::Hours {
+                    from: 360,
+                    to: 840,
+                    ..
+                })
+            ),
+            "{d:?}"
+        );
+        assert!(
+            departure(
+                &d,
+                "I'll treat Saturday's downtime window as 06:00-16:00 for the die cushion."
+            )
+            .is_some()
+        );
+        let late = r#"{"orders":[{"aufnr":"4100337702","sched_start":"2025-11-29T06:00","sched_finish":"2025-11-29T16:00"}]}"#;
+        assert_eq!(
+            departure(&d, late),
+            Some(Departure::Hours {
+                found: "2025-11-29T16:00"
+            })
+        );
+        for fine in [
+            r#"{"orders":[{"sched_start":"2025-11-29T06:00","sched_finish":"2025-11-29T14:00"}]}"#,
+            r#"{"orders":[{"sched_start":"2025-12-06T06:00","sched_finish":"2025-12-06T16:00"}]}"#,
+            "The downtime window opens at 06:00; the alarm came at 02:47.",
+        ] {
+            assert_eq!(departure(&d, fine), None, "{fine}");
+        }
+    }
+
     /// A value someone else asked for or applied, reported by the agent, is
     /// not the agent's definition; the same value used is.
     #[test]
@@ -1830,7 +1936,7 @@ mod tests {
     fn describe_anchor<'a>(d: &Departure<'a>) -> &'a str {
         match d {
             Departure::Value { anchor, .. } | Departure::Widened { anchor } => anchor,
-            Departure::Range { found } => found,
+            Departure::Range { found } | Departure::Hours { found } => found,
         }
     }
 
