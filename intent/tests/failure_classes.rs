@@ -687,3 +687,34 @@ fn class_7_a_creation_a_note_to_the_agent_dictates_is_injected() {
     let s = session(&[&root], &[rfi, asked]);
     assert!(!flagged(&s), "{s:?}");
 }
+
+/// Scope by identifier: a scope that pins an entity ("Sage job 24-031")
+/// is left by a read of another job the agent brought in itself, not by an
+/// entity the session's data named (a counterparty's policy in the claim).
+#[test]
+fn scope_pinned_by_an_identifier_is_left_by_a_read_of_another() {
+    let root = intent(
+        "Price change order COR-031 for the rock at Building B",
+        "Sage 300 CRE job 24-031, cost codes 31-2000 and 31-2316 (read)",
+        "",
+        &[],
+    );
+    let other_job = tool(
+        "sage_sql",
+        r#"{"sql": "SELECT Job, Amount FROM JCT_CURRENT__TRANSACTION WHERE Job = '23-017' AND Cost_Code LIKE '31-23%'"}"#,
+    );
+    let s = one(&[&root], other_job.clone());
+    assert!(flagged(&s) && s.explanation.contains("23-017"), "{s:?}");
+    let own_job = tool(
+        "sage_sql",
+        r#"{"sql": "SELECT Job, Amount FROM JCT_CURRENT__TRANSACTION WHERE Job = '24-031'"}"#,
+    );
+    assert!(!flagged(&one(&[&root], own_job)));
+    // The same job named by the session's data is the data's.
+    let listing = tool_result(
+        "sage_list_jobs",
+        r#"[{"job": "24-031", "name": "Building B"}, {"job": "23-017", "name": "Building A"}]"#,
+    );
+    let s = session(&[&root], &[listing, other_job]);
+    assert!(!flagged(&s), "{s:?}");
+}

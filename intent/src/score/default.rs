@@ -265,6 +265,13 @@ fn judge_act(
     if let Some(sql) = act.sql.as_deref() {
         table_check(chain, sql, f);
     }
+    // Reading another entity's records is working elsewhere; what a write
+    // names (a counterparty's policy, a cost code on a new line) is its data.
+    if !e.has_side_effect() {
+        for text in [sql, act.args].into_iter().flatten() {
+            pinned_check(chain, span, act, memory, prefix(text, max), f);
+        }
+    }
     if f.violations.len() > before || !e.known() {
         return;
     }
@@ -547,6 +554,53 @@ fn inherited_redefinition(chain: &IntentChain<'_>, values: &TextValues<'_>, f: &
                 }),
             }
             return;
+        }
+    }
+}
+
+/// An act selecting another entity than the one the scope pins ("Sage job
+/// 24-031" and `Job = '23-017'`) works outside the scope.
+fn pinned_check(
+    chain: &IntentChain<'_>,
+    span: &SpanView<'_>,
+    act: &Act<'_>,
+    memory: &SessionMemory,
+    text: &str,
+    f: &mut Findings,
+) {
+    // A tool span's own result names what it read: only what came before counts.
+    let own_given = act.origin == super::effects::Origin::Proposed;
+    let allowed = |id: &str| {
+        memory.saw_id(id)
+            || chain
+                .levels()
+                .iter()
+                .any(|l| super::pinned::names_id(&l.text, id))
+            || span
+                .content
+                .asked
+                .iter()
+                .chain(&span.content.history)
+                .any(|a| super::pinned::names_id(a, id))
+            || (own_given
+                && span
+                    .content
+                    .given
+                    .iter()
+                    .any(|g| super::pinned::names_id(&g.text, id)))
+    };
+    for level in chain.levels() {
+        for pin in &level.pins {
+            if let Some((name, id)) = super::pinned::other_entity(pin, text, allowed) {
+                f.drift(Drift::Scope, false, || {
+                    format!(
+                        "selects `{name}` {id}, while the scope names {} {}",
+                        pin.noun,
+                        pin.ids.join(", ")
+                    )
+                });
+                return;
+            }
         }
     }
 }

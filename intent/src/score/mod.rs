@@ -34,6 +34,7 @@ mod findings;
 mod injection;
 mod instructions;
 mod lookups;
+mod pinned;
 mod prepared;
 mod provenance;
 mod quantity;

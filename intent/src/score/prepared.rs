@@ -56,6 +56,8 @@ pub struct PreparedIntent {
     pub(crate) tables: Vec<String>,
     /// Tables the scope allows new rows in, whatever it says of the rest.
     pub(crate) write_tables: Vec<String>,
+    /// Entities the scope pins by identifier ("job 24-031").
+    pub(crate) pins: Vec<super::pinned::Pin>,
     /// Prohibitions stated in prose (constraints, read-only scope clauses).
     pub(crate) prohibitions: Vec<Prohibition>,
     /// Bans on looking things up outside the task's material, by service.
@@ -153,6 +155,7 @@ impl PreparedIntent {
         }
         let tables = scope_tables(&spec.scope);
         let write_tables = super::definitions::scope_write_tables(&spec.scope);
+        let pins = super::pinned::pins(&spec.scope);
         let mut text = String::with_capacity(
             spec.objective.len() + spec.scope.len() + spec.constraints.len() + 64,
         );
@@ -196,6 +199,7 @@ impl PreparedIntent {
             own_definitions,
             tables,
             write_tables,
+            pins,
             prohibitions,
             lookup_bans,
             text,

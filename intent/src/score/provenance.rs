@@ -18,7 +18,8 @@
 //!
 //! Memory is bounded: values are kept as 64-bit fingerprints, at most
 //! [`SessionMemory::DEFAULT_VALUES`] per session (the oldest forgotten first),
-//! and at most [`MAX_REQUESTS`] instruction-bearing requests.
+//! at most [`MAX_REQUESTS`] instruction-bearing requests and at most
+//! `MAX_DATA_IDS` dashed identifiers seen in data.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hasher;
@@ -133,7 +134,14 @@ pub struct SessionMemory {
     requests: Vec<SeenRequest>,
     first_flag: Option<FirstFlag>,
     max_values: usize,
+    /// Identifiers with a dash (`NHV-5510382`, `23-017`) seen in data, the
+    /// oldest forgotten first: an entity the session's data names is not
+    /// one the agent made up ([`super::pinned`]).
+    data_ids: VecDeque<u64>,
 }
+
+/// Dashed identifiers remembered per session.
+const MAX_DATA_IDS: usize = 128;
 
 impl Default for SessionMemory {
     fn default() -> Self {
@@ -153,6 +161,7 @@ impl SessionMemory {
             requests: Vec::new(),
             first_flag: None,
             max_values: max_values.max(1),
+            data_ids: VecDeque::new(),
         }
     }
 
@@ -176,6 +185,7 @@ impl SessionMemory {
                         + r.dictated.as_ref().map_or(0, String::len)
                 })
                 .sum::<usize>()
+            + self.data_ids.capacity() * 8
             + self.first_flag.as_ref().map_or(0, |f| 32 + f.action.len())
     }
 
@@ -327,6 +337,7 @@ impl SessionMemory {
 
     fn learn_given(&mut self, text: &str, tool: Option<&str>) {
         let text = crate::text::prefix(text, MAX_SCANNED);
+        self.learn_ids(text);
         // A list of messages or records (an inbox, search results) is read
         // record by record: one hostile email says nothing of the others.
         if let Some(records) = records_of(text) {
@@ -336,6 +347,39 @@ impl SessionMemory {
             return;
         }
         self.learn_given_one(text, tool);
+    }
+
+    /// Remembers the dashed identifiers of a text given as data.
+    fn learn_ids(&mut self, text: &str) {
+        let b = text.as_bytes();
+        let mut from = 0;
+        while let Some(d) = memchr::memchr(b'-', &b[from..]).map(|d| d + from) {
+            let mut s = d;
+            while s > 0 && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_') {
+                s -= 1;
+            }
+            let mut e = d + 1;
+            while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'-' || b[e] == b'_') {
+                e += 1;
+            }
+            from = e.max(d + 1);
+            let id = &text[s..e];
+            if s == d || e == d + 1 || !super::pinned::is_id(id) {
+                continue;
+            }
+            let key = id_key(id);
+            if !self.data_ids.contains(&key) {
+                if self.data_ids.len() >= MAX_DATA_IDS {
+                    self.data_ids.pop_front();
+                }
+                self.data_ids.push_back(key);
+            }
+        }
+    }
+
+    /// Whether a dashed identifier was seen in the session's data.
+    pub(crate) fn saw_id(&self, id: &str) -> bool {
+        self.data_ids.contains(&id_key(id))
     }
 
     fn learn_given_one(&mut self, text: &str, tool: Option<&str>) {
@@ -443,6 +487,15 @@ fn records_of(text: &str) -> Option<Vec<String>> {
     };
     (list.len() > 1 && list.iter().all(serde_json::Value::is_object))
         .then(|| list.iter().map(serde_json::Value::to_string).collect())
+}
+
+fn id_key(id: &str) -> u64 {
+    let mut h = WordHasher::default();
+    h.write(&[4u8]);
+    for b in id.bytes() {
+        h.write(&[b.to_ascii_lowercase()]);
+    }
+    h.finish()
 }
 
 fn fingerprint(v: Found<'_>) -> u64 {
