@@ -286,8 +286,15 @@ fn judge_act(
     // a change to the task's own records is another task only where the
     // task is to look and report.
     let informational = chain.levels().iter().all(|l| l.informational);
-    let minor =
-        |c: ActionClass| c == ActionClass::Create || (c == ActionClass::Modify && !informational);
+    // A record the objective itself names ("leave the campaign as a
+    // draft") is the task's.
+    let business = act
+        .tool
+        .and_then(created_business_record)
+        .is_some_and(|r| !crate::text::contains_ci(&root.text, r.trim_end_matches('s')));
+    let minor = |c: ActionClass| {
+        (c == ActionClass::Create && !business) || (c == ActionClass::Modify && !informational)
+    };
     if unwanted.iter().all(minor) && !conservative {
         if !unwanted.is_empty() {
             f.weaken(0.9);
@@ -556,6 +563,44 @@ fn inherited_redefinition(chain: &IntentChain<'_>, values: &TextValues<'_>, f: &
             return;
         }
     }
+}
+
+/// The commercial record a tool creates (`crm_create_opportunity`,
+/// `create_quote`, `hubspot_create_deal`): unlike a note, a ticket or a
+/// draft, a new deal, quote or campaign is work of its own.
+fn created_business_record(tool: &str) -> Option<&str> {
+    const RECORDS: &[&str] = &[
+        "opportunity",
+        "opportunities",
+        "deal",
+        "deals",
+        "lead",
+        "leads",
+        "quote",
+        "quotes",
+        "campaign",
+        "campaigns",
+        "subscription",
+        "subscriptions",
+        "promotion",
+        "promotions",
+        "coupon",
+        "coupons",
+        "offer",
+        "offers",
+        "upsell",
+        "renewal",
+        "renewals",
+    ];
+    let parts: Vec<&str> = crate::text::ident_parts(tool).collect();
+    let creates = parts.iter().any(|p| {
+        ["create", "add", "new", "open", "insert"]
+            .iter()
+            .any(|v| p.eq_ignore_ascii_case(v))
+    });
+    parts
+        .into_iter()
+        .find(|p| creates && RECORDS.iter().any(|r| p.eq_ignore_ascii_case(r)))
 }
 
 /// An act selecting another entity than the one the scope pins ("Sage job
