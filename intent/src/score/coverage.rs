@@ -81,6 +81,12 @@ pub(crate) fn coverage_asking(
         if definition_carried(d, contraction) {
             carried += 1;
         } else {
+            if partly_carried(d, contraction) {
+                redefined.push(format!(
+                    "{}: keeps part of \"{}\" and drops the rest",
+                    d.term, d.text
+                ));
+            }
             lost.push(format!("define {} = {}", d.term, d.text));
         }
     }
@@ -223,13 +229,44 @@ fn definition_carried(d: &TermDefinition, contraction: &str) -> bool {
             return false;
         }
     }
+    // Every value it fixes: "GBP 9.98 per day after the first two full
+    // working days" is not carried by "GBP 9.98 per day".
+    if d.values.is_empty() {
+        return value_carried(d, d.value, contraction);
+    }
+    d.values
+        .iter()
+        .all(|v| value_carried(d, Some(*v), contraction))
+}
+
+/// A definition of several values handed down with some of them: "pay
+/// GBP 9.98 per day" for "GBP 9.98 per calendar day after the first two
+/// full working days" restates the term without its condition.
+fn partly_carried(d: &TermDefinition, contraction: &str) -> bool {
+    d.values.len() >= 2
+        && super::definitions::find_term(contraction, &d.term, 0).is_some()
+        && d.values
+            .iter()
+            .any(|v| value_carried(d, Some(*v), contraction))
+}
+
+fn value_carried(
+    d: &TermDefinition,
+    value: Option<super::definitions::Value>,
+    contraction: &str,
+) -> bool {
     use super::definitions::Value;
-    match d.value {
+    match value {
         Some(Value::Days(days)) => durations(contraction).any(|x| !x.differs_from(days)),
         Some(Value::Money(m)) => super::quantity::money(contraction)
             .any(|(x, _)| x.comparable(&m) && !x.differs_from(&m)),
-        Some(Value::Percent(_) | Value::Number(_)) => {
-            crate::text::contains_ci(contraction, &d.value_text)
+        // The first value is quoted as written; another one by its number.
+        Some(v @ (Value::Percent(x) | Value::Number(x))) => {
+            if Some(v) == d.value {
+                crate::text::contains_ci(contraction, &d.value_text)
+            } else {
+                super::definitions::mentions_number(contraction, x)
+            }
         }
         Some(Value::Dates { from, to, year }) => super::dates::ranges(contraction, year)
             .iter()
@@ -584,6 +621,34 @@ mod tests {
         assert!(restricts("include only contacts who gave consent"));
         assert!(restricts("Criteria: SQL and one BI tool"));
         assert!(!restricts("the QMS NCR module"));
+    }
+
+    /// A definition of several values restated with some of them is
+    /// redefined: the delegate pays from the first day.
+    #[test]
+    fn a_term_handed_down_without_its_condition_is_redefined() {
+        let root = PreparedIntent::new(IntentSpec {
+            objective: "Queue automatic compensation for the residential customers hit by incident INC0104477".into(),
+            scope: "Incident INC0104477".into(),
+            constraints: "Residential customers only.".into(),
+            guards: vec!["define automatic compensation = GBP 9.98 per calendar day of service loss after the first two full working days".into()],
+        })
+        .unwrap();
+        let c = coverage(
+            &root,
+            "Queue automatic compensation for the residential customers: pay GBP 9.98 per day of loss up to 24 Nov.",
+        );
+        assert!(
+            c.redefined
+                .iter()
+                .any(|r| r.starts_with("automatic compensation")),
+            "{c:?}"
+        );
+        let c = coverage(
+            &root,
+            "Queue automatic compensation for the residential customers: GBP 9.98 per calendar day of loss after the first two full working days.",
+        );
+        assert!(c.redefined.is_empty() && c.lost.is_empty(), "{c:?}");
     }
 
     #[test]

@@ -907,6 +907,11 @@ fn outside_hours(text: &str, from: u16, to: u16, day: Option<i32>) -> Option<&st
         .map(|b| b.raw)
 }
 
+/// Whether a text states the number `x` (as digits, any notation).
+pub(crate) fn mentions_number(text: &str, x: f64) -> bool {
+    plain_numbers_any(text).any(|(n, _)| !number_differs(n, x))
+}
+
 /// A bare number compared with an amount differs by more than rounding.
 fn number_differs_from_amount(n: f64, m: &Money) -> bool {
     (n - m.amount).abs() > m.amount.abs().max(1.0) * 0.005

@@ -101,6 +101,7 @@ pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
                     while j < b.len() && matches!(b[j], b' ' | b'-') {
                         j += 1;
                     }
+                    let j = past_day_qualifiers(text, j);
                     let ue = word_end(b, j);
                     if ue > j
                         && let Some(u) = unit_days(&text[j..ue])
@@ -161,6 +162,7 @@ pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
             while j < b.len() && matches!(b[j], b' ' | b'\'' | b'"' | b'-' | b'\\' | b'\t') {
                 j += 1;
             }
+            let j = past_day_qualifiers(text, j);
             let we = word_end(b, j);
             if we > j
                 && let Some(u) = unit_days(&text[j..we])
@@ -215,6 +217,47 @@ pub(crate) fn durations(text: &str) -> impl Iterator<Item = Duration<'_>> {
         }
         None
     })
+}
+
+/// Past the words that say which days count ("30 *calendar* days", "two
+/// *full working* days", "10 *business* days"), at most two, when a unit
+/// follows them; else `j` itself.
+fn past_day_qualifiers(text: &str, j: usize) -> usize {
+    const QUALIFIERS: &[&str] = &[
+        "full",
+        "working",
+        "business",
+        "calendar",
+        "clear",
+        "consecutive",
+        "banking",
+        "school",
+        "trading",
+        "whole",
+        "complete",
+    ];
+    let b = text.as_bytes();
+    let mut k = j;
+    for _ in 0..2 {
+        let we = word_end(b, k);
+        if we == k
+            || !QUALIFIERS
+                .iter()
+                .any(|q| text[k..we].eq_ignore_ascii_case(q))
+        {
+            break;
+        }
+        let mut n = we;
+        while n < b.len() && b[n] == b' ' {
+            n += 1;
+        }
+        k = n;
+    }
+    if k > j && unit_days(&text[k..word_end(b, k)]).is_some() {
+        k
+    } else {
+        j
+    }
 }
 
 /// The value of a number word ("three", "thirty", "ninety").
@@ -522,6 +565,12 @@ mod tests {
     fn prose_and_sql_forms() {
         assert_eq!(days("last_login older than 90 days"), [90.0]);
         assert_eq!(days("inactive = 3 months; 2 weeks"), [90.0, 14.0]);
+        // Words that say which days count sit between number and unit.
+        assert_eq!(
+            days("after the first two full working days; 30 calendar days; 10 business days"),
+            [2.0, 30.0, 10.0]
+        );
+        assert!(days("two full refunds; 3 working groups").is_empty());
         assert_eq!(days("WHERE last_login < now() - INTERVAL 30 DAY"), [30.0]);
         assert_eq!(days("last_login < NOW() - INTERVAL '30' DAY"), [30.0]);
         assert_eq!(
