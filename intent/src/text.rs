@@ -543,6 +543,11 @@ const ACTIONS: &[(ActionClass, &[&str])] = &[
             "mutate",
             "set",
             "migrate",
+            // Deciding a record's status ("do not close, accept or approve
+            // the SCAR").
+            "approve",
+            "accept",
+            "reject",
             // Changing an amount on a record ("waive or reduce a deposit").
             "waive",
             "adjust",
@@ -621,7 +626,7 @@ const ACTIONS: &[(ActionClass, &[&str])] = &[
 const AMBIGUOUS: &[&str] = &[
     "message", "text", "order", "call", "set", "create", "reply", "close", "write", "change",
     "book", "release", "ship", "drop", "reach", "forward", "send", "push", "publish", "post",
-    "scale",
+    "scale", "approve", "accept", "reject",
 ];
 
 static LEXICON: LazyLock<WordMap<Lex>> = LazyLock::new(|| {
