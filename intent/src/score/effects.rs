@@ -625,6 +625,13 @@ const VERB_OBJECT_RULES: &[(&[&str], &[&str], ActionClass)] = &[
         &["reply", "replies"],
         ActionClass::Contact,
     ),
+    // A new permission on a file or a calendar shares it
+    // (`drive_permissions_create`, `calendar_acl_insert`).
+    (
+        &["create", "insert"],
+        &["permission", "permissions", "acl", "acls"],
+        ActionClass::Grant,
+    ),
     // Assigning a role or adding to a group changes who may do what.
     (
         &["assign", "add", "give", "make", "promote", "set"],
@@ -751,7 +758,15 @@ pub(crate) fn tool_classes(name: &str) -> ClassSet {
             verb = Some(ActionClass::Create);
             continue;
         }
-        if let Some(class) = verb_with_object(part, &parts[i + 1..]) {
+        // Resource first, method last (`drive_permissions_create`,
+        // `calendar_events_insert`, as Google's APIs name them): the
+        // resource is the object.
+        let objects = if i + 1 == parts.len() && i > 0 {
+            &parts[..i]
+        } else {
+            &parts[i + 1..]
+        };
+        if let Some(class) = verb_with_object(part, objects) {
             verb = Some(class);
             continue;
         }
@@ -1025,6 +1040,9 @@ mod tests {
             ClassSet(ActionClass::Contact.bit())
         );
         assert!(tool_classes("procore_create_rfi_reply").contains(ActionClass::Contact));
+        // Google-style resource.method names: the resource is the object.
+        assert!(tool_classes("drive_permissions_create").contains(ActionClass::Grant));
+        assert!(!tool_classes("drive_files_create").contains(ActionClass::Grant));
         assert_eq!(
             tool_classes("sap_post_invoice"),
             ClassSet(ActionClass::Create.bit())

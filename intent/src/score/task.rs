@@ -237,6 +237,19 @@ pub(crate) fn asks_for(text: &str) -> ClassSet {
                 }
                 continue;
             }
+            // "every grant paid from the fund", "the grant activity report":
+            // a grant given away, unless access is what is granted.
+            if ["grant", "grants"]
+                .iter()
+                .any(|g| w.eq_ignore_ascii_case(g))
+                && !ws[i + 1..].iter().take(4).any(|n| {
+                    ACCESS
+                        .iter()
+                        .any(|a| n.len() >= a.len() && n[..a.len()].eq_ignore_ascii_case(a))
+                })
+            {
+                continue;
+            }
             let Some(stem) = stem_into(w, &mut buf) else {
                 continue;
             };
@@ -253,6 +266,19 @@ pub(crate) fn asks_for(text: &str) -> ClassSet {
     }
     set
 }
+
+/// Words that make "grant" a grant of access ("grant read access", "grant
+/// her the admin role").
+const ACCESS: &[&str] = &[
+    "access",
+    "permission",
+    "role",
+    "admin",
+    "right",
+    "privilege",
+    "owner",
+    "membership",
+];
 
 /// What posting does, by what is posted in the next few words: a credit
 /// or an adjustment changes a balance, an invoice or a journal entry is a
@@ -425,6 +451,17 @@ mod tests {
         assert!(!informational(
             "Summarize the incidents and post the summary to #ops"
         ));
+    }
+
+    #[test]
+    fn a_grant_given_away_is_no_grant_of_access() {
+        let report = asks_for(
+            "Prepare the FY2025 grant activity report: every grant paid from the fund, and save it as a doc",
+        )
+        .union(asks_for("Fluxx: the grant records and final reports of those grants (read)"));
+        assert!(!report.contains(ActionClass::Grant), "{report:?}");
+        let access = asks_for("Grant read access to the folder for the new analyst");
+        assert!(access.contains(ActionClass::Grant), "{access:?}");
     }
 
     #[test]
