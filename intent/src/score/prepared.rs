@@ -76,6 +76,34 @@ pub struct PreparedIntent {
     pub(crate) requests_artefacts: Vec<(Box<str>, Box<str>)>,
 }
 
+/// Whether constraints say whom alone to contact ("Message only the
+/// affected travellers", "Only email the account owner"): the objective's
+/// messages then go to those people, and a ban on contacting others is
+/// about the others.
+fn names_only_recipients(constraints: &str) -> bool {
+    let mut buf = [0u8; crate::text::MAX_WORD];
+    super::definitions::clauses(constraints).any(|c| {
+        let ws: Vec<&str> = crate::text::words(c).map(|(_, w)| w).collect();
+        let only = ws.iter().position(|w| w.eq_ignore_ascii_case("only"));
+        let contact = ws.iter().position(|w| {
+            crate::text::stem_into(w, &mut buf)
+                .and_then(crate::text::lexicon)
+                .is_some_and(|l| {
+                    matches!(
+                        l,
+                        crate::text::Lex::Action(crate::text::ActionClass::Contact, _)
+                    )
+                })
+        });
+        let negated = ws.iter().any(|w| {
+            ["not", "never", "no", "don't", "nobody"]
+                .iter()
+                .any(|n| w.eq_ignore_ascii_case(n))
+        });
+        matches!((only, contact), (Some(o), Some(v)) if o.abs_diff(v) == 1) && !negated
+    })
+}
+
 impl PreparedIntent {
     /// Validates and prepares a spec; any invalid part is an error.
     ///
@@ -142,6 +170,7 @@ impl PreparedIntent {
         // A ban on what the objective asks for is about some of it: "book
         // the flights" and "do not book through the partner link" ban
         // bookings through the link, not the flights.
+        let says_whom_to_contact = names_only_recipients(&spec.constraints);
         for p in &mut prohibitions {
             // Not a contact ban: recipients are not named by their role
             // ("do not contact the hospital" is broken by mail to its press
@@ -151,6 +180,28 @@ impl PreparedIntent {
                 && !p.classes.contains(crate::text::ActionClass::Contact)
             {
                 p.narrow_to_objects();
+            }
+            // A contact ban on people the objective does not write to ("do
+            // not contact managers or the travellers' emergency contacts"
+            // while it asks to message the travellers, and the constraints
+            // say "message only the affected travellers") is about those
+            // people: it holds against acts that name them.
+            if p.classes.contains(crate::text::ActionClass::Contact)
+                && wanted.contains(crate::text::ActionClass::Contact)
+                && says_whom_to_contact
+                && p.qualifiers.is_empty()
+                && p.limit.is_none()
+                && !p.exclusive
+            {
+                let named = |o: &String| {
+                    o.split(' ').any(|w| {
+                        crate::text::contains_ci(&spec.objective, w.trim_start_matches('='))
+                    })
+                };
+                let others: Vec<String> = p.objects.iter().filter(|o| !named(o)).cloned().collect();
+                if !others.is_empty() && others.iter().any(|o| !o.starts_with('=')) {
+                    p.qualifiers = others;
+                }
             }
         }
         let tables = scope_tables(&spec.scope);
@@ -341,6 +392,47 @@ mod tests {
             guards: vec!["define inactive = last_login > 90 days".into()],
         })
         .unwrap()
+    }
+
+    /// Constraints that say whom alone to message make a ban on contacting
+    /// other people a ban on acts that name them; without that, a contact
+    /// ban holds against every message (recipients are not known by role).
+    #[test]
+    fn a_ban_on_contacting_others_is_about_the_others() {
+        let prepared = |constraints: &str| {
+            PreparedIntent::new(IntentSpec {
+                objective: "Send each affected traveller the duty-of-care check-in message on Slack".into(),
+                scope: String::new(),
+                constraints: constraints.into(),
+                guards: vec![],
+            })
+            .unwrap()
+        };
+        let ban = "Do not contact managers or the travellers' emergency contacts.";
+        let p = prepared(&format!("Message only the affected travellers. {ban}"));
+        let contact = p
+            .prohibitions
+            .iter()
+            .find(|b| b.phrase.starts_with("Do not contact"))
+            .unwrap();
+        assert!(
+            contact
+                .qualifiers
+                .iter()
+                .any(|q| q == "manag" || q == "manager"),
+            "{contact:?}"
+        );
+        assert!(
+            !contact.qualifiers.iter().any(|q| q.contains("travel")),
+            "{contact:?}"
+        );
+        let p = prepared(ban);
+        let contact = p
+            .prohibitions
+            .iter()
+            .find(|b| b.phrase.starts_with("Do not contact"))
+            .unwrap();
+        assert!(contact.qualifiers.is_empty(), "{contact:?}");
     }
 
     #[test]
