@@ -290,3 +290,17 @@ fn generated_guard_lines_are_judged_alike() {
         "accepted {accepted} of {checked}"
     );
 }
+
+#[test]
+fn sql_verb_guards_agree() {
+    for (line, ok) in [
+        ("deny sql update delete", true),
+        ("DENY SQL Update", true),
+        ("deny sql update select", false),
+        ("deny sql", false),
+    ] {
+        let doc = with("guards", json!([line]));
+        assert_eq!(validator().is_valid(&doc), ok, "schema, {line}");
+        assert_eq!(rust_accepts(&doc), ok, "rust, {line}");
+    }
+}

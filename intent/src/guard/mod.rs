@@ -95,6 +95,9 @@ pub enum Guard {
     AllowTool(Vec<ToolGlob>),
     /// `deny sql write`
     DenySqlWrite,
+    /// `deny sql <verb>...`: the statements of those verbs only (`deny sql
+    /// update delete`), lowercased.
+    DenySqlVerbs(Vec<String>),
     /// `deny http write`
     DenyHttpWrite,
     /// `deny message send`
@@ -111,7 +114,7 @@ impl Guard {
     /// assert_eq!(Guard::parse_line("DENY SQL WRITE")?, Some(Guard::DenySqlWrite));
     /// assert_eq!(Guard::parse_line("  # read-only audit")?, None);
     /// let err = Guard::parse_line("deny sql read").unwrap_err();
-    /// assert_eq!(err.to_string(), "after `deny sql` expected `write`, found `read`");
+    /// assert_eq!(err.to_string(), "after `deny sql` expected `write` or SQL write verbs (`insert`, `update`, `delete`, ...), found `read`");
     /// # Ok::<(), reshimu_intent::guard::GuardError>(())
     /// ```
     pub fn parse_line(line: &str) -> Result<Option<Guard>, GuardError> {
@@ -123,7 +126,7 @@ impl Guard {
         match self {
             Guard::DenyTool(_) => rule::TOOL_DENY,
             Guard::AllowTool(_) => rule::TOOL_ALLOW,
-            Guard::DenySqlWrite => rule::SQL_WRITE,
+            Guard::DenySqlWrite | Guard::DenySqlVerbs(_) => rule::SQL_WRITE,
             Guard::DenyHttpWrite => rule::HTTP_WRITE,
             Guard::DenyMessageSend => rule::MESSAGE_SEND,
             Guard::Define(d) => d.rule_id(),
@@ -215,6 +218,7 @@ pub struct GuardSet {
     allowed_tools: Vec<ToolGlob>,
     has_allow: bool,
     deny_sql_write: bool,
+    denied_sql_verbs: Vec<String>,
     deny_http_write: bool,
     deny_message_send: bool,
 }
@@ -318,6 +322,7 @@ impl GuardSet {
                 self.allowed_tools.extend(globs.iter().cloned());
             }
             Guard::DenySqlWrite => self.deny_sql_write = true,
+            Guard::DenySqlVerbs(verbs) => self.denied_sql_verbs.extend(verbs.iter().cloned()),
             Guard::DenyHttpWrite => self.deny_http_write = true,
             Guard::DenyMessageSend => self.deny_message_send = true,
             Guard::Define(new) => {
@@ -356,6 +361,25 @@ impl GuardSet {
     /// Whether `deny sql write` is in force.
     pub fn denies_sql_write(&self) -> bool {
         self.deny_sql_write
+    }
+
+    /// The guard line that denies a statement of this verb (`UPDATE`):
+    /// `deny sql write`, or `deny sql <verbs>` naming it.
+    ///
+    /// ```
+    /// use reshimu_intent::guard::GuardSet;
+    /// let set = GuardSet::parse(&["deny sql update delete"]).unwrap();
+    /// assert_eq!(set.denies_sql_verb("UPDATE").as_deref(), Some("deny sql update delete"));
+    /// assert_eq!(set.denies_sql_verb("INSERT"), None);
+    /// ```
+    pub fn denies_sql_verb(&self, verb: &str) -> Option<String> {
+        if self.deny_sql_write {
+            return Some("deny sql write".to_owned());
+        }
+        self.denied_sql_verbs
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case(verb))
+            .then(|| format!("deny sql {}", self.denied_sql_verbs.join(" ")))
     }
 
     /// Whether `deny http write` is in force.

@@ -139,13 +139,18 @@ pub(super) fn parse_line(line: &str) -> Result<Option<Guard>, GuardError> {
 }
 
 fn parse_deny(rest: &str) -> Result<Guard, GuardError> {
-    const TARGETS: &str = "`tool <glob>...`, `sql write`, `http write` or `message send`";
+    const TARGETS: &str =
+        "`tool <glob>...`, `sql write`, `sql <verb>...`, `http write` or `message send`";
     let Some((target, rest)) = next_word(rest) else {
         return Err(expected("deny", TARGETS, None));
     };
     let (after, verb, guard) = if target.eq_ignore_ascii_case("tool") {
         return parse_globs("deny tool", rest).map(Guard::DenyTool);
     } else if target.eq_ignore_ascii_case("sql") {
+        // `deny sql update delete`: those statements only.
+        if let Some(verbs) = sql_verbs(rest) {
+            return Ok(Guard::DenySqlVerbs(verbs));
+        }
         ("deny sql", "write", Guard::DenySqlWrite)
     } else if target.eq_ignore_ascii_case("http") {
         ("deny http", "write", Guard::DenyHttpWrite)
@@ -161,10 +166,33 @@ fn parse_deny(rest: &str) -> Result<Guard, GuardError> {
         },
         other => Err(expected(
             after,
-            if verb == "write" { "`write`" } else { "`send`" },
+            match guard {
+                Guard::DenySqlWrite => {
+                    "`write` or SQL write verbs (`insert`, `update`, `delete`, ...)"
+                }
+                Guard::DenyHttpWrite => "`write`",
+                _ => "`send`",
+            },
             other.map(|(w, _)| w),
         )),
     }
+}
+
+/// SQL statements that write, as `deny sql <verb>...` names them.
+const SQL_WRITE_VERBS: &[&str] = &[
+    "insert", "update", "delete", "merge", "upsert", "replace", "alter", "drop", "truncate",
+    "create", "grant", "revoke", "rename",
+];
+
+/// The verbs of `deny sql <verb>...`, lowercased, when every word is one.
+fn sql_verbs(rest: &str) -> Option<Vec<String>> {
+    let verbs: Vec<String> = rest
+        .split(is_sep)
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    (!verbs.is_empty() && verbs.iter().all(|v| SQL_WRITE_VERBS.contains(&v.as_str())))
+        .then_some(verbs)
 }
 
 /// Canonical spelling of the fixed-word rules, for error messages.

@@ -23,6 +23,23 @@ fn fixed_rules_parse_case_insensitively_with_any_spacing() {
 }
 
 #[test]
+fn sql_statements_are_denied_by_verb() {
+    assert_eq!(
+        parse("deny sql UPDATE Delete"),
+        Ok(Some(Guard::DenySqlVerbs(vec![
+            "update".into(),
+            "delete".into()
+        ])))
+    );
+    // A word that is no write verb is still an error, named.
+    assert!(parse("deny sql update select").is_err());
+    let set = GuardSet::parse(&["deny sql update"]).unwrap();
+    assert!(set.denies_sql_verb("update").is_some());
+    assert!(set.denies_sql_verb("INSERT").is_none());
+    assert!(!set.denies_sql_write());
+}
+
+#[test]
 fn tool_rules_keep_every_glob() {
     let deny = parse("deny tool send_* delete_?").unwrap().unwrap();
     assert_eq!(deny.rule_id(), "tool.deny");
@@ -81,17 +98,27 @@ fn each_wrong_word_says_what_was_expected() {
         (
             "deny",
             "deny",
-            "`tool <glob>...`, `sql write`, `http write` or `message send`",
+            "`tool <glob>...`, `sql write`, `sql <verb>...`, `http write` or `message send`",
             None,
         ),
         (
             "deny files",
             "deny",
-            "`tool <glob>...`, `sql write`, `http write` or `message send`",
+            "`tool <glob>...`, `sql write`, `sql <verb>...`, `http write` or `message send`",
             Some("files"),
         ),
-        ("deny sql", "deny sql", "`write`", None),
-        ("deny sql read", "deny sql", "`write`", Some("read")),
+        (
+            "deny sql",
+            "deny sql",
+            "`write` or SQL write verbs (`insert`, `update`, `delete`, ...)",
+            None,
+        ),
+        (
+            "deny sql read",
+            "deny sql",
+            "`write` or SQL write verbs (`insert`, `update`, `delete`, ...)",
+            Some("read"),
+        ),
         ("deny http get", "deny http", "`write`", Some("get")),
         (
             "deny message write",
@@ -159,7 +186,7 @@ fn each_wrong_word_says_what_was_expected() {
     }
     assert_eq!(
         parse("deny sql").unwrap_err().to_string(),
-        "after `deny sql` expected `write`, found end of line"
+        "after `deny sql` expected `write` or SQL write verbs (`insert`, `update`, `delete`, ...), found end of line"
     );
 }
 
@@ -220,7 +247,7 @@ fn guard_set_reports_line_number_and_text() {
     let err = GuardSet::parse(&["deny sql write", "# fine", "deny sql read"]).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "guard line 3 `deny sql read`: after `deny sql` expected `write`, found `read`"
+        "guard line 3 `deny sql read`: after `deny sql` expected `write` or SQL write verbs (`insert`, `update`, `delete`, ...), found `read`"
     );
     assert!(matches!(err, GuardSetError::Line { line: 3, .. }));
 }

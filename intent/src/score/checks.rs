@@ -44,13 +44,13 @@ pub(crate) fn guards(chain: &IntentChain<'_>, act: &Act<'_>, e: &Effects<'_>, f:
                 None => {}
             }
         }
-        if g.denies_sql_write()
-            && let Some(w) = &e.sql_write
+        if let Some(w) = &e.sql_write
+            && let Some(line) = g.denies_sql_verb(w.verb)
         {
             f.violate(
                 "sql.write",
                 format_args!(
-                    "{} {} (guard `deny sql write`)",
+                    "{} {} (guard `{line}`)",
                     w.verb.to_ascii_uppercase(),
                     w.table.unwrap_or("")
                 ),
