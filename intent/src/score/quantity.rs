@@ -490,7 +490,10 @@ pub(crate) fn money(text: &str) -> impl Iterator<Item = (Money, &str)> {
     let mut i = 0;
     std::iter::from_fn(move || {
         while i < b.len() {
+            // Digits after `CM-` are an identifier's (`CM-10452`), not an amount.
+            let in_ident = i > 1 && b[i - 1] == b'-' && b[i - 2].is_ascii_alphanumeric();
             if !b[i].is_ascii_digit()
+                || in_ident
                 || (i > 0
                     && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.' || b[i - 1] == b'_'))
             {
@@ -528,9 +531,13 @@ pub(crate) fn money(text: &str) -> impl Iterator<Item = (Money, &str)> {
             if currency.is_none() {
                 let after = &text[i..];
                 let trimmed = after.trim_start();
-                if trimmed.starts_with('€') {
+                // A symbol that opens the next amount ("10452 $1,875.00")
+                // is that amount's.
+                let opens_next =
+                    |sym: &str| trimmed[sym.len()..].starts_with(|c: char| c.is_ascii_digit());
+                if trimmed.starts_with('€') && !opens_next("€") {
                     currency = Some(*b"EUR");
-                } else if trimmed.starts_with('$') {
+                } else if trimmed.starts_with('$') && !opens_next("$") {
                     currency = Some(*b"USD");
                 } else {
                     let w_end = trimmed
@@ -597,6 +604,20 @@ mod tests {
         assert_eq!(
             days("the probation period is three months; two weeks' notice"),
             [90.0, 14.0]
+        );
+    }
+
+    #[test]
+    fn an_identifier_or_the_next_amount_is_no_money() {
+        let m: Vec<f64> = money("NetSuite: CM-10452 $1,875.00 in Nov; ref 10452 $75.00 each")
+            .map(|(m, _)| m.amount)
+            .collect();
+        assert_eq!(m, [1875.0, 75.0]);
+        assert_eq!(
+            money("30 $ per seat")
+                .map(|(m, _)| m.amount)
+                .collect::<Vec<_>>(),
+            [30.0]
         );
     }
 

@@ -101,12 +101,22 @@ impl Prohibition {
                 .map(String::as_str)
                 .filter(|t| !t.trim().contains(char::is_whitespace)),
         );
+        let texts: Vec<&str> = texts.collect();
+        // A qualified name (`ods.booking`, `bay_slots`) is named only whole.
+        let (qualified, plain): (Vec<&String>, Vec<&String>) =
+            self.within.iter().partition(|s| s.contains(['.', '_']));
+        if qualified
+            .iter()
+            .any(|q| texts.iter().any(|t| super::pinned::names_id(t, q)))
+        {
+            return true;
+        }
         texts.into_iter().any(|t| {
             // The whole word too: `InfinityQS` is one name, not `Infinity` and `QS`.
             words(t)
                 .flat_map(|(_, w)| std::iter::once(w).chain(ident_parts(w)))
                 .any(|part| {
-                    self.within
+                    plain
                         .iter()
                         .any(|s| part.len() >= s.len() && part[..s.len()].eq_ignore_ascii_case(s))
                 })
@@ -159,7 +169,7 @@ fn read_only_item(clause: &str, lower: &str) -> Vec<String> {
         return read_only_object(&clause[mark..]);
     }
     let mut buf = [0u8; MAX_WORD];
-    words(item)
+    let mut names: Vec<String> = words(item)
         .map(|(_, w)| w)
         .filter(|w| {
             w.len() >= 2
@@ -168,7 +178,23 @@ fn read_only_item(clause: &str, lower: &str) -> Vec<String> {
                 && stem_into(w, &mut buf).is_some_and(|s| lexicon(s).is_none())
         })
         .map(str::to_ascii_lowercase)
-        .collect()
+        .collect();
+    // A qualified name, however written, names its system: "(ods.booking,
+    // read only)" confines to the `ods` schema's `booking` table.
+    for token in item.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_')) {
+        let token = token.trim_matches('.');
+        if token.contains(['.', '_']) && token.bytes().any(|b| b.is_ascii_alphabetic()) {
+            // Matched whole (see `names_system`), and by its table when
+            // that is an identifier of its own (`bay_slots`).
+            names.push(token.to_ascii_lowercase());
+            if let Some((_, table)) = token.rsplit_once('.')
+                && table.contains('_')
+            {
+                names.push(table.to_ascii_lowercase());
+            }
+        }
+    }
+    names
 }
 
 /// The words of what a leading read-only mark qualifies: "read-only usage
@@ -1194,6 +1220,25 @@ mod tests {
             true,
         );
         assert_eq!(p[0].within, ["samsara"], "{p:?}");
+        // A lowercase qualified name confines too.
+        let p = prohibitions(
+            "the customer's two accounts in the core banking booking history (ods.booking, read only)",
+            true,
+        );
+        assert_eq!(p[0].within, ["ods.booking"], "{p:?}");
+        assert!(!p[0].applies_to_act(&[Some("actimize_add_narrative")], None));
+        assert!(p[0].applies_to_act(&[Some("UPDATE ods.booking SET amount = 0")], None));
+        let p = prohibitions(
+            "the Omaha bay schedule in shopdb (shop.bay_slots, read only)",
+            true,
+        );
+        assert!(
+            !p[0].applies_to_act(
+                &[Some("fleetio_create_work_order")],
+                Some(r#"{"bay": "3"}"#)
+            ),
+            "{p:?}"
+        );
         // An argument phrase mentioning the system does not act on it.
         let p = prohibitions(
             "the InfinityQS SPC database (read only) for part VB-220",
