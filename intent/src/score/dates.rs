@@ -42,6 +42,11 @@ impl DateRange<'_> {
         if self.timed {
             return false;
         }
+        // "billing period 3 Nov - 3 Dec" stored as 3 Nov to 2 Dec: a prose
+        // period's end is often the first day after it.
+        if self.from == from && self.to == to - 1 {
+            return false;
+        }
         let shifted = (self.from != from || self.to != to)
             && (self.from - from).abs() <= SHIFT
             && (self.to - to).abs() <= SHIFT;
@@ -697,6 +702,9 @@ mod tests {
         assert!(r(nov(3), nov(30)).shifts(a, b));
         assert!(r(nov(1), nov(30) + 1).shifts(a, b));
         assert!(!r(nov(1), nov(30)).shifts(a, b));
+        // The same period with its end day left out (an exclusive end).
+        assert!(!r(nov(1), nov(29)).shifts(a, b));
+        assert!(r(nov(1), nov(28)).shifts(a, b));
         assert!(
             !r(nov(1), nov(7)).shifts(a, b),
             "the first week is a breakdown"
