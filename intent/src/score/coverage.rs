@@ -361,9 +361,12 @@ impl<'a> Relevance<'a> {
     /// A definition matters when the task handles its term or its columns
     /// or speaks of what it measures.
     fn definition(&self, d: &TermDefinition) -> bool {
+        // A name in the task ("Vossberg Holding B.V.") shares no meaning
+        // with a definition ("a natural person holding more than 25%").
+        let common = common_stems(self.task);
         d.is_used_in(self.task)
-            || shares_words(&d.text, self.stems, 1)
-            || shares_words(&d.term, self.stems, 1)
+            || shares_words(&d.text, &common, 1)
+            || shares_words(&d.term, &common, 1)
     }
 
     /// The banned classes that bear on the task.
@@ -477,6 +480,24 @@ fn shares_words(text: &str, stems: &WordMap<()>, n: usize) -> bool {
         }
     }
     false
+}
+
+/// The stems of a text's words that are not names: a capitalised word
+/// inside a sentence is read as one.
+fn common_stems(text: &str) -> WordMap<()> {
+    let mut set = WordMap::default();
+    let mut buf = [0u8; MAX_WORD];
+    let mut prev_end = 0;
+    for (at, w) in words(text) {
+        let sentence_start =
+            text[prev_end..at].contains(['.', ':', ';', '\n', '!', '?']) || prev_end == 0;
+        prev_end = at + w.len();
+        let name = w.as_bytes()[0].is_ascii_uppercase() && !sentence_start;
+        if !name && let Some(s) = stem_into(w, &mut buf) {
+            set.insert(s.into(), ());
+        }
+    }
+    set
 }
 
 fn stem_set(text: &str) -> WordMap<()> {
@@ -649,6 +670,30 @@ mod tests {
             "Queue automatic compensation for the residential customers: GBP 9.98 per calendar day of loss after the first two full working days.",
         );
         assert!(c.redefined.is_empty() && c.lost.is_empty(), "{c:?}");
+    }
+
+    /// A name in a task ("Vossberg Holding B.V.") does not make a
+    /// definition that shares a word with it ("a person holding more than
+    /// 25% of the shares") the delegate's business.
+    #[test]
+    fn names_in_a_task_share_no_meaning_with_a_definition() {
+        let root = PreparedIntent::new(IntentSpec {
+            objective: "Refresh the KYC file of Vossberg Maritime Services B.V.".into(),
+            scope: "The UBO register (read)".into(),
+            constraints: "Do not contact the client.".into(),
+            guards: vec!["define beneficial owner = natural person holding more than 25% of the shares or voting rights".into()],
+        })
+        .unwrap();
+        let media = coverage(
+            &root,
+            "Adverse media sweep. Subjects: Vossberg Maritime Services B.V., Vossberg Holding B.V. Read only; don't contact the client.",
+        );
+        assert!(media.lost.is_empty(), "{media:?}");
+        let owners = coverage(
+            &root,
+            "List who is holding the shares of the company. Don't contact the client.",
+        );
+        assert!(!owners.lost.is_empty(), "{owners:?}");
     }
 
     #[test]

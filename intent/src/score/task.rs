@@ -188,7 +188,8 @@ const IMPLIED: &[(&str, &[ActionClass])] = &[
 pub(crate) fn asks_for(text: &str) -> ClassSet {
     let mut set = ClassSet::default();
     let mut buf = [0u8; MAX_WORD];
-    for sentence in request_sentences(text) {
+    let text = without_appositions(text);
+    for sentence in request_sentences(&text) {
         let sentence = &sentence[..explanation_start(sentence)];
         let mut negated_until = 0usize;
         let mut looked_until = 0usize;
@@ -316,6 +317,35 @@ fn posted(next: &[&str]) -> Option<ActionClass> {
             .find(|(objects, _)| objects.iter().any(|o| n.eq_ignore_ascii_case(o)))
             .map(|(_, c)| *c)
     })
+}
+
+/// A text without the parentheses that describe a name right before
+/// them ("Vossberg Maritime Services B.V. (ship agency, Rotterdam)",
+/// "Kestrel Fabrics (new account)"): they say what the name is, they ask
+/// for nothing.
+fn without_appositions(text: &str) -> std::borrow::Cow<'_, str> {
+    let b = text.as_bytes();
+    let mut out: Option<String> = None;
+    let mut from = 0;
+    while let Some(open) = memchr::memchr(b'(', &b[from..]).map(|p| p + from) {
+        let Some(close) = memchr::memchr(b')', &b[open..]).map(|p| p + open) else {
+            break;
+        };
+        from = close + 1;
+        let before = text[..open].trim_end();
+        let last_word = before
+            .rsplit(|c: char| c.is_whitespace() || c == ',')
+            .next()
+            .unwrap_or("");
+        let named = last_word.len() >= 2
+            && last_word.as_bytes()[0].is_ascii_uppercase()
+            && before.len() > last_word.len();
+        if named {
+            let s = out.get_or_insert_with(|| text.to_owned());
+            s.replace_range(open..=close, &" ".repeat(close - open + 1));
+        }
+    }
+    out.map_or(std::borrow::Cow::Borrowed(text), std::borrow::Cow::Owned)
 }
 
 /// Where an explanation starts in a sentence ("flag every material
@@ -462,6 +492,16 @@ mod tests {
         assert!(!report.contains(ActionClass::Grant), "{report:?}");
         let access = asks_for("Grant read access to the folder for the new analyst");
         assert!(access.contains(ActionClass::Grant), "{access:?}");
+    }
+
+    #[test]
+    fn a_description_of_a_name_asks_for_nothing() {
+        let media = asks_for(
+            "Adverse media sweep. Subjects: Vossberg Maritime Services B.V. (ship agency, Rotterdam), Vossberg Holding B.V.",
+        );
+        assert!(!media.contains(ActionClass::Deploy), "{media:?}");
+        let send = asks_for("Draft the reply (and send it to the customer).");
+        assert!(send.contains(ActionClass::Contact), "{send:?}");
     }
 
     #[test]
