@@ -252,7 +252,9 @@ fn judge_act(
     let sql = act.sql.as_deref();
     let (args_before, args_after) = match (act.args, sql) {
         (Some(args), Some(sql)) => {
-            match crate::text::offset_within(args, sql).or_else(|| args.find(sql)) {
+            match crate::text::offset_within(args, sql)
+                .or_else(|| memchr::memmem::find(args.as_bytes(), sql.as_bytes()))
+            {
                 Some(at) => (Some(&args[..at]), Some(&args[at + sql.len()..])),
                 None => (Some(args), None),
             }

@@ -132,14 +132,25 @@ pub(crate) fn scan<'a>(text: &'a str, keyed: bool, mut f: impl FnMut(Found<'a>) 
         return true;
     }
     if keyed {
-        for key in RECIPIENT_KEYS {
-            let mut from = 0;
-            while let Some(p) = text[from..].find(key).map(|p| p + from) {
-                from = p + key.len();
-                let quoted = p > 0 && b[p - 1] == b'"' && b.get(p + key.len()) == Some(&b'"');
-                if !quoted {
-                    continue;
-                }
+        // Every quoted token between two consecutive quotes that is a
+        // recipient key, found in one pass (a search per key cost a
+        // searcher per key and call), then read in the order of the keys'
+        // list and of their places, as callers rely on.
+        let mut hits: Vec<(usize, usize)> = Vec::new();
+        let mut quotes = memchr::memchr_iter(b'"', b).peekable();
+        while let Some(open) = quotes.next() {
+            let Some(&close) = quotes.peek() else { break };
+            let token = &text[open + 1..close];
+            if token.len() <= 20
+                && let Some(k) = RECIPIENT_KEYS.iter().position(|key| *key == token)
+            {
+                hits.push((k, open + 1));
+            }
+        }
+        hits.sort_unstable();
+        for (k, p) in hits {
+            let key = RECIPIENT_KEYS[k];
+            {
                 let Some(rest) = text[p + key.len() + 1..].trim_start().strip_prefix(':') else {
                     continue;
                 };
