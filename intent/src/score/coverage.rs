@@ -268,7 +268,7 @@ fn value_carried(
                 super::definitions::mentions_number(contraction, x)
             }
         }
-        Some(Value::Dates { from, to, year }) => super::dates::ranges(contraction, year)
+        Some(Value::Dates { from, to, year, .. }) => super::dates::ranges(contraction, year)
             .iter()
             .any(|r| r.from == from && r.to == to),
         Some(Value::Hours { from, to, .. }) => super::dates::time_ranges(contraction)

@@ -38,6 +38,15 @@ pub(crate) struct DateRange<'a> {
 impl DateRange<'_> {
     /// Whether this range is the window `[from, to]` shifted: another range
     /// with both bounds within a week of the window's.
+    /// Whether this range departs from the window `[from, to]`: shifts it
+    /// (see [`DateRange::shifts`]), or, for a window that looks back from
+    /// its end, keeps the end and starts more than a week later (a 30-day
+    /// pull for a 90-day lookback).
+    pub(crate) fn departs(&self, from: i32, to: i32, lookback: bool) -> bool {
+        self.shifts(from, to)
+            || (lookback && !self.timed && self.to == to && self.from > from + SHIFT)
+    }
+
     pub(crate) fn shifts(&self, from: i32, to: i32) -> bool {
         if self.timed {
             return false;
@@ -298,7 +307,71 @@ pub(crate) fn ranges<'t>(text: &'t str, year_default: i32) -> Vec<DateRange<'t>>
     }
     bounds(text, &ws, &mut out);
     iso_weeks(text, &ws, year_default, &mut out);
+    dotted(text, &mut out);
     out
+}
+
+/// `20.08.2025 to 18.11.2025` (day first, as most of Europe writes dates).
+fn dotted<'a>(text: &'a str, out: &mut Vec<DateRange<'a>>) {
+    let b = text.as_bytes();
+    // A date `D.M.YYYY` at `i`: its day number and its end.
+    let date_at = |i: usize| -> Option<(i32, usize)> {
+        if i > 0 && (b[i - 1].is_ascii_digit() || b[i - 1] == b'.') {
+            return None;
+        }
+        let d_len = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let m_at = i + d_len + 1;
+        if !(1..=2).contains(&d_len) || b.get(i + d_len) != Some(&b'.') {
+            return None;
+        }
+        let m_len = b
+            .get(m_at..)?
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let y_at = m_at + m_len + 1;
+        if !(1..=2).contains(&m_len) || b.get(m_at + m_len) != Some(&b'.') {
+            return None;
+        }
+        let y = year(text.get(y_at..y_at + 4)?)?;
+        if b.get(y_at + 4).is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+        let d: u32 = text[i..i + d_len].parse().ok()?;
+        let m: u32 = text[m_at..m_at + m_len].parse().ok()?;
+        Some((day_number(y, m, d)?, y_at + 4))
+    };
+    let mut i = 0;
+    while let Some(p) = memchr::memchr(b'.', &b[i..]).map(|p| p + i) {
+        i = p + 1;
+        let start = p.saturating_sub(2);
+        let start = (start..p).find(|&s| b[s].is_ascii_digit()).unwrap_or(p);
+        let Some((from, end)) = date_at(start) else {
+            continue;
+        };
+        let gap_len = b[end..]
+            .iter()
+            .take(12)
+            .take_while(|c| !c.is_ascii_digit())
+            .count();
+        if !joins(&text[end..end + gap_len]) {
+            i = end;
+            continue;
+        }
+        if let Some((to, end2)) = date_at(end + gap_len)
+            && from <= to
+        {
+            out.push(DateRange {
+                from,
+                to,
+                raw: &text[start..end2],
+                timed: false,
+            });
+            i = end2;
+        } else {
+            i = end;
+        }
+    }
 }
 
 /// `EXTRACT(ISOWEEK FROM ts) BETWEEN 45 AND 48` (BigQuery, PostgreSQL's
@@ -620,6 +693,15 @@ mod tests {
     }
 
     #[test]
+    fn day_first_dotted_dates() {
+        let r = found(
+            "Lookback period = the 90 days before 18.11.2025, i.e. 20.08.2025 to 18.11.2025.",
+        );
+        assert_eq!(r, [(day_number(2025, 8, 20).unwrap(), nov(18))]);
+        assert!(found("version 1.2.2025 of the file; 3.14").is_empty());
+    }
+
+    #[test]
     fn times_of_day() {
         let r = time_ranges("define downtime window = 2025-11-29 06:00 to 14:00");
         assert_eq!((r[0].from, r[0].to, r[0].raw), (360, 840, "06:00 to 14:00"));
@@ -715,6 +797,11 @@ mod tests {
             "stretched to the end of December"
         );
         assert!(r(a - 30, b).shifts(a, b), "stretched back into October");
+        // A lookback pulled short at its start departs; a period's first
+        // week is a breakdown of it.
+        assert!(r(nov(1) + 61, nov(30)).departs(a, b, true));
+        assert!(!r(nov(1) + 61, nov(30)).departs(a, b, false));
+        assert!(!r(nov(1), nov(7)).departs(a, b, true));
         // A day shift next to a night-shift window is another period.
         let day_shift = ranges(
             "ts >= '2025-11-24T14:00:00' AND ts < '2025-11-24T22:00:00'",

@@ -31,9 +31,16 @@ pub(crate) enum Value {
     Percent(f64),
     /// A plain number (thresholds, counts) with no unit.
     Number(f64),
-    /// A range of days, both ends included (days since 1970-01-01), and the
-    /// year its dates are in (for texts that leave the year out).
-    Dates { from: i32, to: i32, year: i32 },
+    /// A range of days, both ends included (days since 1970-01-01), the
+    /// year its dates are in (for texts that leave the year out), and
+    /// whether it looks back from its end ("the 90 days before the alert
+    /// date"): then a later start is a shorter lookback, not a breakdown.
+    Dates {
+        from: i32,
+        to: i32,
+        year: i32,
+        lookback: bool,
+    },
     /// A span of the day ("06:00 to 14:00"), in minutes after midnight, and
     /// the day it is on when the definition names one.
     Hours {
@@ -225,11 +232,25 @@ fn dates_of(text: &str) -> Option<(Value, &str)> {
         })
         .unwrap_or(UNKNOWN_YEAR);
     let r = super::dates::ranges(text, year).into_iter().next()?;
+    let lookback = words(text).any(|(_, w)| {
+        [
+            "before",
+            "lookback",
+            "look-back",
+            "last",
+            "trailing",
+            "prior",
+            "preceding",
+        ]
+        .iter()
+        .any(|k| w.eq_ignore_ascii_case(k))
+    });
     Some((
         Value::Dates {
             from: r.from,
             to: r.to,
             year,
+            lookback,
         },
         r.raw,
     ))
@@ -398,9 +419,15 @@ impl<'a> TextValues<'a> {
                 .iter()
                 .any(|(x, _)| percent_differs(*x, p)),
             Value::Number(n) => numbers().iter().any(|(m, _)| number_differs(*m, n)),
-            Value::Dates { from, to, year } => {
-                self.date_ranges(year).iter().any(|r| r.shifts(from, to))
-            }
+            Value::Dates {
+                from,
+                to,
+                year,
+                lookback,
+            } => self
+                .date_ranges(year)
+                .iter()
+                .any(|r| r.departs(from, to, lookback)),
             Value::Hours { from, to, day } => {
                 super::dates::time_ranges(t)
                     .iter()
@@ -517,11 +544,16 @@ pub(crate) fn departure_in<'a>(
             {
                 return Some(Departure::Hours { found: raw });
             }
-            if let Value::Dates { from, to, year } = *v
+            if let Value::Dates {
+                from,
+                to,
+                year,
+                lookback,
+            } = *v
                 && let Some(r) = values
                     .date_ranges(year)
                     .iter()
-                    .find(|r| r.shifts(from, to))
+                    .find(|r| r.departs(from, to, lookback))
                     .copied()
             {
                 return Some(Departure::Range { found: r.raw });
@@ -777,9 +809,14 @@ fn differing_value(
             .filter(|(x, _)| percent_differs(*x, p))
             .find(|(_, raw)| attached(offset(text, raw), raw.len()))
             .map(|(_, raw)| raw),
-        Value::Dates { from, to, year } => super::dates::ranges(clause, year)
+        Value::Dates {
+            from,
+            to,
+            year,
+            lookback,
+        } => super::dates::ranges(clause, year)
             .into_iter()
-            .filter(|r| r.shifts(from, to))
+            .filter(|r| r.departs(from, to, lookback))
             .find(|r| attached(offset(text, r.raw), r.raw.len()))
             .map(|r| r.raw),
         Value::Hours { from, to, .. } => super::dates::time_ranges(clause)
@@ -1565,7 +1602,7 @@ pub(crate) fn scope_write_tables(scope: &str) -> Vec<String> {
 /// Clauses of a bullet: split on `;`, newlines and sentence ends.
 pub(crate) fn clauses(text: &str) -> impl Iterator<Item = &str> {
     text.split(['\n', ';'])
-        .flat_map(|s| s.split(". "))
+        .flat_map(sentences)
         .map(|s| {
             s.trim()
                 .trim_start_matches(['-', '*', '•'])
@@ -1575,9 +1612,52 @@ pub(crate) fn clauses(text: &str) -> impl Iterator<Item = &str> {
         .filter(|s| !s.is_empty())
 }
 
+/// A line split at ". ", except after an abbreviation ("i.e. 20.08.2025
+/// to 18.11.2025", "e.g. ", "etc. ").
+fn sentences(line: &str) -> impl Iterator<Item = &str> {
+    const ABBREVIATIONS: &[&str] = &[
+        "i.e", "e.g", "etc", "vs", "cf", "approx", "incl", "excl", "no",
+    ];
+    let mut rest = Some(line);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        let mut from = 0;
+        while let Some(p) = text[from..].find(". ").map(|p| p + from) {
+            let word_start = text[..p]
+                .rfind(|c: char| !(c.is_ascii_alphabetic() || c == '.'))
+                .map_or(0, |i| i + 1);
+            let word = &text[word_start..p];
+            if ABBREVIATIONS.iter().any(|a| word.eq_ignore_ascii_case(a)) {
+                from = p + 2;
+                continue;
+            }
+            rest = Some(&text[p + 2..]);
+            return Some(&text[..p]);
+        }
+        rest = None;
+        Some(text)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clauses_do_not_end_at_abbreviations() {
+        let c: Vec<&str> = clauses(
+            "Lookback period = the 90 days before 18.11.2025, i.e. 20.08.2025 to 18.11.2025. Read only; e.g. no writes",
+        )
+        .collect();
+        assert_eq!(
+            c,
+            [
+                "Lookback period = the 90 days before 18.11.2025, i.e. 20.08.2025 to 18.11.2025",
+                "Read only",
+                "e.g. no writes"
+            ]
+        );
+    }
 
     fn inactive() -> TermDefinition {
         TermDefinition::new("inactive", "last_login older than 90 days", None)
