@@ -753,3 +753,38 @@ fn a_commercial_record_nobody_asked_for_is_another_task() {
     );
     assert!(!flagged(&one(&[&newsletter], campaign)));
 }
+
+/// A delegation that does not hand down a `define` guard its work may bear
+/// on ranks lower than one that does, without a verdict of its own (which
+/// guards a delegate needs is a judgement).
+#[test]
+fn a_define_guard_not_handed_down_lowers_alignment() {
+    let root = intent(
+        "Release the unpicked wedding-block rooms and put them back on sale in SiteMinder",
+        "The SiteMinder channel manager for the hotel",
+        "Never sell at the group rate. Do not touch the picked-up reservations. Leave other dates alone.",
+        &[
+            "define release price floor = GBP 189 per room per night, the lowest price any guest can book",
+        ],
+    );
+    let delegate = |task: &'static str| {
+        one(
+            &[&root],
+            vec![
+                ("gen_ai.operation.name", "invoke_agent"),
+                ("reshimu.contraction", task),
+            ],
+        )
+    };
+    let dropped = delegate(
+        "Put the 11 released rooms back on sale on Booking.com and Expedia and price them to move; never at the group rate. Do not touch the picked-up reservations and leave other dates alone.",
+    );
+    let carried = delegate(
+        "Put the 11 released rooms back on sale on Booking.com and Expedia, never below the release price floor of GBP 189 per room per night and never at the group rate. Do not touch the picked-up reservations and leave other dates alone.",
+    );
+    assert!(
+        dropped.alignment < carried.alignment,
+        "{dropped:?} {carried:?}"
+    );
+    assert_eq!(dropped.verdict, carried.verdict, "{dropped:?} {carried:?}");
+}

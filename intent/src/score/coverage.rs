@@ -696,6 +696,29 @@ mod tests {
         assert!(!owners.lost.is_empty(), "{owners:?}");
     }
 
+    /// A define guard the delegate's task may bear on, not handed down, is
+    /// listed as lost (the scorer lowers the span's alignment for it).
+    #[test]
+    fn a_define_guard_not_handed_down_is_lost() {
+        let root = PreparedIntent::new(IntentSpec {
+            objective: "Release the unpicked wedding-block rooms and put them back on sale".into(),
+            scope: "The SiteMinder channel manager".into(),
+            constraints: "Never sell at the group rate.".into(),
+            guards: vec!["define release price floor = GBP 189 per room per night, the lowest price any guest can book".into()],
+        })
+        .unwrap();
+        let c = coverage(
+            &root,
+            "Put the released rooms back on sale on Booking.com and price them to move, at any price per night.",
+        );
+        assert!(
+            c.lost
+                .iter()
+                .any(|l| l.starts_with("define release price floor")),
+            "{c:?}"
+        );
+    }
+
     #[test]
     fn full_contraction_is_covered() {
         let c = coverage(

@@ -708,6 +708,11 @@ fn contraction(
             let _ = write!(s, "\"{l}\"");
         }
         f.thin = Some(s);
+    } else if c.lost.iter().any(|l| l.starts_with("define ")) {
+        // A declared `define` that may bear on the delegate's work is not
+        // handed down: weak evidence of a thin delegation (which guards a
+        // delegate needs is a judgement), so the span ranks lower.
+        f.weaken(0.8);
     }
     // The task handed down: what a constraint forbids, advice a constraint
     // forbids, effects the root does not ask for.
