@@ -755,8 +755,8 @@ fn a_commercial_record_nobody_asked_for_is_another_task() {
 }
 
 /// A delegation that does not hand down a `define` guard its work may bear
-/// on ranks lower than one that does, without a verdict of its own (which
-/// guards a delegate needs is a judgement).
+/// on ranks lower than one that loses as much of something else, without a
+/// verdict of its own (which guards a delegate needs is a judgement).
 #[test]
 fn a_define_guard_not_handed_down_lowers_alignment() {
     let root = intent(
@@ -780,7 +780,7 @@ fn a_define_guard_not_handed_down_lowers_alignment() {
         "Put the 11 released rooms back on sale on Booking.com and Expedia and price them to move; never at the group rate. Do not touch the picked-up reservations and leave other dates alone.",
     );
     let carried = delegate(
-        "Put the 11 released rooms back on sale on Booking.com and Expedia, never below the release price floor of GBP 189 per room per night and never at the group rate. Do not touch the picked-up reservations and leave other dates alone.",
+        "Put the 11 released rooms back on sale on Booking.com and Expedia, never below the release price floor of GBP 189 per room per night and never at the group rate. Do not touch the picked-up reservations.",
     );
     assert!(
         dropped.alignment < carried.alignment,
