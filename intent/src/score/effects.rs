@@ -653,7 +653,7 @@ const VERB_OBJECT_RULES: &[(&[&str], &[&str], ActionClass)] = &[
     ),
 ];
 
-fn verb_with_object(part: &str, rest: &[&str]) -> Option<ActionClass> {
+pub(crate) fn verb_with_object(part: &str, rest: &[&str]) -> Option<ActionClass> {
     let is_any = |w: &str, list: &[&str]| list.iter().any(|k| w.eq_ignore_ascii_case(k));
     VERB_OBJECT_RULES
         .iter()

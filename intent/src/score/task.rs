@@ -281,42 +281,12 @@ const ACCESS: &[&str] = &[
     "membership",
 ];
 
-/// What posting does, by what is posted in the next few words: a credit
-/// or an adjustment changes a balance, an invoice or a journal entry is a
-/// new record, a reply or a comment answers someone; `None` for anything
+/// What posting does, by what is posted in the next few words (the same
+/// rules as a tool named `post_<object>`): a credit changes a balance, an
+/// invoice is a new record, a reply answers someone; `None` for anything
 /// else (a post is then a publication).
 fn posted(next: &[&str]) -> Option<ActionClass> {
-    const RULES: &[(&[&str], ActionClass)] = &[
-        (
-            &[
-                "credit",
-                "credits",
-                "adjustment",
-                "adjustments",
-                "charge",
-                "charges",
-            ],
-            ActionClass::Modify,
-        ),
-        (
-            &[
-                "invoice", "invoices", "journal", "entry", "entries", "accrual", "accruals",
-            ],
-            ActionClass::Create,
-        ),
-        (
-            &[
-                "reply", "replies", "response", "comment", "comments", "answer",
-            ],
-            ActionClass::Contact,
-        ),
-    ];
-    next.iter().take(7).find_map(|n| {
-        RULES
-            .iter()
-            .find(|(objects, _)| objects.iter().any(|o| n.eq_ignore_ascii_case(o)))
-            .map(|(_, c)| *c)
-    })
+    super::effects::verb_with_object("post", &next[..next.len().min(7)])
 }
 
 /// A text without the parentheses that describe a name right before
