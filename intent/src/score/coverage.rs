@@ -282,6 +282,8 @@ fn value_carried(
 struct Relevance<'a> {
     task: &'a str,
     stems: &'a WordMap<()>,
+    /// The task's stems without its names ([`common_stems`]).
+    common: WordMap<()>,
     asks: ClassSet,
     writes_text: bool,
     touches_data: bool,
@@ -296,6 +298,7 @@ impl<'a> Relevance<'a> {
         Relevance {
             task,
             stems,
+            common: common_stems(task),
             asks,
             writes_text: has(&[
                 "summarize",
@@ -363,10 +366,9 @@ impl<'a> Relevance<'a> {
     fn definition(&self, d: &TermDefinition) -> bool {
         // A name in the task ("Vossberg Holding B.V.") shares no meaning
         // with a definition ("a natural person holding more than 25%").
-        let common = common_stems(self.task);
         d.is_used_in(self.task)
-            || shares_words(&d.text, &common, 1)
-            || shares_words(&d.term, &common, 1)
+            || shares_words(&d.text, &self.common, 1)
+            || shares_words(&d.term, &self.common, 1)
     }
 
     /// The banned classes that bear on the task.
