@@ -354,7 +354,8 @@ fn dotted<'a>(text: &'a str, out: &mut Vec<DateRange<'a>>) {
             .take(12)
             .take_while(|c| !c.is_ascii_digit())
             .count();
-        if !joins(&text[end..end + gap_len]) {
+        // Twelve bytes may end inside a character: such a gap joins nothing.
+        if !text.get(end..end + gap_len).is_some_and(joins) {
             i = end;
             continue;
         }
@@ -594,7 +595,9 @@ pub(crate) fn time_ranges(text: &str) -> Vec<TimeRange<'_>> {
             .take(12)
             .take_while(|c| !c.is_ascii_digit())
             .count();
-        let gap = &text[after..after + gap_len];
+        let Some(gap) = text.get(after..after + gap_len) else {
+            continue;
+        };
         if !joins(gap) && !matches!(gap.trim(), "to" | "until" | "through") {
             continue;
         }
@@ -709,6 +712,9 @@ mod tests {
         assert_eq!((r[0].from, r[0].to), (360, 960));
         assert!(time_ranges("alarm at 02:47, offset at 05:05").is_empty());
         assert!(time_ranges("ratio 3:1 and 12:30:45").is_empty());
+        // Bytes of a character between two times, or two dates: no panic.
+        assert!(time_ranges("06:00 ééééééé 14:00").is_empty());
+        assert!(found("20.08.2025 ééééééé 18.11.2025").is_empty());
         let b =
             timed_bounds(r#"{"sched_start":"2025-11-29T06:00","sched_finish":"2025-11-29T16:00"}"#);
         assert_eq!(b.len(), 2, "{b:?}");

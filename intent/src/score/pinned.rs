@@ -185,7 +185,7 @@ fn selected_values(text: &str, end: usize) -> Vec<&str> {
             return Vec::new(); // `==` in code, `:=`: not a filter we read
         }
         (false, r.trim_start())
-    } else if t.len() > 3 && t[..3].eq_ignore_ascii_case("in ") || t.starts_with("IN(") {
+    } else if t.get(..3).is_some_and(|w| w.eq_ignore_ascii_case("in ")) || t.starts_with("IN(") {
         (true, t[2..].trim_start())
     } else {
         return Vec::new();
@@ -283,6 +283,9 @@ mod tests {
             other_entity(&pin, "WHERE Job = '23-017'", |id| id == "23-017"),
             None
         );
+        // Text after a name that is not ASCII reads as no filter.
+        assert_eq!(other_entity(&pin, "job ééé = '23-017'", none), None);
+        assert_eq!(other_entity(&pin, "Job éé", none), None);
         // A column that merely contains the word is another kind.
         assert_eq!(
             other_entity(&pin, "WHERE job_cost_code_type = '23-017'", none),
