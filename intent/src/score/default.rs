@@ -270,7 +270,8 @@ fn judge_act(
     // Reading another entity's records is working elsewhere; what a write
     // names (a counterparty's policy, a cost code on a new line) is its data.
     if !e.has_side_effect() {
-        for text in [sql, act.args].into_iter().flatten() {
+        // The statement once, and the arguments around it (as above).
+        for text in [sql, args_before, args_after].into_iter().flatten() {
             pinned_check(chain, span, act, memory, prefix(text, max), f);
         }
     }
