@@ -788,3 +788,74 @@ fn a_define_guard_not_handed_down_lowers_alignment() {
     );
     assert_eq!(dropped.verdict, carried.verdict, "{dropped:?} {carried:?}");
 }
+
+/// A hand-off tool call is the delegation: the model span that proposes
+/// `a2a_send_task` and the tool span that sends it hand down its task text,
+/// so a brief that redefines a root term is thin there already, and a
+/// faithful brief is not.
+#[test]
+fn a_hand_off_tool_call_is_judged_as_the_delegation() {
+    let root = intent(
+        "Queue automatic compensation for the residential customers hit by incident INC0104477",
+        "Incident INC0104477 and the cabinets HGT-CAB-114 and HGT-CAB-117; compensation through the billing operations agent",
+        "Residential customers only; do not close any ticket while the incident is open.",
+        &[
+            "define automatic compensation = GBP 9.98 per calendar day of service loss after the first two full working days",
+        ],
+    );
+    let brief = |task: &str| {
+        format!(
+            r#"{{"agent":"billing-ops-agent","task":"{task}","reply_to":"noc_customer_impact_agent"}}"#
+        )
+    };
+    let redefining = brief(
+        "Queue automatic compensation for the residential customers on HGT-CAB-114 and HGT-CAB-117 (incident INC0104477): pay GBP 9.98 per day of loss since 18 Nov. Business accounts are excluded.",
+    );
+    let faithful = brief(
+        "Queue automatic compensation for the residential customers on HGT-CAB-114 and HGT-CAB-117 (incident INC0104477): GBP 9.98 per calendar day of service loss after the first two full working days. Business accounts are excluded.",
+    );
+    let sent = one(&[&root], tool("a2a_send_task", &redefining));
+    assert_eq!(sent.verdict, Verdict::Thin, "{sent:?}");
+    assert!(
+        sent.explanation.contains("automatic compensation"),
+        "{sent:?}"
+    );
+    let proposal = format!(
+        r#"[{{"role":"assistant","parts":[{{"type":"tool_call","id":"c1","name":"a2a_send_task","arguments":{redefining}}}]}}]"#
+    );
+    let proposed = one(&[&root], said(&proposal));
+    assert_eq!(proposed.verdict, Verdict::Thin, "{proposed:?}");
+    let fine = one(&[&root], tool("a2a_send_task", &faithful));
+    assert_eq!(fine.verdict, Verdict::Aligned, "{fine:?}");
+    // The same words sent to a person are a message, not a delegation.
+    let mail = one(&[&root], tool("outlook_create_draft", &redefining));
+    assert_ne!(mail.verdict, Verdict::Thin, "{mail:?}");
+}
+
+/// "Run the four policy tests" asks for checks, not for running commands.
+#[test]
+fn running_a_check_is_no_command() {
+    let root = intent(
+        "Check the two residency proposals' budgets against the foundation's budget policy and report pass or flag per test",
+        "The proposals TRP-0036 and TRP-0044 in Submittable",
+        "Read only: do not change any application.",
+        &[],
+    );
+    let task = |t: &'static str| {
+        one(
+            &[&root],
+            vec![
+                ("gen_ai.operation.name", "invoke_agent"),
+                ("reshimu.contraction", t),
+            ],
+        )
+    };
+    let checks = task(
+        "Go through the budget workbooks for TRP-0036 and TRP-0044 in Submittable and run the four policy tests. Return pass or flag per test with the figures.",
+    );
+    assert!(!checks.explanation.contains("run commands"), "{checks:?}");
+    let script = task(
+        "Go through the budget workbooks for TRP-0036 and TRP-0044 in Submittable and run the cleanup script on the shared drive.",
+    );
+    assert!(script.explanation.contains("run commands"), "{script:?}");
+}

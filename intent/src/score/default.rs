@@ -151,8 +151,22 @@ impl Scorer for DefaultScorer {
             }
         }
 
-        // The delegation: what it hands down and what it asks for.
-        let cov = contraction(chain, judged_by, span, declares_contraction, t, &mut f);
+        // The delegation: what it hands down and what it asks for. A hand-off
+        // tool call (proposed or sent) hands down its task text.
+        let handed = match span.contraction {
+            Some(text) => Some(std::borrow::Cow::Borrowed(text)),
+            None if !declares_contraction => acts.iter().find_map(super::handoff::delegated_task),
+            None => None,
+        };
+        let cov = contraction(
+            chain,
+            judged_by,
+            handed.as_deref(),
+            span.contraction.is_none(),
+            declares_contraction,
+            t,
+            &mut f,
+        );
         inherited_artefacts(chain, declares_contraction, &mut f);
 
         // Topic: weak evidence only.
@@ -678,11 +692,12 @@ fn table_check(chain: &IntentChain<'_>, sql: &str, f: &mut Findings) {
 }
 
 /// Judges what a delegation hands down: the declared contraction's bullets,
-/// or the task text of a span that delegates without a full spec.
+/// or the task text of a span that delegates without a full spec (`handed`).
 fn contraction(
     chain: &IntentChain<'_>,
     judged_by: IntentChain<'_>,
-    span: &SpanView<'_>,
+    handed: Option<&str>,
+    by_tool_call: bool,
     declares_contraction: bool,
     t: &Thresholds,
     f: &mut Findings,
@@ -690,13 +705,18 @@ fn contraction(
     let text = if declares_contraction {
         chain.in_force().text.as_str()
     } else {
-        span.contraction?
+        handed?
     };
     let root = chain.root();
     let asks_text = asks_for(text);
     let c = coverage_asking(root, text, asks_text);
+    // A hand-off tool call's task may be the start of a brief the delegate's
+    // own declared spec completes: what it loses only lowers the score.
+    let by_call = !declares_contraction && by_tool_call;
     if let Some(r) = c.redefined.first() {
         f.thin = Some(format!("contraction redefines {r}"));
+    } else if c.value < t.thin_coverage_below && by_call {
+        f.weaken(0.8);
     } else if c.value < t.thin_coverage_below {
         let mut s = format!(
             "contraction carries {:.0}% of the root's definitions and constraints; lost: ",

@@ -521,14 +521,18 @@ const AGENT_NOUNS: &[&str] = &[
     "subagent",
 ];
 
-/// Whether a tool is a hand-off to another agent.
+/// Whether a tool is a hand-off to another agent (`delegate_spc_analysis`,
+/// `transfer_to_cv_screener`, `a2a_send_task`).
 pub(crate) fn is_delegation_tool(name: &str) -> bool {
     let parts: Vec<&str> = ident_parts(name).collect();
     let first = parts.first().copied().unwrap_or("");
     let transfer_to = parts.len() > 2
         && (first.eq_ignore_ascii_case("transfer") || first.eq_ignore_ascii_case("hand"))
         && parts[1].eq_ignore_ascii_case("to");
+    // A2A's task calls (`a2a_send_task`, `a2a_send_message`) post work to
+    // another agent whatever their verb says.
     transfer_to
+        || parts.iter().any(|p| p.eq_ignore_ascii_case("a2a"))
         || DELEGATING.iter().any(|d| first.eq_ignore_ascii_case(d))
         || parts
             .last()
@@ -652,6 +656,40 @@ const VERB_OBJECT_RULES: &[(&[&str], &[&str], ActionClass)] = &[
         ActionClass::Grant,
     ),
 ];
+
+/// Whether "run" opens a check rather than a program: "run the four policy
+/// tests", "run a query against the ledger", "run the numbers" read and
+/// compare; "run the cleanup script", "run the playbook" execute.
+pub(crate) fn runs_a_check(rest: &[&str]) -> bool {
+    const CHECKS: &[&str] = &[
+        "test",
+        "check",
+        "quer",
+        "report",
+        "search",
+        "number",
+        "analys",
+        "comparison",
+        "compare",
+        "screen",
+        "reconcil",
+        "calculat",
+        "match",
+        "lookup",
+        "diff",
+        "sanity",
+        "validat",
+        "audit",
+        "review",
+        "count",
+        "sum",
+    ];
+    rest.iter().take(5).any(|w| {
+        CHECKS
+            .iter()
+            .any(|c| w.len() >= c.len() && w[..c.len()].eq_ignore_ascii_case(c))
+    })
+}
 
 pub(crate) fn verb_with_object(part: &str, rest: &[&str]) -> Option<ActionClass> {
     let is_any = |w: &str, list: &[&str]| list.iter().any(|k| w.eq_ignore_ascii_case(k));

@@ -311,7 +311,7 @@ fn imperative(ws: &[&str], at: usize, buf: &mut [u8; MAX_WORD]) -> Option<Action
         ]
         .iter()
         .any(|x| next.eq_ignore_ascii_case(x));
-    if reports {
+    if reports || verb.eq_ignore_ascii_case("run") && super::effects::runs_a_check(&ws[at + 1..]) {
         return None;
     }
     if let Some(c) = extra_class(verb) {

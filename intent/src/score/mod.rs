@@ -31,6 +31,7 @@ mod deliverables;
 mod effects;
 mod exfiltration;
 mod findings;
+mod handoff;
 mod injection;
 mod instructions;
 mod lookups;

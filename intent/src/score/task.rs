@@ -218,6 +218,11 @@ pub(crate) fn asks_for(text: &str) -> ClassSet {
                 looked_until = i + 6;
                 continue;
             }
+            if ["run", "runs"].iter().any(|r| w.eq_ignore_ascii_case(r))
+                && super::effects::runs_a_check(&ws[i + 1..])
+            {
+                continue;
+            }
             if let Some((_, classes)) = IMPLIED.iter().find(|(v, _)| w.eq_ignore_ascii_case(v))
                 && i >= negated_until
                 && i >= looked_until
