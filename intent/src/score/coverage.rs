@@ -6,6 +6,7 @@ use super::definitions::{Departure, TermDefinition, TextValues, clauses, departu
 use super::prepared::PreparedIntent;
 use super::quantity::durations;
 use super::rules::{negated_classes, prohibitions};
+use super::stems::StemList;
 use super::task::asks_for;
 use crate::text::{ActionClass, ClassSet};
 use crate::text::{Lex, MAX_WORD, WordMap, lexicon, stem_into, words};
@@ -50,7 +51,7 @@ pub(crate) fn coverage_asking(
     // names) needs the rules the objective itself points at: "screen the
     // applicants against the job criteria" makes "Criteria: ..." the
     // screener's business, whatever words its task uses.
-    let objective_work = shares_words(&root.spec().objective, &stems, 2);
+    let objective_work = root.words.objective.shares(&stems, 2);
     let mut total = 0usize;
     let mut carried = 0usize;
     let mut lost = Vec::new();
@@ -74,11 +75,12 @@ pub(crate) fn coverage_asking(
         .filter(|(_, d)| d.rule.is_some())
     {
         seen_terms.push(&d.term);
-        if !relevance.definition(&root.own_definitions[i]) {
+        let words = &root.words.definitions[i];
+        if !relevance.definition(&root.own_definitions[i], words) {
             continue;
         }
         total += 1;
-        if definition_carried(d, contraction) {
+        if definition_carried(d, words, contraction, &stems) {
             carried += 1;
         } else {
             if partly_carried(d, contraction) {
@@ -96,13 +98,14 @@ pub(crate) fn coverage_asking(
             .definition
             .and_then(|i| root.definitions.get(i).map(|d| (i, d)))
         {
+            let words = &root.words.definitions[i];
             if seen_terms.contains(&d.term.as_str())
-                || !relevance.definition(&root.own_definitions[i])
+                || !relevance.definition(&root.own_definitions[i], words)
             {
                 continue; // counted with its guard, or not this delegate's business
             }
             total += 1;
-            if definition_carried(d, contraction) {
+            if definition_carried(d, words, contraction, &stems) {
                 carried += 1;
             } else {
                 lost.push(clause.to_owned());
@@ -110,8 +113,8 @@ pub(crate) fn coverage_asking(
             continue;
         }
         let banned = c.banned;
-        let pointed_at = objective_work && banned.is_empty() && named_by_objective(root, clause);
-        if !pointed_at && !relevance.clause(clause, banned, c.narrowed) {
+        let pointed_at = objective_work && banned.is_empty() && c.named_by_objective;
+        if !pointed_at && !relevance.clause(c) {
             continue;
         }
         total += 1;
@@ -122,8 +125,8 @@ pub(crate) fn coverage_asking(
         // A scope clause that only lists what is in scope (no ban, no
         // definition) is a boundary: a delegate given part of it is
         // contracted, not thinned.
-        let boundary = !c.constraint && banned.is_empty() && !restricts(clause);
-        if boundary || by_check || words_carried(clause, &stems) || label_carried(clause, &stems) {
+        let boundary = !c.constraint && banned.is_empty() && !c.restricts;
+        if boundary || by_check || words_carried(c, &stems) || label_carried(c, &stems) {
             carried += 1;
         } else {
             lost.push(clause.to_owned());
@@ -167,12 +170,62 @@ pub(crate) struct RootClause {
     narrowed: bool,
     /// Whether it is a clause of the constraints (else of the scope).
     constraint: bool,
+    /// Whether it states a rule rather than listing what is in scope ([`restricts`]).
+    restricts: bool,
+    /// Whether the objective names it by its label ([`named_by_objective`]).
+    named_by_objective: bool,
+    /// Its content words, and its words but stop words.
+    content: StemList,
+    non_stop: StemList,
+    /// The stems of its label, when it opens with a name a task can carry
+    /// it by ([`label_carried`]).
+    label: Option<StemList>,
+}
+
+/// The stemmed words of an intent's objective and definitions, read once
+/// ([`StemList`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IntentWords {
+    pub objective: StemList,
+    /// One per definition, in the intent's order.
+    pub definitions: Vec<DefinitionWords>,
+}
+
+/// The content words of one definition.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DefinitionWords {
+    term: StemList,
+    text: StemList,
+    /// Of its text without the other defined terms ([`own_words`]).
+    own_text: StemList,
+}
+
+impl IntentWords {
+    pub(crate) fn new(
+        objective: &str,
+        definitions: &[TermDefinition],
+        own_definitions: &[TermDefinition],
+    ) -> IntentWords {
+        IntentWords {
+            objective: StemList::content(objective),
+            definitions: definitions
+                .iter()
+                .zip(own_definitions)
+                .map(|(d, own)| DefinitionWords {
+                    term: StemList::content(&d.term),
+                    text: StemList::content(&d.text),
+                    own_text: StemList::content(&own.text),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The clauses of a spec's scope and constraints, read for coverage.
 pub(crate) fn root_clauses(
     spec: &crate::IntentSpec,
     definitions: &[TermDefinition],
+    vocab: &WordMap<f32>,
 ) -> Vec<RootClause> {
     clauses(&spec.scope)
         .map(|c| (c, false))
@@ -188,6 +241,11 @@ pub(crate) fn root_clauses(
                     .fold(ClassSet::default(), |a, p| a.union(p.classes)),
                 narrowed: rules.iter().any(|r| !r.qualifiers.is_empty()),
                 constraint: is_constraint,
+                restricts: restricts(clause),
+                named_by_objective: named_by_objective(vocab, clause),
+                content: StemList::content(clause),
+                non_stop: StemList::non_stop(clause),
+                label: carrying_label(clause),
             }
         })
         .collect()
@@ -214,18 +272,22 @@ fn clause_defines(clause: &str, d: &TermDefinition) -> bool {
 
 /// A definition is carried when the contraction names the term or its column
 /// and, if it fixes a value, states that value.
-fn definition_carried(d: &TermDefinition, contraction: &str) -> bool {
+fn definition_carried(
+    d: &TermDefinition,
+    words: &DefinitionWords,
+    contraction: &str,
+    stems: &WordMap<()>,
+) -> bool {
     // Named by its term or column, or restated by its own words ("engaged
     // (opened or clicked in the last 90 days)").
     // Or by most of its words with its very value ("net surplus
     // compensation = surplus kWh x USD 0.0391 per kWh" carries "net surplus
     // compensation rate = USD 0.0391 per kWh").
     if !d.is_used_in(contraction) {
-        let stems = stem_set(contraction);
         let stated = !d.value_text.is_empty()
             && crate::text::contains_ci(contraction, &d.value_text)
-            && shares_words(&d.term, &stems, 2);
-        if !stated && !shares_words(&d.text, &stems, 2) {
+            && words.term.shares(stems, 2);
+        if !stated && !words.text.shares(stems, 2) {
             return false;
         }
     }
@@ -363,12 +425,12 @@ impl<'a> Relevance<'a> {
 
     /// A definition matters when the task handles its term or its columns
     /// or speaks of what it measures.
-    fn definition(&self, d: &TermDefinition) -> bool {
+    fn definition(&self, own: &TermDefinition, words: &DefinitionWords) -> bool {
         // A name in the task ("Vossberg Holding B.V.") shares no meaning
         // with a definition ("a natural person holding more than 25%").
-        d.is_used_in(self.task)
-            || shares_words(&d.text, &self.common, 1)
-            || shares_words(&d.term, &self.common, 1)
+        own.is_used_in(self.task)
+            || words.own_text.shares(&self.common, 1)
+            || words.term.shares(&self.common, 1)
     }
 
     /// The banned classes that bear on the task.
@@ -392,7 +454,8 @@ impl<'a> Relevance<'a> {
 
     /// A clause matters when its bans cover what the task asks or can do,
     /// or it speaks of what the task handles.
-    fn clause(&self, clause: &str, banned: ClassSet, narrowed: bool) -> bool {
+    fn clause(&self, c: &RootClause) -> bool {
+        let (banned, narrowed) = (c.banned, c.narrowed);
         if banned.0 & self.asks.0 != 0 {
             return true;
         }
@@ -401,7 +464,7 @@ impl<'a> Relevance<'a> {
                 && (banned.contains(ActionClass::Modify) || banned.contains(ActionClass::Delete))
                 && self.touches_data)
             || (banned.contains(ActionClass::Contact) && self.addresses_people);
-        by_effect || shares_words(clause, self.stems, 2)
+        by_effect || c.content.shares(self.stems, 2)
     }
 }
 
@@ -432,7 +495,7 @@ fn restricts(clause: &str) -> bool {
 /// against the job *criteria*" names "Criteria: ...", "*screen*" names "Blind
 /// screening: ...". A label is a name of at most three words, not a sentence
 /// ("Exchanges are like for like: ..." is a rule, named or not).
-fn named_by_objective(root: &PreparedIntent, clause: &str) -> bool {
+fn named_by_objective(vocab: &WordMap<f32>, clause: &str) -> bool {
     let Some((label, _)) = clause.split_once(':') else {
         return false;
     };
@@ -446,43 +509,15 @@ fn named_by_objective(root: &PreparedIntent, clause: &str) -> bool {
                 !matches!(
                     lexicon(s),
                     Some(Lex::Stop | Lex::Neutral | Lex::Negation | Lex::Action(..))
-                ) && root
-                    .weight(s)
-                    .is_some_and(|weight| weight >= OBJECTIVE_WEIGHT)
+                ) && vocab
+                    .get(s)
+                    .is_some_and(|weight| *weight >= OBJECTIVE_WEIGHT)
             })
     })
 }
 
 /// The vocabulary weight of the objective's words, above the scope's (1.0).
 pub(crate) const OBJECTIVE_WEIGHT: f32 = 1.5;
-
-/// Whether `text` has at least `n` content words (not function or plumbing
-/// words, four letters or more) whose stems the task has.
-fn shares_words(text: &str, stems: &WordMap<()>, n: usize) -> bool {
-    let mut buf = [0u8; MAX_WORD];
-    let mut hits = 0;
-    for (_, w) in words(text) {
-        if w.len() < 4 {
-            continue;
-        }
-        let Some(s) = stem_into(w, &mut buf) else {
-            continue;
-        };
-        if matches!(
-            lexicon(s),
-            Some(Lex::Stop | Lex::Neutral | Lex::Negation | Lex::Action(..))
-        ) {
-            continue;
-        }
-        if stems.contains_key(s) {
-            hits += 1;
-            if hits >= n {
-                return true;
-            }
-        }
-    }
-    false
-}
 
 /// The stems of a text's words that are not names: a capitalised word
 /// inside a sentence is read as one.
@@ -513,44 +548,32 @@ fn stem_set(text: &str) -> WordMap<()> {
     set
 }
 
-/// A rule that opens with its name ("Blameless: describe systems, never a
-/// person, as a cause", "Drafts only: ...") is carried by a task that
-/// states the rule by that name, in its own words.
-fn label_carried(clause: &str, stems: &WordMap<()>) -> bool {
-    let Some((label, rule)) = clause.split_once(':') else {
-        return false;
-    };
-    let mut buf = [0u8; MAX_WORD];
-    let label_stems: Vec<String> = words(label)
-        .filter_map(|(_, w)| stem_into(w, &mut buf).map(str::to_owned))
-        .filter(|s| !matches!(lexicon(s), Some(Lex::Stop)) && s != "only")
-        .collect();
-    (1..=2).contains(&label_stems.len())
-        && words(label).count() <= 3
-        && !rule.trim().is_empty()
-        && label_stems.iter().all(|s| stems.contains_key(s.as_str()))
+/// The label a rule opens with, when a task can carry the rule by it
+/// ("Blameless: describe systems, never a person, as a cause", "Drafts
+/// only: ..."): a name of one or two content words (at most three words),
+/// with a rule after it.
+fn carrying_label(clause: &str) -> Option<StemList> {
+    let (label, rule) = clause.split_once(':')?;
+    if words(label).count() > 3 || rule.trim().is_empty() {
+        return None;
+    }
+    let stems = StemList::non_stop(label).without("only");
+    (1..=2).contains(&stems.len()).then_some(stems)
+}
+
+/// A rule that opens with its name is carried by a task that states the
+/// rule by that name, in its own words.
+fn label_carried(c: &RootClause, stems: &WordMap<()>) -> bool {
+    c.label.as_ref().is_some_and(|l| l.all_in(stems))
 }
 
 /// A clause is carried when most of its words are, or, for a long clause
 /// (a list of tables, a dataset), at least three of them.
-fn words_carried(clause: &str, stems: &WordMap<()>) -> bool {
-    if shares_words(clause, stems, 3) {
+fn words_carried(c: &RootClause, stems: &WordMap<()>) -> bool {
+    if c.content.shares(stems, 3) {
         return true;
     }
-    let mut buf = [0u8; MAX_WORD];
-    let (mut have, mut all) = (0u32, 0u32);
-    for (_, w) in words(clause) {
-        let Some(s) = stem_into(w, &mut buf) else {
-            continue;
-        };
-        if matches!(lexicon(s), Some(Lex::Stop)) {
-            continue;
-        }
-        all += 1;
-        if stems.contains_key(s) {
-            have += 1;
-        }
-    }
+    let (have, all) = c.non_stop.found_in(stems);
     all == 0 || have as f32 / all as f32 >= WORDS_CARRIED
 }
 
@@ -577,17 +600,14 @@ mod tests {
         );
         assert!(kept.lost.is_empty(), "{kept:?}");
         let rule = "Blameless: describe systems, changes and decisions, never a person, as a cause";
-        assert!(label_carried(
-            rule,
-            &stem_set("Blameless: write roles, not names.")
-        ));
-        assert!(!label_carried(
-            rule,
-            &stem_set("Write who did what, with names.")
-        ));
-        assert!(!label_carried(
+        let carried = |clause: &str, task: &str| {
+            carrying_label(clause).is_some_and(|label| label.all_in(&stem_set(task)))
+        };
+        assert!(carried(rule, "Blameless: write roles, not names."));
+        assert!(!carried(rule, "Write who did what, with names."));
+        assert!(!carried(
             "Leave the page as a draft: do not publish it",
-            &stem_set("a draft page")
+            "a draft page"
         ));
 
         let report = PreparedIntent::new(IntentSpec {

@@ -266,9 +266,7 @@ fn judge_act(
     let sql = act.sql.as_deref();
     let (args_before, args_after) = match (act.args, sql) {
         (Some(args), Some(sql)) => {
-            match crate::text::offset_within(args, sql)
-                .or_else(|| memchr::memmem::find(args.as_bytes(), sql.as_bytes()))
-            {
+            match crate::text::offset_within(args, sql).or_else(|| find_long(args, sql)) {
                 Some(at) => (Some(&args[..at]), Some(&args[at + sql.len()..])),
                 None => (Some(args), None),
             }
@@ -367,6 +365,18 @@ fn judge_act(
             }
         )
     });
+}
+
+/// The first occurrence of a long `needle` (a statement) in `hay`: found by
+/// its first bytes, then compared whole. A searcher built for the whole
+/// statement costs as much as the statement is long, at every span.
+fn find_long(hay: &str, needle: &str) -> Option<usize> {
+    let probe = &needle[..crate::text::floor_boundary(needle, 32)];
+    if probe.is_empty() {
+        return memchr::memmem::find(hay.as_bytes(), needle.as_bytes());
+    }
+    memchr::memmem::find_iter(hay.as_bytes(), probe.as_bytes())
+        .find(|&at| hay.as_bytes()[at..].starts_with(needle.as_bytes()))
 }
 
 /// A money definition bounds the acts named after its term: `refund =
@@ -1019,7 +1029,16 @@ fn sentence(mut s: String) -> String {
 }
 #[cfg(test)]
 mod answer_tests {
-    use super::answers_the_delegator;
+    use super::{answers_the_delegator, find_long};
+
+    #[test]
+    fn a_long_statement_is_found_whole() {
+        let sql = "SELECT id, amount FROM refunds WHERE created_at > now() - interval '30 days' AND status = 'open'";
+        let args = format!(r#"{{"note":"SELECT id, amount FROM refunds WHERE x","sql":"{sql}"}}"#);
+        assert_eq!(find_long(&args, sql), args.find(sql));
+        assert!(find_long(&args, "SELECT id, amount FROM refunds WHERE y").is_none());
+        assert_eq!(find_long("ab", ""), Some(0));
+    }
 
     #[test]
     fn a_delegate_answering_its_delegator_contacts_no_one() {

@@ -42,6 +42,7 @@ mod quantity;
 mod reservations;
 mod rules;
 mod sql;
+mod stems;
 mod task;
 mod thresholds;
 mod topic;

@@ -71,6 +71,8 @@ pub struct PreparedIntent {
     /// The scope's and constraints' clauses as coverage reads them, read
     /// once here rather than at every delegation.
     pub(crate) clauses: Vec<super::coverage::RootClause>,
+    /// The stemmed words of the objective and definitions, for coverage.
+    pub(crate) words: super::coverage::IntentWords,
     /// Artefacts of outreach or planning the objective requests (for a
     /// contraction, its task): `(stem of the head noun, phrase)`.
     pub(crate) requests_artefacts: Vec<(Box<str>, Box<str>)>,
@@ -226,11 +228,13 @@ impl PreparedIntent {
                 }
             }
         }
-        let clauses = super::coverage::root_clauses(spec, &definitions);
-        let own_definitions = definitions
+        let clauses = super::coverage::root_clauses(spec, &definitions, &vocab);
+        let own_definitions: Vec<TermDefinition> = definitions
             .iter()
             .map(|d| super::coverage::own_words(d, &definitions))
             .collect();
+        let words =
+            super::coverage::IntentWords::new(&spec.objective, &definitions, &own_definitions);
         let lookup_bans = super::lookups::lookup_bans(&spec.constraints);
         let requests_artefacts = super::deliverables::requested(&spec.objective)
             .into_iter()
@@ -240,6 +244,7 @@ impl PreparedIntent {
             requests_artefacts,
             informational: super::task::informational(&spec.objective),
             clauses,
+            words,
             anchors,
             parsed,
             source: IntentSource::Declared,

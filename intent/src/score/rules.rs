@@ -541,15 +541,21 @@ pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
             continue;
         }
         let mut classes = ClassSet::default();
-        if read_only(clause) {
+        let is_read_only = read_only(clause);
+        if is_read_only {
             classes.insert(ActionClass::Modify);
             classes.insert(ActionClass::Delete);
             classes.insert(ActionClass::Create);
         }
+        let negated = negated_parts(clause);
+        // Most clauses of a task ban nothing: the reads below only narrow
+        // or condition a ban.
+        if !is_read_only && negated.classes.is_empty() {
+            continue;
+        }
         let mut qualifiers = Vec::new();
         let mut limit = None;
         let mut exclusive = false;
-        let negated = negated_parts(clause);
         let channels: Vec<Channel> = negated.verbs.iter().filter_map(|v| channel(v)).collect();
         let any_channel = negated.verbs.iter().any(|v| {
             channel(v).is_none()
@@ -592,7 +598,7 @@ pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
                 phrase: clause.to_owned(),
                 qualifiers,
                 objects: negated.objects,
-                within: if read_only(clause) {
+                within: if is_read_only {
                     read_only_within(clause)
                 } else {
                     Vec::new()
