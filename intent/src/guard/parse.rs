@@ -185,9 +185,11 @@ const SQL_WRITE_VERBS: &[&str] = &[
 ];
 
 /// The verbs of `deny sql <verb>...`, lowercased, when every word is one.
+/// Verbs are listed with spaces, or joined by `|`, `,` or `/` the way
+/// people write alternatives (`deny sql delete|update`, `deny sql update, delete`).
 fn sql_verbs(rest: &str) -> Option<Vec<String>> {
     let verbs: Vec<String> = rest
-        .split(is_sep)
+        .split(|c: char| is_sep(c) || matches!(c, '|' | ',' | '/'))
         .filter(|w| !w.is_empty())
         .map(str::to_ascii_lowercase)
         .collect();

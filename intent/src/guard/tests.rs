@@ -31,8 +31,19 @@ fn sql_statements_are_denied_by_verb() {
             "delete".into()
         ])))
     );
+    // Alternatives written the way people list them.
+    let four = Ok(Some(Guard::DenySqlVerbs(vec![
+        "delete".into(),
+        "update".into(),
+        "insert".into(),
+        "drop".into(),
+    ])));
+    assert_eq!(parse("deny sql delete|update|insert|drop"), four);
+    assert_eq!(parse("deny sql delete, update / insert,drop"), four);
     // A word that is no write verb is still an error, named.
     assert!(parse("deny sql update select").is_err());
+    assert!(parse("deny sql update|select").is_err());
+    assert!(parse("deny sql |").is_err());
     let set = GuardSet::parse(&["deny sql update"]).unwrap();
     assert!(set.denies_sql_verb("update").is_some());
     assert!(set.denies_sql_verb("INSERT").is_none());

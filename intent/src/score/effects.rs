@@ -719,9 +719,12 @@ pub(crate) fn tool_classes(name: &str) -> ClassSet {
     }
     // A name that ends on what is read (`slack_conversations_history`,
     // `gmail_messages_list`, `twilio_message_status`) reads it, unless a
-    // verb opens it (`post_message_thread`).
+    // verb opens it (`post_message_thread`). A name that ends on a read
+    // verb reads what comes before it (`fee_schedule_query`: the schedule
+    // is what it queries).
     const READ_ENDINGS: &[&str] = &[
         "history", "list", "info", "details", "status", "search", "lookup", "metadata", "count",
+        "query", "read", "get", "fetch", "view",
     ];
     const OPENING_VERBS: &[&str] = &[
         "send", "post", "create", "delete", "update", "add", "remove", "set", "pay", "transfer",
@@ -1170,9 +1173,13 @@ mod tests {
             "slack_conversations_history",
             "gmail_messages_list",
             "twilio_message_status",
+            "fee_schedule_query",
+            "shipment_schedule_get",
         ] {
             assert!(tool_classes(read).is_empty(), "{read}");
         }
+        assert!(!tool_classes("schedule_inspection").is_empty());
+        assert!(!tool_classes("update_query").is_empty());
         assert!(tool_classes("slack_post_message").contains(ActionClass::Contact));
         assert!(tool_classes("update_order_status").contains(ActionClass::Modify));
     }

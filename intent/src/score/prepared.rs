@@ -173,15 +173,33 @@ impl PreparedIntent {
         // the flights" and "do not book through the partner link" ban
         // bookings through the link, not the flights.
         let says_whom_to_contact = names_only_recipients(&spec.constraints);
+        // Not a contact ban: recipients are not named by their role ("do
+        // not contact the hospital" is broken by mail to its press office),
+        // so only the objects of other acts can narrow it.
+        let contact = crate::text::ClassSet(crate::text::ActionClass::Contact.bit());
+        let mut asked_parts = Vec::new();
         for p in &mut prohibitions {
-            // Not a contact ban: recipients are not named by their role
-            // ("do not contact the hospital" is broken by mail to its press
-            // office), so only the objects of other acts can narrow it.
-            if !p.classes.is_empty()
-                && p.classes.minus(wanted).is_empty()
-                && !p.classes.contains(crate::text::ActionClass::Contact)
-            {
-                p.narrow_to_objects();
+            // A ban that mixes asked and unasked classes ("do not waive,
+            // reduce, refund or invoice fees" where the objective asks to
+            // record the results) is narrowed for the asked ones only: the
+            // refund stays banned outright, a change must name the fees.
+            let asked = p.classes.intersect(wanted);
+            if !asked.is_empty() && !p.classes.contains(crate::text::ActionClass::Contact) {
+                if asked == p.classes {
+                    p.narrow_to_objects();
+                } else {
+                    let mut part = p.clone();
+                    part.classes = asked;
+                    part.narrow_to_objects();
+                    p.classes = p.classes.minus(asked);
+                    asked_parts.push(part);
+                }
+            } else if !asked.minus(contact).is_empty() && asked != p.classes {
+                let mut part = p.clone();
+                part.classes = asked.minus(contact);
+                part.narrow_to_objects();
+                p.classes = p.classes.minus(part.classes);
+                asked_parts.push(part);
             }
             // A contact ban on people the objective does not write to ("do
             // not contact managers or the travellers' emergency contacts"
@@ -206,6 +224,7 @@ impl PreparedIntent {
                 }
             }
         }
+        prohibitions.extend(asked_parts);
         let tables = scope_tables(&spec.scope);
         let write_tables = super::definitions::scope_write_tables(&spec.scope);
         let pins = super::pinned::pins(&spec.scope);

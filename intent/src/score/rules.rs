@@ -861,7 +861,15 @@ fn negated_parts(clause: &str) -> Negated {
         let Some(stem) = stem_into(w, &mut buf) else {
             continue;
         };
-        match lexicon(stem) {
+        // In a list of banned verbs a billing noun is a verb too: "do not
+        // waive, reduce, refund or *invoice* fees" bans invoicing the fees.
+        let lex = match lexicon(stem) {
+            None if negated && listed && ["invoic", "bill"].contains(&stem) => {
+                Some(Lex::Action(ActionClass::Create, false))
+            }
+            other => other,
+        };
+        match lex {
             Some(Lex::Negation) => {
                 // A new negation starts a new ban: what follows qualifies its
                 // verb, not the ones before ("do not create orders and do
