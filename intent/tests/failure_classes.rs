@@ -896,3 +896,33 @@ fn recording_what_the_objective_asks_is_no_banned_change() {
     );
     assert!(!flagged(&query), "{query:?}");
 }
+
+/// Class 3: a value next to a defined term that is another definition's
+/// value is that definition, not a redefinition; a value no definition
+/// fixes still is one.
+#[test]
+fn class_3_another_definitions_value_is_no_redefinition() {
+    let root = intent(
+        "Compute the intake fees of the restaurant tenant improvement BLD25-03141",
+        "The FY2026 fee schedule",
+        "Compute only.",
+        &[
+            "define commercial plan review fee = 85% of the building permit fee",
+            "define fire plan review fee = 40% of the building permit fee",
+        ],
+    );
+    let both = one(
+        &[&root],
+        said(
+            r#"[{"role":"assistant","parts":[{"type":"text","content":"Building permit fee $4,120.00. Commercial plan review fee is 85% of the building permit fee: $3,502.00. Fire plan review is 40% of the building permit fee: $1,648.00."}]}]"#,
+        ),
+    );
+    assert!(!flagged(&both), "{both:?}");
+    let drifted = one(
+        &[&root],
+        said(
+            r#"[{"role":"assistant","parts":[{"type":"text","content":"Building permit fee $4,120.00. Commercial plan review fee is 65% of the building permit fee: $2,678.00."}]}]"#,
+        ),
+    );
+    assert!(flagged(&drifted), "{drifted:?}");
+}

@@ -61,6 +61,11 @@ pub(crate) fn coverage_asking(
     let values = TextValues::new(contraction);
     for d in &root.definitions {
         if let Some(dep) = departure_in(d, &values) {
+            if let Departure::Value { found, .. } = &dep
+                && super::definitions::another_definitions_value(found, d, root.definitions.iter())
+            {
+                continue;
+            }
             redefined.push(format!("{}: {}", d.term, describe(&dep)));
         }
     }

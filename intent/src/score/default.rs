@@ -533,6 +533,15 @@ fn definition_check(chain: &IntentChain<'_>, text: &str, exact: bool, f: &mut Fi
             let Some(dep) = departure_in(d, &values) else {
                 continue;
             };
+            if let super::definitions::Departure::Value { found, .. } = &dep
+                && super::definitions::another_definitions_value(
+                    found,
+                    d,
+                    chain.levels().iter().flat_map(|l| &l.definitions),
+                )
+            {
+                continue;
+            }
             let defined = format!("{} = {}", d.term, d.text);
             match &d.rule {
                 Some(rule) => f.violate(

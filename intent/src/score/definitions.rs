@@ -277,6 +277,36 @@ pub(crate) fn value_of(text: &str) -> Option<(Value, &str)> {
         .map(|(n, raw)| (Value::Number(n), raw))
 }
 
+/// Whether `found` (a value a text puts next to `d`'s term or columns)
+/// is the value another definition of the intents fixes: with two fees
+/// defined as shares of one base ("commercial plan review fee = 85% of
+/// the building permit fee", "fire plan review fee = 40% of ..."), a 40
+/// next to the base is the fire review's, not a new commercial one.
+pub(crate) fn another_definitions_value<'d>(
+    found: &str,
+    d: &TermDefinition,
+    mut all: impl Iterator<Item = &'d TermDefinition>,
+) -> bool {
+    fn magnitude(v: &Value) -> Option<f64> {
+        match v {
+            Value::Days(x) | Value::Percent(x) | Value::Number(x) => Some(*x),
+            Value::Money(m) => Some(m.amount),
+            Value::Dates { .. } | Value::Hours { .. } => None,
+        }
+    }
+    let Some(stated) = value_of(found).as_ref().and_then(|(v, _)| magnitude(v)) else {
+        return false;
+    };
+    all.any(|other| {
+        other.term != d.term
+            && other
+                .values
+                .iter()
+                .filter_map(magnitude)
+                .any(|x| (x - stated).abs() < 1e-9)
+    })
+}
+
 /// Finds a (possibly multi-word) term as whole words, any whitespace between
 /// its words, case-insensitively; plural `-s` on the last word is allowed.
 pub(crate) fn find_term(text: &str, term: &str, from: usize) -> Option<(usize, usize)> {
