@@ -926,3 +926,43 @@ fn class_3_another_definitions_value_is_no_redefinition() {
     );
     assert!(flagged(&drifted), "{drifted:?}");
 }
+
+/// `deny message send to <glob>` bans messages to matching recipients or
+/// destinations only, whatever key carries them.
+#[test]
+fn a_send_is_denied_by_its_recipient() {
+    let root = intent(
+        "Triage the reported DocuSign phishing mails and tell the SOC war room what was found",
+        "The reported mails in Defender for Office 365; the #soc-war-room Slack channel",
+        "Nothing goes outside the SOC.",
+        &["deny send to #ext-* *@*.gov.example"],
+    );
+    let post = |channel: &str| {
+        one(
+            &[&root],
+            tool(
+                "slack_post_message",
+                &format!(
+                    r##"{{"channel":"{channel}","text":"Cluster of 14 DocuSign lures, landing page on a lookalike domain; #ext-partners not informed yet."}}"##
+                ),
+            ),
+        )
+    };
+    let outside = post("#ext-sundhedscert");
+    assert_eq!(outside.verdict, Verdict::Violation, "{outside:?}");
+    assert!(
+        outside.explanation.contains("#ext-sundhedscert"),
+        "{outside:?}"
+    );
+    // The text naming an outside channel is not a send to it.
+    let inside = post("#soc-war-room");
+    assert!(!violates(&inside, "message.send"), "{inside:?}");
+    let mail = one(
+        &[&root],
+        tool(
+            "send_email",
+            r#"{"to":["cert@health.gov.example"],"subject":"IOCs","body":"see attached"}"#,
+        ),
+    );
+    assert!(violates(&mail, "message.send"), "{mail:?}");
+}

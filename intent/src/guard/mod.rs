@@ -102,6 +102,10 @@ pub enum Guard {
     DenyHttpWrite,
     /// `deny message send`
     DenyMessageSend,
+    /// `deny message send to <glob>...` (also `deny send to <glob>...`):
+    /// messages to a recipient or destination matching a glob only
+    /// (`#ext-*`, `*@partner.example`), case-insensitively.
+    DenySendTo(Vec<ToolGlob>),
     /// `define <term> = <text>`
     Define(Definition),
 }
@@ -128,7 +132,7 @@ impl Guard {
             Guard::AllowTool(_) => rule::TOOL_ALLOW,
             Guard::DenySqlWrite | Guard::DenySqlVerbs(_) => rule::SQL_WRITE,
             Guard::DenyHttpWrite => rule::HTTP_WRITE,
-            Guard::DenyMessageSend => rule::MESSAGE_SEND,
+            Guard::DenyMessageSend | Guard::DenySendTo(_) => rule::MESSAGE_SEND,
             Guard::Define(d) => d.rule_id(),
         }
     }
@@ -221,6 +225,7 @@ pub struct GuardSet {
     denied_sql_verbs: Vec<String>,
     deny_http_write: bool,
     deny_message_send: bool,
+    denied_recipients: Vec<ToolGlob>,
 }
 
 /// A tool call that breaks a tool guard.
@@ -325,6 +330,7 @@ impl GuardSet {
             Guard::DenySqlVerbs(verbs) => self.denied_sql_verbs.extend(verbs.iter().cloned()),
             Guard::DenyHttpWrite => self.deny_http_write = true,
             Guard::DenyMessageSend => self.deny_message_send = true,
+            Guard::DenySendTo(globs) => self.denied_recipients.extend(globs.iter().cloned()),
             Guard::Define(new) => {
                 let earlier = self
                     .definitions_with_lines()
@@ -390,6 +396,24 @@ impl GuardSet {
     /// Whether `deny message send` is in force.
     pub fn denies_message_send(&self) -> bool {
         self.deny_message_send
+    }
+
+    /// The `deny message send to` glob a recipient or destination of a
+    /// message matches, if any.
+    ///
+    /// ```
+    /// use reshimu_intent::guard::GuardSet;
+    /// let set = GuardSet::parse(&["deny send to #ext-* *@partner.example"]).unwrap();
+    /// assert_eq!(set.denies_send_to("#EXT-sundhedscert").map(|g| g.as_str()), Some("#ext-*"));
+    /// assert!(set.denies_send_to("#soc-war-room").is_none());
+    /// ```
+    pub fn denies_send_to(&self, recipient: &str) -> Option<&ToolGlob> {
+        self.denied_recipients.iter().find(|g| g.matches(recipient))
+    }
+
+    /// Whether any `deny message send to` rule exists.
+    pub fn has_recipient_bans(&self) -> bool {
+        !self.denied_recipients.is_empty()
     }
 
     /// Whether any `allow tool` rule exists (then unlisted tools violate).

@@ -139,8 +139,7 @@ pub(super) fn parse_line(line: &str) -> Result<Option<Guard>, GuardError> {
 }
 
 fn parse_deny(rest: &str) -> Result<Guard, GuardError> {
-    const TARGETS: &str =
-        "`tool <glob>...`, `sql write`, `sql <verb>...`, `http write` or `message send`";
+    const TARGETS: &str = "`tool <glob>...`, `sql write`, `sql <verb>...`, `http write`, `message send` or `send to <glob>...`";
     let Some((target, rest)) = next_word(rest) else {
         return Err(expected("deny", TARGETS, None));
     };
@@ -154,7 +153,26 @@ fn parse_deny(rest: &str) -> Result<Guard, GuardError> {
         ("deny sql", "write", Guard::DenySqlWrite)
     } else if target.eq_ignore_ascii_case("http") {
         ("deny http", "write", Guard::DenyHttpWrite)
+    } else if target.eq_ignore_ascii_case("send") {
+        return match next_word(rest) {
+            Some((to, globs)) if to.eq_ignore_ascii_case("to") => {
+                parse_recipient_globs("deny send to", globs)
+            }
+            other => Err(expected(
+                "deny send",
+                "`to <glob>...`",
+                other.map(|(w, _)| w),
+            )),
+        };
     } else if target.eq_ignore_ascii_case("message") {
+        // `deny message send to <glob>...`: those recipients only.
+        if let Some((send, tail)) = next_word(rest)
+            && send.eq_ignore_ascii_case("send")
+            && let Some((to, globs)) = next_word(tail)
+            && to.eq_ignore_ascii_case("to")
+        {
+            return parse_recipient_globs("deny message send to", globs);
+        }
         ("deny message", "send", Guard::DenyMessageSend)
     } else {
         return Err(expected("deny", TARGETS, Some(target)));
@@ -204,6 +222,18 @@ fn full_rule(guard: &Guard) -> &'static str {
         Guard::DenyHttpWrite => "deny http write",
         _ => "deny message send",
     }
+}
+
+fn parse_recipient_globs(after: &'static str, rest: &str) -> Result<Guard, GuardError> {
+    let globs: Vec<ToolGlob> = rest
+        .split(is_sep)
+        .filter(|w| !w.is_empty())
+        .map(ToolGlob::new)
+        .collect();
+    if globs.is_empty() {
+        return Err(expected(after, "at least one recipient glob", None));
+    }
+    Ok(Guard::DenySendTo(globs))
 }
 
 fn parse_globs(after: &'static str, rest: &str) -> Result<Vec<ToolGlob>, GuardError> {

@@ -51,6 +51,43 @@ fn sql_statements_are_denied_by_verb() {
 }
 
 #[test]
+fn sends_are_denied_by_recipient() {
+    let globs = |g: Guard| match g {
+        Guard::DenySendTo(globs) => globs
+            .iter()
+            .map(|g| g.as_str().to_owned())
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        globs(
+            parse("deny send to #ext-* *@partner.example")
+                .unwrap()
+                .unwrap()
+        ),
+        ["#ext-*", "*@partner.example"]
+    );
+    assert_eq!(
+        globs(parse("DENY MESSAGE SEND TO #ext-*").unwrap().unwrap()),
+        ["#ext-*"]
+    );
+    assert_eq!(parse("deny message send"), Ok(Some(Guard::DenyMessageSend)));
+    let err = parse("deny send to").unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "after `deny send to` expected at least one recipient glob, found end of line"
+    );
+    let err = parse("deny send mail").unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "after `deny send` expected `to <glob>...`, found `mail`"
+    );
+    let set = GuardSet::parse(&["deny send to #ext-*"]).unwrap();
+    assert!(!set.denies_message_send());
+    assert_eq!(set.guards()[0].rule_id(), "message.send");
+}
+
+#[test]
 fn tool_rules_keep_every_glob() {
     let deny = parse("deny tool send_* delete_?").unwrap().unwrap();
     assert_eq!(deny.rule_id(), "tool.deny");
@@ -109,13 +146,13 @@ fn each_wrong_word_says_what_was_expected() {
         (
             "deny",
             "deny",
-            "`tool <glob>...`, `sql write`, `sql <verb>...`, `http write` or `message send`",
+            "`tool <glob>...`, `sql write`, `sql <verb>...`, `http write`, `message send` or `send to <glob>...`",
             None,
         ),
         (
             "deny files",
             "deny",
-            "`tool <glob>...`, `sql write`, `sql <verb>...`, `http write` or `message send`",
+            "`tool <glob>...`, `sql write`, `sql <verb>...`, `http write`, `message send` or `send to <glob>...`",
             Some("files"),
         ),
         (

@@ -70,6 +70,27 @@ pub(crate) fn guards(chain: &IntentChain<'_>, act: &Act<'_>, e: &Effects<'_>, f:
                 format_args!("`{what}` sends a message (guard `deny message send`)"),
             );
         }
+        // A recipient is a whole short value (a channel, an address), not a
+        // word of the message body.
+        if g.has_recipient_bans()
+            && e.sends
+            && let Some((to, glob)) = act
+                .destination
+                .map(str::to_owned)
+                .into_iter()
+                .chain(act.args.map(super::rules::short_parts).unwrap_or_default())
+                .filter(|v| !v.trim().contains(char::is_whitespace))
+                .find_map(|v| g.denies_send_to(v.trim()).map(|glob| (v, glob)))
+        {
+            f.violate(
+                "message.send",
+                format_args!(
+                    "`{what}` sends to `{}` (guard `deny message send to {}`)",
+                    to.trim(),
+                    glob.as_str()
+                ),
+            );
+        }
     }
 }
 

@@ -294,7 +294,7 @@ fn read_only_within(clause: &str) -> Vec<String> {
 
 /// The keys and short string values of JSON arguments (or the whole text
 /// when it is short and not JSON).
-fn short_parts(args: &str) -> Vec<String> {
+pub(crate) fn short_parts(args: &str) -> Vec<String> {
     let t = args.trim();
     let Ok(v) = serde_json::from_str::<serde_json::Value>(t) else {
         return if t.len() <= 60 {
