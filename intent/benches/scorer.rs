@@ -199,7 +199,12 @@ fn criterion_benches(c: &mut Criterion, chain: &IntentChain<'_>, scorer: &Defaul
 fn distribution(chain: &IntentChain<'_>, scorer: &DefaultScorer) {
     let all = spans();
     let mut workload = Vec::new();
-    for (label, weight) in MIX {
+    // `RESHIMU_BENCH_ONLY=llm_long` runs one kind alone (for a profile of it).
+    let only = std::env::var("RESHIMU_BENCH_ONLY").ok();
+    for (label, weight) in MIX
+        .iter()
+        .filter(|(l, _)| only.as_deref().is_none_or(|o| o == *l))
+    {
         let (_, name, attrs) = all.iter().find(|(l, _, _)| l == label).unwrap();
         for _ in 0..*weight {
             workload.push((*label, *name, attrs.clone()));

@@ -137,6 +137,74 @@ pub(crate) fn as_ban(clause: &str) -> Option<String> {
     ))
 }
 
+/// Acts a constraint leaves to a person to carry out, the agent only
+/// proposing them: "purges, blocks, allow/block-list changes and password
+/// resets are proposed to the on-duty lead, not executed", "refunds are
+/// recommended to the supervisor rather than issued". Read as the ban it
+/// states, `"do not change, delete or create <acts>"`; the acts are the
+/// subject, from a label's colon ("Investigation only: ...") to the copula.
+///
+/// ```text
+/// "blocks and resets are proposed to the lead, not executed" -> "do not change, delete or create blocks and resets"
+/// "changes are proposed to the lead and executed by her"     -> None (nothing is kept from the agent)
+/// ```
+pub(crate) fn proposed_only(clause: &str) -> Option<String> {
+    const PROPOSED: &[&str] = &[
+        "proposed",
+        "recommended",
+        "suggested",
+        "escalated",
+        "referred",
+        "submitted",
+    ];
+    const DONE: &[&str] = &[
+        "executed",
+        "performed",
+        "carried",
+        "done",
+        "made",
+        "applied",
+        "actioned",
+        "implemented",
+        "run",
+        "issued",
+        "taken",
+    ];
+    // Most clauses propose nothing: settle them before reading words.
+    if !PROPOSED
+        .iter()
+        .any(|p| crate::text::find_word_ci(clause, p, 0).is_some())
+    {
+        return None;
+    }
+    let ws: Vec<(usize, &str)> = words(clause).collect();
+    let is = |w: &str, list: &[&str]| list.iter().any(|k| w.eq_ignore_ascii_case(k));
+    let copula = ws.iter().position(|(_, w)| is(w, &["is", "are"]))?;
+    let mut i = copula + 1;
+    while ws.get(i).is_some_and(|(_, w)| is(w, &["only", "always"])) {
+        i += 1;
+    }
+    if !is(ws.get(i)?.1, PROPOSED) {
+        return None;
+    }
+    // ", not executed", "rather than executed", "but never performed".
+    let refused = ws[i + 1..].windows(2).any(|pair| {
+        let (a, b) = (pair[0].1, pair[1].1);
+        is(a, &["not", "never", "than"]) && is(b, DONE)
+    });
+    if !refused {
+        return None;
+    }
+    let copula_at = ws[copula].0;
+    let from = clause[..copula_at].rfind(':').map_or(0, |c| c + 1);
+    let subject = clause[from..copula_at].trim();
+    let names_something = words(subject).any(|(_, w)| w.len() > 3);
+    // The subject lists acts as nouns ("blocks", "password resets"): the
+    // ban is on doing any of them, a change to what they name.
+    (names_something && words(subject).count() <= 16)
+        .then(|| format!("do not change, delete or create {subject}"))
+}
+
 /// The party of "by <party>": a person or team ("the customer", "the AP
 /// manager", "Renee", "HR"), not a means ("bank transfer", "email").
 fn party_after<'a>(clause: &'a str, rest: &[(usize, &'a str)]) -> Option<&'a str> {
@@ -169,6 +237,24 @@ fn party_after<'a>(clause: &'a str, rest: &[(usize, &'a str)]) -> Option<&'a str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn acts_only_proposed_are_bans() {
+        assert_eq!(
+            proposed_only("Investigation and documentation only: purges, blocks, allow/block-list changes, password resets and device isolation are proposed to the on-duty CSIRT lead (Mette Kjær), not executed").as_deref(),
+            Some("do not change, delete or create purges, blocks, allow/block-list changes, password resets and device isolation")
+        );
+        assert_eq!(
+            proposed_only("refunds are recommended to the supervisor rather than issued")
+                .as_deref(),
+            Some("do not change, delete or create refunds")
+        );
+        assert_eq!(
+            proposed_only("changes are proposed to the lead and executed by her"),
+            None
+        );
+        assert_eq!(proposed_only("the fix is proposed in the ticket"), None);
+    }
 
     #[test]
     fn reserved_acts_are_bans() {

@@ -532,7 +532,10 @@ pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
     for clause in clauses(text).flat_map(negations) {
         // An act reserved for someone else is a ban on the agent doing it,
         // on what the clause names only.
-        if !scope && let Some(ban) = super::reservations::as_ban(clause) {
+        if !scope
+            && let Some(ban) = super::reservations::as_ban(clause)
+                .or_else(|| super::reservations::proposed_only(clause))
+        {
             for mut p in prohibitions(&ban, false) {
                 p.phrase = clause.to_owned();
                 p.narrow_to_objects();
