@@ -170,11 +170,11 @@ pub(crate) fn proposed_only(clause: &str) -> Option<String> {
         "issued",
         "taken",
     ];
-    // Most clauses propose nothing: settle them before reading words.
-    if !PROPOSED
-        .iter()
-        .any(|p| crate::text::find_word_ci(clause, p, 0).is_some())
-    {
+    // Most clauses propose nothing: one automaton pass settles them before
+    // words are read (this runs on every clause of every delegation's task).
+    static ANY: std::sync::LazyLock<crate::text::Phrases> =
+        std::sync::LazyLock::new(|| crate::text::Phrases::new(PROPOSED));
+    if !ANY.any(clause) {
         return None;
     }
     let ws: Vec<(usize, &str)> = words(clause).collect();
