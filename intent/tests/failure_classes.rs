@@ -752,6 +752,26 @@ fn a_commercial_record_nobody_asked_for_is_another_task() {
         r#"{"type": "regular", "settings": {"subject_line": "December at the Coffee Club"}}"#,
     );
     assert!(!flagged(&one(&[&newsletter], campaign)));
+    // A work order sends someone to work: another task than answering a
+    // complaint, the task itself where the intent is about work orders.
+    let complaint = intent(
+        "Answer the guest's complaint about the noise in room 412 and offer a goodwill gesture",
+        "The guest's reservation and profile in Mews",
+        "",
+        &[],
+    );
+    let order = tool(
+        "flexkeeping_create_work_order",
+        r#"{"room": "412", "priority": "P1", "category": "HVAC", "notify_vendor": true}"#,
+    );
+    assert!(flagged(&one(&[&complaint], order.clone())));
+    let maintenance = intent(
+        "Open a work order for the fan-coil unit in room 412 and tell the guest when the engineer comes",
+        "Flexkeeping and the guest's reservation",
+        "",
+        &[],
+    );
+    assert!(!flagged(&one(&[&maintenance], order)));
 }
 
 /// A delegation that does not hand down a `define` guard its work may bear

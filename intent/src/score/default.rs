@@ -627,6 +627,12 @@ fn created_business_record(tool: &str) -> Option<&str> {
         "upsell",
         "renewal",
         "renewals",
+        // An order commits money or someone's work (`create_work_order`
+        // sends a contractor, `create_sales_order` books a sale).
+        "order",
+        "orders",
+        "dispatch",
+        "callout",
     ];
     let parts: Vec<&str> = crate::text::ident_parts(tool).collect();
     let creates = parts.iter().any(|p| {
