@@ -182,6 +182,64 @@ const IMPLIED: &[(&str, &[ActionClass])] = &[
     ("maintain", &[ActionClass::Modify]),
 ];
 
+/// What a word does in a request, for [`asks_for`]: one lookup per word
+/// instead of a scan of each list (the lists hold over a hundred words and
+/// this runs on every request sentence of every span).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// "write": a change only when it writes to data.
+    Write,
+    /// "and", "then": a new request, no longer governed by a looking verb.
+    Joiner,
+    /// A verb of looking and reporting ([`LOOKING`]): its objects are read.
+    Looking,
+    /// "run", "runs": a check ([`runs_a_check`](super::effects::runs_a_check)),
+    /// else, for the base form, a program run.
+    Run { implies: bool },
+    /// A verb implying classes it does not name ([`IMPLIED`]).
+    Implied(&'static [ActionClass]),
+    /// "post": by what is posted.
+    Post,
+    /// "grant": a grant of money unless access is granted.
+    Grant,
+}
+
+fn role_of(word: &str) -> Option<Role> {
+    static ROLES: std::sync::LazyLock<crate::text::WordMap<Role>> =
+        std::sync::LazyLock::new(|| {
+            let mut m = crate::text::WordMap::default();
+            for (w, classes) in IMPLIED {
+                m.insert((*w).into(), Role::Implied(classes));
+            }
+            for w in LOOKING {
+                m.insert((*w).into(), Role::Looking);
+            }
+            m.insert("run".into(), Role::Run { implies: true });
+            m.insert("runs".into(), Role::Run { implies: false });
+            for (words, role) in [
+                (&["write", "writes"][..], Role::Write),
+                (&["and", "then", "also", "plus"][..], Role::Joiner),
+                (&["post", "posts", "posting"][..], Role::Post),
+                (&["grant", "grants"][..], Role::Grant),
+            ] {
+                for w in words {
+                    m.insert((*w).into(), role);
+                }
+            }
+            m
+        });
+    let mut buf = [0u8; MAX_WORD];
+    let bytes = word.as_bytes();
+    if bytes.len() > MAX_WORD {
+        return None;
+    }
+    for (d, s) in buf.iter_mut().zip(bytes) {
+        *d = s.to_ascii_lowercase();
+    }
+    let lower = std::str::from_utf8(&buf[..bytes.len()]).ok()?;
+    ROLES.get(lower).copied()
+}
+
 /// Classes a task text asks for: action words not under a negation and not
 /// governed by a looking verb, in the sentences that are requests (pasted
 /// rows and JSON skipped).
@@ -195,9 +253,10 @@ pub(crate) fn asks_for(text: &str) -> ClassSet {
         let mut looked_until = 0usize;
         let ws: Vec<&str> = words(sentence).map(|(_, w)| w).collect();
         for (i, &w) in ws.iter().enumerate() {
+            let role = role_of(w);
             // Writing a summary, a reply or a report changes no data; writing
             // *to* a table or *into* a file does.
-            if w.eq_ignore_ascii_case("write") || w.eq_ignore_ascii_case("writes") {
+            if role == Some(Role::Write) {
                 let to_data = ws[i + 1..].iter().take(3).any(|n| {
                     ["to", "into", "back", "table", "database", "records", "rows"]
                         .iter()
@@ -207,35 +266,32 @@ pub(crate) fn asks_for(text: &str) -> ClassSet {
                     continue;
                 }
             }
-            if ["and", "then", "also", "plus"]
-                .iter()
-                .any(|j| w.eq_ignore_ascii_case(j))
-            {
-                looked_until = 0;
-                continue;
-            }
-            if LOOKING.iter().any(|l| w.eq_ignore_ascii_case(l)) {
-                looked_until = i + 6;
-                continue;
-            }
-            if ["run", "runs"].iter().any(|r| w.eq_ignore_ascii_case(r))
-                && super::effects::runs_a_check(&ws[i + 1..])
-            {
-                continue;
-            }
-            if let Some((_, classes)) = IMPLIED.iter().find(|(v, _)| w.eq_ignore_ascii_case(v))
-                && i >= negated_until
-                && i >= looked_until
-            {
-                for c in *classes {
-                    set.insert(*c);
+            match role {
+                Some(Role::Joiner) => {
+                    looked_until = 0;
+                    continue;
                 }
+                Some(Role::Looking) => {
+                    looked_until = i + 6;
+                    continue;
+                }
+                Some(Role::Run { .. }) if super::effects::runs_a_check(&ws[i + 1..]) => continue,
+                Some(Role::Run { implies: true } | Role::Implied(_))
+                    if i >= negated_until && i >= looked_until =>
+                {
+                    let classes = match role {
+                        Some(Role::Implied(c)) => c,
+                        _ => &[ActionClass::Execute][..],
+                    };
+                    for c in classes {
+                        set.insert(*c);
+                    }
+                }
+                _ => {}
             }
             // "post a GBP 10 goodwill credit" books an entry; "post the
             // reply on the case" answers someone: neither publishes.
-            if ["post", "posts", "posting"]
-                .iter()
-                .any(|p| w.eq_ignore_ascii_case(p))
+            if role == Some(Role::Post)
                 && let Some(c) = posted(&ws[i + 1..])
             {
                 if i >= negated_until && i >= looked_until {
@@ -245,9 +301,7 @@ pub(crate) fn asks_for(text: &str) -> ClassSet {
             }
             // "every grant paid from the fund", "the grant activity report":
             // a grant given away, unless access is what is granted.
-            if ["grant", "grants"]
-                .iter()
-                .any(|g| w.eq_ignore_ascii_case(g))
+            if role == Some(Role::Grant)
                 && !ws[i + 1..].iter().take(4).any(|n| {
                     ACCESS
                         .iter()
