@@ -793,6 +793,25 @@ struct Negated {
     verbs: Vec<String>,
 }
 
+/// Words that open an object: after "or <verb>" they show the verb has an
+/// object of its own ("or contact *anyone*", "or email *the* owner").
+pub(crate) const DETERMINERS: &[&str] = &[
+    "the", "a", "an", "any", "anyone", "anybody", "anything", "them", "it", "their", "his", "her",
+    "its", "our", "your", "all", "every", "each", "no", "other", "others",
+];
+
+/// Whether `word` is an action verb in its base form ("contact", "email",
+/// "delete"), not a noun form of one ("payments", "refunds").
+pub(crate) fn is_base_verb(word: &str) -> bool {
+    let mut buf = [0u8; MAX_WORD];
+    let Some(stem) = stem_into(word, &mut buf) else {
+        return false;
+    };
+    let base =
+        word.len() == stem.len() || (word.len() == stem.len() + 1 && word.ends_with(['e', 'E']));
+    base && matches!(lexicon(stem), Some(Lex::Action(c, _)) if c != ActionClass::Recommend)
+}
+
 /// The negated classes of a clause, the words that narrow them, and the
 /// verbs as written.
 fn negated_parts(clause: &str) -> Negated {
@@ -815,7 +834,8 @@ fn negated_parts(clause: &str) -> Negated {
     // *request*"), not another object.
     let mut attached = false;
     let mut buf = [0u8; MAX_WORD];
-    for (at, w) in words(clause) {
+    let ws: Vec<(usize, &str)> = words(clause).collect();
+    for (k, &(at, w)) in ws.iter().enumerate() {
         let comma = clause[prev_end.min(at)..at].contains(',');
         // "do not add bolt-ons: the account manager handles commercial
         // changes": after the colon the ban is explained, not extended.
@@ -857,7 +877,18 @@ fn negated_parts(clause: &str) -> Negated {
             .any(|j| w.eq_ignore_ascii_case(j))
         {
             attached = false;
-            joined = after_verb;
+            // "do not write to any record or contact anyone": a verb with
+            // an object of its own after "or" is another banned act, not
+            // one more object of the first.
+            let verb_follows = !w.eq_ignore_ascii_case("and")
+                && negated
+                && !closed
+                && !set.is_empty()
+                && ws.get(k + 1).is_some_and(|&(_, v)| is_base_verb(v))
+                && ws
+                    .get(k + 2)
+                    .is_none_or(|&(_, d)| DETERMINERS.iter().any(|x| d.eq_ignore_ascii_case(x)));
+            joined = after_verb || verb_follows;
             continue;
         }
         let listed = joined || (after_verb && comma);

@@ -266,6 +266,15 @@ pub(crate) fn asks_for(text: &str) -> ClassSet {
                     continue;
                 }
             }
+            // "do not write to any record or contact anyone": the negation
+            // reaches a verb that "or" adds to it.
+            if (w.eq_ignore_ascii_case("or") || w.eq_ignore_ascii_case("nor"))
+                && i <= negated_until
+                && ws.get(i + 1).is_some_and(|v| super::rules::is_base_verb(v))
+            {
+                negated_until = negated_until.max(i + 3);
+                continue;
+            }
             match role {
                 Some(Role::Joiner) => {
                     looked_until = 0;
