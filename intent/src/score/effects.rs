@@ -171,7 +171,9 @@ impl<'a> Effects<'a> {
             // `/transfers`, `/orders`); a path that names nothing is a write.
             let by_path = match act.url {
                 _ if hands_off => ClassSet::default(),
-                Some(url) if creates_mail_draft(url) => ClassSet(ActionClass::Create.bit()),
+                Some(url) if creates_mail_draft(url) || creates_sobject(url) => {
+                    ClassSet(ActionClass::Create.bit())
+                }
                 Some(url) => path_classes(url_path(url)),
                 None => ClassSet::default(),
             };
@@ -348,6 +350,14 @@ fn path_classes(path: &str) -> ClassSet {
         set = set.minus(ClassSet(ActionClass::Contact.bit()));
     }
     set
+}
+
+/// A POST to Salesforce's `sobjects/<Type>` creates a record of that type:
+/// an `EmailMessage` record logs or drafts an email, it sends nothing
+/// (sending goes through `actions/standard/emailSimple`).
+fn creates_sobject(url: &str) -> bool {
+    let mut segments = url_path(url).split('/').filter(|s| !s.is_empty());
+    segments.any(|s| s.eq_ignore_ascii_case("sobjects")) && segments.count() == 1
 }
 
 /// Whether a write request to `url` creates a mail draft rather than sending:
@@ -1165,6 +1175,33 @@ mod tests {
             ],
         );
         assert!(Effects::of(&acts(&s)[0]).deletes());
+    }
+
+    #[test]
+    fn a_salesforce_record_post_creates_and_sends_nothing() {
+        assert!(creates_sobject(
+            "https://acme.my.salesforce.com/services/data/v61.0/sobjects/EmailMessage"
+        ));
+        assert!(!creates_sobject(
+            "https://acme.my.salesforce.com/services/data/v61.0/sobjects/Case/5004x/EmailMessages"
+        ));
+        assert!(!creates_sobject(
+            "https://acme.my.salesforce.com/services/data/v61.0/actions/standard/emailSimple"
+        ));
+        let s = SpanView::from_attributes(
+            "POST",
+            [
+                ("http.request.method", "POST"),
+                (
+                    "url.full",
+                    "https://acme.my.salesforce.com/services/data/v61.0/sobjects/EmailMessage",
+                ),
+            ],
+        );
+        let a = acts(&s);
+        let e = Effects::of(&a[0]);
+        assert!(!e.sends, "{:?}", e.classes);
+        assert!(e.classes.contains(ActionClass::Create));
     }
 
     #[test]
