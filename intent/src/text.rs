@@ -843,6 +843,30 @@ pub(crate) fn contains_ci(hay: &str, needle: &str) -> bool {
     find_ci(hay, needle, 0).is_some()
 }
 
+/// A few lowercase keywords, one of which every phrase of a list contains:
+/// a cheap first test before the phrase automaton. The text is lowercased
+/// once and searched with SIMD substring finders, an order of magnitude
+/// fewer instructions per byte than an automaton over a long text.
+pub(crate) struct Keywords(Vec<memchr::memmem::Finder<'static>>);
+
+impl Keywords {
+    /// Finders for `keywords`, which must be lowercase ASCII.
+    pub(crate) fn new(keywords: &[&'static str]) -> Keywords {
+        Keywords(
+            keywords
+                .iter()
+                .map(|k| memchr::memmem::Finder::new(k.as_bytes()))
+                .collect(),
+        )
+    }
+
+    /// Whether `text` holds one of the keywords, ASCII case-insensitively.
+    pub(crate) fn any_ci(&self, text: &str) -> bool {
+        let lower = text.to_ascii_lowercase();
+        self.0.iter().any(|f| f.find(lower.as_bytes()).is_some())
+    }
+}
+
 /// A fixed list of phrases searched case-insensitively (ASCII) in one pass,
 /// for the scorer's phrase lists: one automaton instead of one scan of the
 /// text per phrase.
