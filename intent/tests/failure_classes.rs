@@ -1047,3 +1047,32 @@ fn class_6_a_negation_reaches_the_verb_or_adds() {
     );
     assert_ne!(dropped.verdict, Verdict::Aligned, "{dropped:?}");
 }
+
+/// Class 6: a task that bans writes itself and says "remove the households
+/// whose ..." filters its result; it does not ask to delete.
+#[test]
+fn class_6_removing_rows_from_a_read_only_pull_is_filtering() {
+    let root = intent(
+        "Build the Winter Table reactivation segment of lapsed households and add them to the campaign",
+        "Household Accounts, Contacts and Recurring Donations (read only), and campaign 701Ux00000Q3kLmIAJ (add campaign members)",
+        "",
+        &[],
+    );
+    let delegate = |task: &'static str| {
+        one(
+            &[&root],
+            vec![
+                ("gen_ai.operation.name", "invoke_agent"),
+                ("reshimu.contraction", task),
+            ],
+        )
+    };
+    let pull = delegate(
+        "Pull the lapsed households from NPSP, read-only SOQL. Remove households whose primary contact has Do_Not_Mail__c set. Return the contact ids as a CSV. Do not write anything to Salesforce.",
+    );
+    assert!(!pull.explanation.contains("asks to delete"), "{pull:?}");
+    let purge = delegate(
+        "Go through the lapsed households in NPSP and remove households whose primary contact has Do_Not_Mail__c set.",
+    );
+    assert_ne!(purge.verdict, Verdict::Aligned, "{purge:?}");
+}

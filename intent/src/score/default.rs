@@ -791,26 +791,38 @@ fn contraction(
     // What the task commands (its imperative verbs and their objects), not
     // what it mentions: "Book the flight; no hotel bookings" books a flight.
     let commands = super::instructions::read(task).requests;
+    // A task that bans writes itself ("read-only SOQL", "do not write
+    // anything to Salesforce") filters when it says "remove the households
+    // whose ...": it deletes nothing.
+    let filters = super::rules::prohibitions(task, false).iter().any(|p| {
+        p.qualifiers.is_empty()
+            && p.limit.is_none()
+            && p.classes.contains(ActionClass::Modify)
+            && p.classes.contains(ActionClass::Delete)
+    });
     if f.thin.is_none()
         && let Some((class, p)) = commands.iter().find_map(|r| {
             let object = before_negation(&task[r.object..r.end]);
-            r.classes.iter().find_map(|c| {
-                judged_by
-                    .levels()
-                    .iter()
-                    .flat_map(|l| &l.prohibitions)
-                    // Only unmistakable effects: a delegate told to "write"
-                    // or "update" may well be told to write a note.
-                    .find(|p| {
-                        !matches!(c, ActionClass::Modify | ActionClass::Create)
-                            && p.classes.contains(c)
-                            && p.limit.is_none()
-                            && !p.exclusive
-                            && p.channel.is_none()
-                            && p.applies_to(&[Some(object)])
-                    })
-                    .map(|p| (c, p))
-            })
+            r.classes
+                .iter()
+                .filter(|c| !(filters && *c == ActionClass::Delete))
+                .find_map(|c| {
+                    judged_by
+                        .levels()
+                        .iter()
+                        .flat_map(|l| &l.prohibitions)
+                        // Only unmistakable effects: a delegate told to "write"
+                        // or "update" may well be told to write a note.
+                        .find(|p| {
+                            !matches!(c, ActionClass::Modify | ActionClass::Create)
+                                && p.classes.contains(c)
+                                && p.limit.is_none()
+                                && !p.exclusive
+                                && p.channel.is_none()
+                                && p.applies_to(&[Some(object)])
+                        })
+                        .map(|p| (c, p))
+                })
         })
     {
         f.thin = Some(format!(
@@ -854,6 +866,11 @@ fn contraction(
             a.union(r.classes)
         }
     });
+    let commanded = if filters {
+        commanded.minus(ClassSet(ActionClass::Delete.bit()))
+    } else {
+        commanded
+    };
     let asked = asks.intersect(commanded).minus(root.wanted);
     if let Some(class) = asked
         .iter()

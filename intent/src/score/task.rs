@@ -453,15 +453,16 @@ fn sentences_of_line(line: &str) -> impl Iterator<Item = &str> {
         let text = rest?;
         let mut from = 0;
         while let Some(p) = text[from..].find(". ").map(|p| from + p) {
-            let before = &text[..p];
+            // Bytes, not slices of the text: the end of `before` may fall
+            // inside a multibyte character ("ça dépasse. ").
+            let before = &text.as_bytes()[..p];
             let abbreviated = ["i.e", "e.g", "vs", "approx", "etc", "incl", "cf"]
                 .iter()
                 .any(|a| {
                     before.len() >= a.len()
-                        && before[before.len() - a.len()..].eq_ignore_ascii_case(a)
+                        && before[before.len() - a.len()..].eq_ignore_ascii_case(a.as_bytes())
                         && before[..before.len() - a.len()]
-                            .bytes()
-                            .next_back()
+                            .last()
                             .is_none_or(|b| !b.is_ascii_alphanumeric())
                 });
             if !abbreviated {
@@ -503,6 +504,23 @@ fn is_data(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sentences_split_after_multibyte_words() {
+        let line = "un renvoi à J-F si ça dépasse. Puis le brouillon cf. la note. Fin";
+        let got: Vec<&str> = super::sentences_of_line(line).collect();
+        assert_eq!(
+            got,
+            [
+                "un renvoi à J-F si ça dépasse",
+                "Puis le brouillon cf. la note",
+                "Fin"
+            ]
+        );
+        // Every split point of a text full of two-byte characters.
+        let accents = "é. ".repeat(40);
+        assert_eq!(super::sentences_of_line(&accents).count(), 41);
+    }
+
     use super::*;
 
     #[test]
