@@ -52,6 +52,7 @@ pub struct ProcessingStage {
     telemetry: Telemetry,
     next_seq: u64,
     reported_evictions: EvictionCounts,
+    reported_failures: u64,
     infer_intent: bool,
 }
 
@@ -73,6 +74,7 @@ impl ProcessingStage {
             telemetry,
             next_seq: first_seq,
             reported_evictions: EvictionCounts::default(),
+            reported_failures: 0,
         }
     }
 
@@ -149,6 +151,20 @@ impl ProcessingStage {
 
     /// Scores released requests.
     pub fn score(&mut self, released: Vec<Released<(u64, Received)>>) -> Vec<Arc<ScoredRequest>> {
+        let scored = self.score_released(released);
+        let failures = self.scoring.failures();
+        if failures > self.reported_failures {
+            self.telemetry
+                .scorer_failed(failures - self.reported_failures);
+            self.reported_failures = failures;
+        }
+        scored
+    }
+
+    fn score_released(
+        &mut self,
+        released: Vec<Released<(u64, Received)>>,
+    ) -> Vec<Arc<ScoredRequest>> {
         released
             .into_iter()
             .map(|r| {

@@ -59,6 +59,7 @@ pub fn for_each_span<'a>(
 pub struct ScoringStage {
     scorer: Arc<dyn Scorer>,
     memories: SessionMemories,
+    failures: u64,
 }
 
 impl ScoringStage {
@@ -73,12 +74,18 @@ impl ScoringStage {
         Self {
             scorer,
             memories: SessionMemories::new(max_sessions),
+            failures: 0,
         }
     }
 
     /// The scorer's name and version.
     pub fn scorer_version(&self) -> &'static str {
         self.scorer.version()
+    }
+
+    /// Spans the scorer failed on (a panic), written unjudged.
+    pub fn failures(&self) -> u64 {
+        self.failures
     }
 
     /// Sessions whose provenance was forgotten to stay within bounds.
@@ -155,15 +162,34 @@ impl ScoringStage {
                 };
                 let memory = self.memories.get(key);
                 memory.observe_inputs(&view);
-                let score = score_in_chain(
-                    self.scorer.as_ref(),
-                    node,
-                    &view,
-                    lineage.declares,
-                    lineage.delegation_hop,
-                    memory,
-                    parent,
-                );
+                // A scorer bug on one span must not stop the pipeline: the
+                // span is written unjudged, counted and logged. The scorer
+                // only reads the memory, so a panic leaves it as it was.
+                let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    score_in_chain(
+                        self.scorer.as_ref(),
+                        node,
+                        &view,
+                        lineage.declares,
+                        lineage.delegation_hop,
+                        memory,
+                        parent,
+                    )
+                }));
+                let score = judged.unwrap_or_else(|panic| {
+                    self.failures += 1;
+                    let why = panic_message(panic.as_ref());
+                    tracing::error!(
+                        span = %span.name,
+                        scorer = self.scorer.version(),
+                        error = %why,
+                        "the scorer failed on a span; it is written unjudged"
+                    );
+                    let mut s = Score::unscoped(self.scorer.version());
+                    s.explanation =
+                        format!("The scorer failed on this span ({why}); it was not judged.");
+                    s
+                });
                 memory.observe_outputs(&view);
                 memory.observe_score(&view, &score);
                 score
@@ -290,6 +316,15 @@ impl SessionMemories {
     }
 }
 
+/// The message of a caught panic, as `panic!` formatted it.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
 fn escalate(score: &mut Score, sentence: &str) {
     if score.verdict != Verdict::Violation {
         score.verdict = Verdict::Violation;
@@ -306,4 +341,66 @@ fn string_attributes(attributes: &[KeyValue]) -> impl Iterator<Item = (&str, &st
             Value::StringValue(s) => Some((kv.key.as_str(), s.as_str())),
             _ => None,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    // A test may unwrap its own fixture.
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Arc;
+
+    use reshimu_intent::score::{Context, DefaultScorer, IntentChain, Score, Scorer, Verdict};
+    use reshimu_intent::span::SpanView;
+
+    use crate::demo::reference::{Variant, recorded};
+
+    /// The default scorer, except that it panics on model-call spans: a
+    /// stand-in for a scorer bug on some input.
+    struct PanicsOnModelCalls(DefaultScorer);
+
+    impl Scorer for PanicsOnModelCalls {
+        fn version(&self) -> &'static str {
+            "panics-on-model-calls/1"
+        }
+        fn score(&self, chain: &IntentChain<'_>, span: &SpanView<'_>, ctx: &Context<'_>) -> Score {
+            if span.kind == reshimu_intent::span::ActionKind::Llm {
+                panic!("byte index 168 is not a char boundary");
+            }
+            self.0.score(chain, span, ctx)
+        }
+    }
+
+    #[test]
+    fn a_scorer_panic_leaves_the_span_unjudged_and_the_rest_scored() {
+        let requests = recorded(Variant::Drifted).unwrap();
+        let spans = crate::demo::reference::span_count(&requests);
+        let scored = crate::offline::score_requests(
+            requests,
+            Arc::new(PanicsOnModelCalls(DefaultScorer::default())),
+        );
+        let all: Vec<_> = scored.iter().flat_map(|r| &r.spans).collect();
+        // Nothing is lost: every span comes out, scored or not.
+        assert_eq!(all.len(), spans);
+        let failed: Vec<_> = all
+            .iter()
+            .filter(|s| {
+                s.score
+                    .explanation
+                    .starts_with("The scorer failed on this span")
+            })
+            .collect();
+        assert!(!failed.is_empty());
+        for s in &failed {
+            assert_eq!(s.score.verdict, Verdict::Unscoped);
+            assert!(
+                s.score.explanation.contains("not a char boundary"),
+                "{:?}",
+                s.score
+            );
+            assert_eq!(s.action_kind, reshimu_intent::span::ActionKind::Llm);
+        }
+        // The other spans are judged as usual (the drifted session is flagged).
+        assert!(all.iter().any(|s| s.score.verdict == Verdict::Violation));
+    }
 }

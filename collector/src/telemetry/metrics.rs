@@ -161,6 +161,7 @@ struct Inner {
     spooled_requests: Counter,
     spooled_bytes: Counter,
     spans_without_content: Counter,
+    scorer_failures: Counter,
     expired_spans: Counter,
     dead_lettered_spans: Counter,
     lost_spans: LabeledCounter,
@@ -270,6 +271,13 @@ impl Telemetry {
             "Model-call spans that carry no input or output content (content capture is off)",
             spans_without_content.clone(),
         );
+        // A scorer bug on a span: it is written unjudged, never dropped.
+        let scorer_failures = Counter::default();
+        registry.register(
+            "scorer_failures",
+            "Spans the scorer failed on (a panic, logged); they are written unscoped",
+            scorer_failures.clone(),
+        );
         let expired_spans = Counter::default();
         registry.register(
             "spans_expired",
@@ -358,6 +366,7 @@ impl Telemetry {
                 spooled_requests,
                 spooled_bytes,
                 spans_without_content,
+                scorer_failures,
                 expired_spans,
                 dead_lettered_spans,
                 lost_spans,
@@ -414,6 +423,11 @@ impl Telemetry {
     /// Model-call spans arrived without any captured content.
     pub fn spans_without_content(&self, spans: u64) {
         self.inner.spans_without_content.inc_by(spans);
+    }
+
+    /// The scorer failed on `spans` spans, written unjudged.
+    pub fn scorer_failed(&self, spans: u64) {
+        self.inner.scorer_failures.inc_by(spans);
     }
 
     /// Spans were written by `sink` (`clickhouse`, `forward`, `file`).
@@ -545,7 +559,12 @@ mod tests {
         t.spans_scored("novel", 1);
         t.set_queue_depth(5, 500);
         t.spans_without_content(2);
+        t.scorer_failed(1);
         let text = t.encode().unwrap();
+        assert_eq!(
+            line(&text, "reshimu_scorer_failures_total "),
+            Some("reshimu_scorer_failures_total 1")
+        );
         assert_eq!(
             line(&text, "reshimu_spans_without_content_total "),
             Some("reshimu_spans_without_content_total 2")
