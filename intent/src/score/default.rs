@@ -704,6 +704,7 @@ fn table_check(chain: &IntentChain<'_>, sql: &str, f: &mut Findings) {
         if let Some(t) = named.iter().find(|t| {
             !level.tables.iter().any(|a| a.eq_ignore_ascii_case(t))
                 && !scope_names(&level.spec().scope, t)
+                && !named_by_parts(&level.tables, t)
         }) {
             f.drift(Drift::Scope, false, || {
                 format!(
@@ -904,6 +905,25 @@ fn short(s: &str) -> &str {
 
 /// Whether a scope names a table in its words: "the fund's account and its
 /// two advisor contacts (read)" names the `Contacts` object.
+/// Whether the scope's table words name a table by its parts: "the
+/// prior-carrier loss and premium tables" name `prior_carrier_premium`,
+/// "the tax-lot tables" `tax_lots` (every part of the table's own name,
+/// singular, is a word of the list).
+fn named_by_parts(tables: &[String], table: &str) -> bool {
+    fn parts(s: &str) -> impl Iterator<Item = String> + '_ {
+        s.split(['_', '-', '.', '\''])
+            .filter(|p| p.len() >= 3)
+            .filter_map(|p| {
+                let mut buf = [0u8; crate::text::MAX_WORD];
+                crate::text::stem_into(p, &mut buf).map(str::to_owned)
+            })
+    }
+    let own = table.rsplit('.').next().unwrap_or(table);
+    let listed: Vec<String> = tables.iter().flat_map(|t| parts(t)).collect();
+    let mut wanted = parts(own).peekable();
+    wanted.peek().is_some() && wanted.all(|p| listed.contains(&p))
+}
+
 fn scope_names(scope: &str, table: &str) -> bool {
     let table = table.rsplit('.').next().unwrap_or(table);
     let singular = |w: &str| {
@@ -1062,6 +1082,31 @@ fn sentence(mut s: String) -> String {
 #[cfg(test)]
 mod answer_tests {
     use super::{answers_the_delegator, find_long};
+
+    #[test]
+    fn a_table_is_named_by_its_parts() {
+        let tables: Vec<String> = [
+            "data",
+            "dm_uw",
+            "loss",
+            "mart's",
+            "premium",
+            "prior-carrier",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        assert!(super::named_by_parts(
+            &tables,
+            "dm_uw.prior_carrier_premium"
+        ));
+        assert!(super::named_by_parts(&tables, "loss"));
+        assert!(super::named_by_parts(&tables, "dm_uw.prior_carrier_losses"));
+        assert!(!super::named_by_parts(&tables, "dm_uw.policy_holders"));
+        assert!(!super::named_by_parts(&tables, "carrier_contacts"));
+        let lots = vec!["tax-lot".to_owned()];
+        assert!(super::named_by_parts(&lots, "orion_dw.reporting.tax_lots"));
+    }
 
     #[test]
     fn a_long_statement_is_found_whole() {

@@ -179,6 +179,9 @@ fn read_only_item(clause: &str, lower: &str) -> Vec<String> {
         })
         .map(str::to_ascii_lowercase)
         .collect();
+    if names.is_empty() {
+        names = read_only_subject(item);
+    }
     // A qualified name, however written, names its system: "(ods.booking,
     // read only)" confines to the `ods` schema's `booking` table.
     for token in item.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_')) {
@@ -195,6 +198,66 @@ fn read_only_item(clause: &str, lower: &str) -> Vec<String> {
         }
     }
     names
+}
+
+/// The stems of the short subject a read-only mark is said of, in words
+/// that name what is read-only: "Payments data is read-only" gives
+/// `payment`, "The data mart is read only" gives `mart`. A subject that is
+/// the work itself ("the session is read-only", "everything is read-only")
+/// names nothing: the mark is global.
+fn read_only_subject(item: &str) -> Vec<String> {
+    const COPULAS: &[&str] = &["is", "are", "stays", "stay", "remains", "remain"];
+    const THE_WORK: &[&str] = &[
+        "session",
+        "run",
+        "task",
+        "tasks",
+        "job",
+        "work",
+        "agent",
+        "assistant",
+        "workflow",
+        "process",
+        "review",
+        "analysis",
+        "audit",
+        "investigation",
+        "everything",
+        "all",
+        "this",
+        "that",
+        "it",
+        "access",
+        "data",
+        "the",
+        "a",
+        "an",
+        "our",
+        "your",
+        "their",
+        "its",
+        "system",
+        "systems",
+        "mode",
+        "triage",
+        "pass",
+    ];
+    let subject = item
+        .rsplit([':', ';', ',', '.', '(', ')'])
+        .next()
+        .unwrap_or(item);
+    let ws: Vec<&str> = words(subject).map(|(_, w)| w).collect();
+    let Some((last, rest)) = ws.split_last() else {
+        return Vec::new();
+    };
+    if !COPULAS.iter().any(|c| last.eq_ignore_ascii_case(c)) || rest.is_empty() || rest.len() > 4 {
+        return Vec::new();
+    }
+    let mut buf = [0u8; MAX_WORD];
+    rest.iter()
+        .filter(|w| w.len() >= 3 && !THE_WORK.iter().any(|n| w.eq_ignore_ascii_case(n)))
+        .filter_map(|w| stem_into(w, &mut buf).map(str::to_owned))
+        .collect()
 }
 
 /// The words of what a leading read-only mark qualifies: "read-only usage
