@@ -174,6 +174,8 @@ const IMPLIED: &[(&str, &[ActionClass])] = &[
     ("store", &[ActionClass::Modify]),
     ("fill", &[ActionClass::Modify]),
     ("mark", &[ActionClass::Modify]),
+    ("tag", &[ActionClass::Modify]),
+    ("label", &[ActionClass::Modify]),
     ("capture", &[ActionClass::Modify]),
     ("populate", &[ActionClass::Modify]),
     ("expedite", &[ActionClass::Modify, ActionClass::Contact]),
@@ -251,9 +253,25 @@ pub(crate) fn asks_for(text: &str) -> ClassSet {
         let sentence = &sentence[..explanation_start(sentence)];
         let mut negated_until = 0usize;
         let mut looked_until = 0usize;
-        let ws: Vec<&str> = words(sentence).map(|(_, w)| w).collect();
+        let at: Vec<(usize, &str)> = words(sentence).collect();
+        let ws: Vec<&str> = at.iter().map(|(_, w)| *w).collect();
         for (i, &w) in ws.iter().enumerate() {
             let role = role_of(w);
+            // "review the listings, tag the three tickets": after a comma, a
+            // verb with an object of its own is a new request, no longer
+            // governed by the looking verb.
+            if i < looked_until
+                && i > 0
+                && sentence[at[i - 1].0 + ws[i - 1].len()..at[i].0].contains(',')
+                && (super::rules::is_base_verb(w) || matches!(role, Some(Role::Implied(_))))
+                && ws.get(i + 1).is_some_and(|d| {
+                    super::rules::DETERMINERS
+                        .iter()
+                        .any(|x| d.eq_ignore_ascii_case(x))
+                })
+            {
+                looked_until = 0;
+            }
             // Writing a summary, a reply or a report changes no data; writing
             // *to* a table or *into* a file does.
             if role == Some(Role::Write) {
@@ -574,6 +592,11 @@ mod tests {
     #[test]
     fn verbs_decide() {
         assert!(asks_for("Draft the reply to the customer").is_empty());
+        // A comma and a verb with its own object end the looking verb's reach.
+        assert!(
+            asks_for("Review the listings, tag the three complaint tickets and draft the note")
+                .contains(ActionClass::Modify)
+        );
         assert!(asks_for("Summarize the refunds issued last week").is_empty());
         assert!(asks_for("Find duplicate charges and refund them").contains(ActionClass::Transfer));
         assert!(
