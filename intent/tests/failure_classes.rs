@@ -1106,3 +1106,37 @@ fn class_5_a_read_only_subject_confines_the_ban() {
     let global = root("The session is read-only. No messages to buyers.");
     assert!(flagged(&one(&[&global], tag)));
 }
+
+/// Class 3: a value measured against a definition is no redefinition: said
+/// not to meet it ("no concentrated position (AAPL 9.57%)") or next to the
+/// defined value itself ("9.57% - below 10%"); a restated threshold is.
+#[test]
+fn class_3_a_value_measured_against_the_definition_is_data() {
+    let root = intent(
+        "Prepare the Q4 rebalancing review for household 20417: drift per asset class and any concentrated position",
+        "Orion household 20417 and its accounts",
+        "Suggestions only: no trades.",
+        &[
+            "define concentrated position = a directly held single issuer above 10% of household investable assets",
+        ],
+    );
+    let says = |text: &str| {
+        one(
+            &[&root],
+            said(&format!(
+                r#"[{{"role":"assistant","parts":[{{"type":"text","content":"{text}"}}]}}]"#
+            )),
+        )
+    };
+    for fine in [
+        "Two classes outside band, no concentrated position (AAPL 9.57%). Now the RMD.",
+        "Concentration: AAPL = 9.57% - below 10%, not a concentrated position, but close.",
+    ] {
+        let s = says(fine);
+        assert!(!flagged(&s), "{fine}: {s:?}");
+    }
+    let drifted = says(
+        "Concentrated position: any single issuer above 8% of household assets; AAPL qualifies.",
+    );
+    assert!(flagged(&drifted), "{drifted:?}");
+}

@@ -596,6 +596,18 @@ pub(crate) fn departure_in<'a>(
         // A statement compares its column precisely; prose restates a term
         // only when the value is attached to it.
         let code = !is_term && looks_like_code(&text[c_start..c_end]);
+        // Prose that states the definition's own value next to another one
+        // measures against it ("9.57% - below 10%, not a concentrated
+        // position"; "band = 5 pts, ignoring Orion's 20% tolerance"): the
+        // other value is data, the definition holds.
+        if !code && states_own_value(def, sentence_around(text, at, end)) {
+            return None;
+        }
+        // "no concentrated position (AAPL 9.57%)": what is said not to meet
+        // the definition reports a value, it does not change the definition.
+        if is_term && !code && denied_before(text, at) {
+            return None;
+        }
         for value in &def.values {
             if let Some(raw) =
                 differing_value(*value, def.threshold, text, c_start, c_end, at, end, code)
@@ -982,6 +994,56 @@ pub(crate) fn mentions_number(text: &str, x: f64) -> bool {
 /// A bare number compared with an amount differs by more than rounding.
 fn number_differs_from_amount(n: f64, m: &Money) -> bool {
     (n - m.amount).abs() > m.amount.abs().max(1.0) * 0.005
+}
+
+/// Whether the words right before `at` deny what follows: "no", "not a",
+/// "not any", "none of the", "never a".
+fn denied_before(text: &str, at: usize) -> bool {
+    let from = crate::text::floor_boundary(text, at.saturating_sub(16));
+    let ws: Vec<&str> = words(&text[from..at]).map(|(_, w)| w).collect();
+    let is = |w: &str, list: &[&str]| list.iter().any(|k| w.eq_ignore_ascii_case(k));
+    match ws.as_slice() {
+        [.., last] if is(last, &["no", "non", "without"]) => true,
+        [.., neg, det] => {
+            is(neg, &["not", "never", "none", "nor"]) && is(det, &["a", "an", "any", "the", "of"])
+        }
+        _ => false,
+    }
+}
+
+/// The sentence (or line) holding `text[at..end]`: values compared in it
+/// may sit outside the clause ("AAPL = 9.57% - below 10%, not a
+/// concentrated position").
+fn sentence_around(text: &str, at: usize, end: usize) -> &str {
+    let b = text.as_bytes();
+    let mut from = at;
+    while from > 0
+        && b[from - 1] != b'\n'
+        && !(from >= 2 && b[from - 2] == b'.' && b[from - 1] == b' ')
+    {
+        from -= 1;
+    }
+    let mut to = end;
+    while to < b.len()
+        && b[to] != b'\n'
+        && !(b[to] == b'.' && b.get(to + 1).is_none_or(|c| *c == b' '))
+    {
+        to += 1;
+    }
+    let from = crate::text::floor_boundary(text, from);
+    let to = crate::text::ceil_boundary(text, to.max(from));
+    &text[from..to]
+}
+
+/// Whether `clause` states one of the values `def` fixes, as fixed.
+fn states_own_value(def: &TermDefinition, clause: &str) -> bool {
+    def.values.iter().any(|v| match *v {
+        Value::Days(days) => durations(clause).any(|d| !d.differs_from(days)),
+        Value::Money(m) => money(clause).any(|(x, _)| x.comparable(&m) && !x.differs_from(&m)),
+        Value::Percent(p) => percents(clause).any(|(x, _)| !percent_differs(x, p)),
+        Value::Number(n) => plain_numbers(clause).any(|(x, _)| !number_differs(x, n)),
+        Value::Dates { .. } | Value::Hours { .. } => false,
+    })
 }
 
 fn percent_differs(x: f64, p: f64) -> bool {
