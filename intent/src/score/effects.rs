@@ -213,6 +213,10 @@ impl<'a> Effects<'a> {
             // is a channel to people (notifications, email, SMS).
             if internal_broker(act.messaging_system, act.destination) {
                 e.classes.insert(ActionClass::Create);
+                // Which record an event changes is its consumer's business:
+                // only a declared guard holds the publish itself against
+                // the span (as for a POST whose path names nothing).
+                e.vague = e.vague || act.tool.is_none();
             } else {
                 e.classes.insert(ActionClass::Contact);
             }
@@ -1175,6 +1179,33 @@ mod tests {
             ],
         );
         assert!(Effects::of(&acts(&s)[0]).deletes());
+    }
+
+    #[test]
+    fn an_event_on_an_internal_broker_changes_no_known_record() {
+        let s = SpanView::from_attributes(
+            "ts.enforcement.jobs publish",
+            [
+                ("messaging.system", "kafka"),
+                ("messaging.operation.type", "publish"),
+                ("messaging.destination.name", "ts.enforcement.jobs"),
+            ],
+        );
+        let a = acts(&s);
+        let e = Effects::of(&a[0]);
+        assert!(!e.sends);
+        assert!(!e.known(), "{e:?}");
+        // A queue that reaches people is a send.
+        let s = SpanView::from_attributes(
+            "notify.outbound publish",
+            [
+                ("messaging.system", "kafka"),
+                ("messaging.operation.type", "publish"),
+                ("messaging.destination.name", "notify.outbound"),
+            ],
+        );
+        let a = acts(&s);
+        assert!(Effects::of(&a[0]).sends);
     }
 
     #[test]
