@@ -568,6 +568,12 @@ pub(crate) fn departure_in<'a>(
     // A statement or an argument set runs over its own dates whatever it
     // calls the window: a shifted range there applies another window.
     if restated && (looks_like_code(text) || text.trim_start().starts_with('{')) {
+        // A lookback a statement applies to what the definition is about
+        // (`enforcement.strikes ... issued_at >= now() - interval '6
+        // months'` for "3 strikes within the 12 months"): another window.
+        if let Some(dep) = lookback_departure(def, values) {
+            return Some(dep);
+        }
         for v in &def.values {
             if let Value::Hours { from, to, day } = *v
                 && let Some(raw) = outside_hours(text, from, to, day)
@@ -994,6 +1000,52 @@ pub(crate) fn mentions_number(text: &str, x: f64) -> bool {
 /// A bare number compared with an amount differs by more than rounding.
 fn number_differs_from_amount(n: f64, m: &Money) -> bool {
     (n - m.amount).abs() > m.amount.abs().max(1.0) * 0.005
+}
+
+/// A duration a statement counts back from now ("now() - interval '6
+/// months'", "DATEADD(day, -30, GETDATE())", "current_date - 30") that
+/// differs from the definition's window, in a statement that names what the
+/// definition is about by one of its distinctive words (a table or column:
+/// `enforcement.strikes` for "... counterfeit strikes within the 12
+/// months"). The word is the anchor of the evidence.
+fn lookback_departure<'a>(def: &TermDefinition, values: &TextValues<'a>) -> Option<Departure<'a>> {
+    // The present itself must be named: an `"interval": "60m"` argument
+    // is a sampling step, not a lookback.
+    const FROM_NOW: &[&str] = &[
+        "now",
+        "current_date",
+        "current_timestamp",
+        "getdate",
+        "sysdate",
+        "today",
+        "curdate",
+        "ago",
+    ];
+    let text = values.text;
+    let window = def.values.iter().find_map(|v| match v {
+        Value::Days(d) => Some(*d),
+        _ => None,
+    })?;
+    let anchor = words(text).find_map(|(at, w)| {
+        let mut buf = [0u8; MAX_WORD];
+        let named = |part: &str| {
+            part.len() >= 5
+                && stem_into(part, &mut buf).is_some_and(|s| def.phrase.iter().any(|p| p == s))
+        };
+        (w.split(['_', '.']).any(named)).then(|| &text[at..at + w.len()])
+    })?;
+    let d = values.durations().iter().find(|d| {
+        let from = crate::text::floor_boundary(text, d.at.saturating_sub(40));
+        let before = &text[from..d.at];
+        d.differs_from(window)
+            && FROM_NOW
+                .iter()
+                .any(|k| crate::text::find_word_ci(before, k, 0).is_some())
+    })?;
+    Some(Departure::Value {
+        anchor,
+        found: d.raw,
+    })
 }
 
 /// Whether the words right before `at` deny what follows: "no", "not a",
