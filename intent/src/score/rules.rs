@@ -633,10 +633,24 @@ pub(crate) fn prohibitions(text: &str, scope: bool) -> Vec<Prohibition> {
                 .any(|k| v == k)
         });
         let ban_channel = (!any_channel && channels.len() == 1).then(|| channels[0]);
-        let conditional = words(clause)
+        // "Do not change the risk profile: they change only after Daniel's
+        // meeting": what follows the colon explains the ban, its "after"
+        // conditions nothing.
+        let head = match clause.split_once(": ") {
+            Some((ban, _))
+                if negated
+                    .verbs
+                    .iter()
+                    .any(|v| crate::text::contains_ci(ban, v)) =>
+            {
+                ban
+            }
+            _ => clause,
+        };
+        let conditional = words(head)
             .any(|(_, w)| CONDITIONAL.iter().any(|c| w.eq_ignore_ascii_case(c)))
-            || awaits_approval(clause)
-            || limited_by_relative_clause(clause);
+            || awaits_approval(head)
+            || limited_by_relative_clause(head);
         if !scope && !conditional {
             classes = classes.union(negated.classes);
             qualifiers.clone_from(&negated.qualifiers);
