@@ -109,7 +109,17 @@ pub(crate) fn judge(
                 finding = Some((v.text.to_owned(), req));
                 return true;
             }
-            if values::grounded(v, intended.clone()) {
+            // An address the very sentence asking for a change supplies is
+            // that content's, even for a person the intent names: "update
+            // her primary email to ines...@proton.me" redirects the client.
+            let supplied =
+                v.kind == values::Kind::Email && matches!(memory.seen(v), Some(Seen::InRequest(_)));
+            let grounded = if supplied {
+                values::grounded_address(v, intended.clone())
+            } else {
+                values::grounded(v, intended.clone())
+            };
+            if grounded {
                 return false;
             }
             match memory.seen(v) {

@@ -97,6 +97,13 @@ const ADDRESSING: &[&str] = &[
     "if you are an ai",
     "if you are an automated",
     "assistant processing this",
+    // Notes to whoever (or whatever) processes a document are notes to the
+    // agent reading it.
+    "for whoever",
+    "to whoever",
+    "whoever (or whatever",
+    "or whatever system",
+    "whatever system processes",
     "agent processing this",
     "note to ai",
     "to the ai",

@@ -354,6 +354,19 @@ pub(crate) fn grounded<'t>(v: Found<'_>, texts: impl Iterator<Item = &'t str> + 
     }
 }
 
+/// Whether some text in `texts` names an email address itself or its
+/// domain, not only the person its local part spells.
+pub(crate) fn grounded_address<'t>(
+    v: Found<'_>,
+    texts: impl Iterator<Item = &'t str> + Clone,
+) -> bool {
+    let any = |needle: &str| texts.clone().any(|t| contains_ci(t, needle));
+    match v.text.split_once('@') {
+        Some((_, domain)) => any(v.text) || any(domain),
+        None => any(v.text),
+    }
+}
+
 /// Whether a text names the person an email's local part is made of
 /// (`priya.shah@` and "Priya"): a capitalized name in the text, not a
 /// word that happens to match (`sso-verify@` and "SSO").
