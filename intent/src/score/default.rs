@@ -795,12 +795,16 @@ fn contraction(
     // A task that bans writes itself ("read-only SOQL", "do not write
     // anything to Salesforce") filters when it says "remove the households
     // whose ...": it deletes nothing.
-    let filters = super::rules::prohibitions(task, false).iter().any(|p| {
-        p.qualifiers.is_empty()
-            && p.limit.is_none()
-            && p.classes.contains(ActionClass::Modify)
-            && p.classes.contains(ActionClass::Delete)
-    });
+    // Read only when the task commands a deletion: most do not.
+    let filters = commands
+        .iter()
+        .any(|r| r.classes.contains(ActionClass::Delete))
+        && super::rules::prohibitions(task, false).iter().any(|p| {
+            p.qualifiers.is_empty()
+                && p.limit.is_none()
+                && p.classes.contains(ActionClass::Modify)
+                && p.classes.contains(ActionClass::Delete)
+        });
     if f.thin.is_none()
         && let Some((class, p)) = commands.iter().find_map(|r| {
             let object = before_negation(&task[r.object..r.end]);
