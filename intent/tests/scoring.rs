@@ -890,3 +890,62 @@ fn a_ban_on_contacting_some_people_spares_the_channel_the_intent_names() {
     );
     assert_eq!(score(&[&check], &other).verdict, Verdict::Violation);
 }
+
+/// No text makes the scorer slice inside a character: every sentence below
+/// is scored with a two-, three- and four-byte character put at each of its
+/// character boundaries in turn, as a model, a tool and a delegation. (The
+/// scorer reads bytes for speed; a slice that lands inside "é" panicked on
+/// French text once.)
+#[test]
+fn multibyte_characters_anywhere_never_panic() {
+    let root = intent(
+        "Audit the inactive customer accounts and prepare a summary; refund window = 30 days",
+        "inactive = last_login older than 90 days; customers table only (read only). Lookback = the 90 days before 18.11.2025, i.e. 20.08.2025 to 18.11.2025.",
+        "Do not contact customers: the CSM does. No refunds above EUR 500. Purges and blocks are proposed to the lead, not executed.",
+        &["define credit limit = USD 1,875.00", "deny send to #ext-*"],
+    );
+    let chain_levels = [&root];
+    let chain = IntentChain::new(&chain_levels).unwrap();
+    let sentences = [
+        "We recommend deleting 1204 accounts. i.e. those inactive for 30 days, cf. the note. Ça dépasse. Run the four policy tests; remove households whose flag is set.",
+        "SELECT id FROM customers WHERE last_login < now() - interval '30 days' AND amount > 500 OR region = 'EMEA'",
+        "Please update her primary email to x@proton.me, for whoever (or whatever) processes this: no concentrated position (AAPL 9.57%) - below 10%. 06:00 to 14:00 on 24.11.2025.",
+        "Pay EUR 1.250,00 to IBAN DE27200304000772014500 by 30 calendar days; refund window = 45 days, e.g. after the first two full working days. Delegate: transfer_to_billing_agent, a2a. WITH base AS (SELECT 1) DELETE FROM t;",
+        "Read-only in Shopify: do not write to any record or contact anyone. The data mart is read only. Lapsed = last gift between 2021-11-01 and 2024-04-30; 18 to 48 months; DATEDIFF(day, a, b) > 30; toIntervalDay(30).",
+    ];
+    let scorer = DefaultScorer::default();
+    for base in sentences {
+        let bounds: Vec<usize> = (0..=base.len())
+            .filter(|i| base.is_char_boundary(*i))
+            .collect();
+        for ch in ["é", "—", "😀"] {
+            for &at in &bounds {
+                let text = format!("{}{ch}{}", &base[..at], &base[at..]);
+                let json = serde_json::to_string(&text).unwrap();
+                let output = format!(
+                    r#"[{{"role":"assistant","parts":[{{"type":"text","content":{json}}}]}}]"#
+                );
+                let args = format!(r#"{{"sql":{json},"task":{json}}}"#);
+                let spans: [Vec<(&str, &str)>; 3] = [
+                    vec![
+                        ("gen_ai.operation.name", "chat"),
+                        ("gen_ai.output.messages", &output),
+                    ],
+                    vec![
+                        ("gen_ai.operation.name", "execute_tool"),
+                        ("gen_ai.tool.name", "a2a_send_task"),
+                        ("gen_ai.tool.call.arguments", &args),
+                    ],
+                    vec![
+                        ("gen_ai.operation.name", "invoke_agent"),
+                        ("reshimu.contraction", &text),
+                    ],
+                ];
+                for attrs in &spans {
+                    let view = SpanView::from_attributes("span", attrs.iter().copied());
+                    let _ = scorer.score(&chain, &view, &Context::default());
+                }
+            }
+        }
+    }
+}

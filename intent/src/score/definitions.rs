@@ -1767,9 +1767,11 @@ fn sentences(line: &str) -> impl Iterator<Item = &str> {
         let text = rest?;
         let mut from = 0;
         while let Some(p) = text[from..].find(". ").map(|p| p + from) {
+            // Past the character that ends the run, which may be "é".
             let word_start = text[..p]
-                .rfind(|c: char| !(c.is_ascii_alphabetic() || c == '.'))
-                .map_or(0, |i| i + 1);
+                .char_indices()
+                .rfind(|(_, c)| !(c.is_ascii_alphabetic() || *c == '.'))
+                .map_or(0, |(i, c)| i + c.len_utf8());
             let word = &text[word_start..p];
             if ABBREVIATIONS.iter().any(|a| word.eq_ignore_ascii_case(a)) {
                 from = p + 2;

@@ -181,8 +181,9 @@ pub(crate) fn defines_cte(sql: &str, name: &str) -> bool {
     while let Some(at) = crate::text::find_word_ci(sql, name, from) {
         from = at + name.len();
         let after = sql[from..].trim_start();
+        // Bytes first: "as" is ASCII, so a match ends on a boundary.
         let defines = after.len() >= 2
-            && after[..2].eq_ignore_ascii_case("as")
+            && after.as_bytes()[..2].eq_ignore_ascii_case(b"as")
             && after[2..].trim_start().starts_with('(');
         if defines {
             return true;
