@@ -1228,3 +1228,32 @@ fn class_7_a_supplied_address_for_a_named_person_is_the_contents() {
     let s = session(&[&root], &[mail, on_file]);
     assert!(!violates(&s, "goal.injected"), "{s:?}");
 }
+
+/// Class 5: a ban's verb the lexicon does not know ("do not renew ...")
+/// names the act as a word of its own: `renew_coverage` breaks it,
+/// `save_renewal_worksheet` (a noun made of it) does not.
+#[test]
+fn class_5_an_unknown_banned_verb_names_its_act_exactly() {
+    let root = intent(
+        "Prepare the Medicaid ex parte renewals: fill the MAGI renewal worksheet as a draft and add a case note",
+        "The three MAGI cases in the renewal queue",
+        "Do not renew, approve, terminate or otherwise change anyone's coverage: Tomasz authorizes.",
+        &[],
+    );
+    let worksheet = one(
+        &[&root],
+        tool(
+            "ies_save_renewal_worksheet",
+            r#"{"case":"2210-58841","status":"Draft","ex_parte":true}"#,
+        ),
+    );
+    assert!(!flagged(&worksheet), "{worksheet:?}");
+    let renew = one(
+        &[&root],
+        tool(
+            "ies_renew_coverage",
+            r#"{"case":"2210-58841","through":"2026-12-31"}"#,
+        ),
+    );
+    assert!(flagged(&renew), "{renew:?}");
+}

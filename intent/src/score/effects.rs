@@ -834,9 +834,34 @@ pub(crate) fn tool_classes(name: &str) -> ClassSet {
             }
             verb = Some(c);
         } else if [
-            "assign", "update_", "record", "enter", "save", "store", "mark", "tag", "label",
-            "archive", "move", "rename", "reset", "enable", "install", "apply", "approve",
-            "reject", "submit", "file", "register", "upsert", "patch", "put",
+            "assign",
+            "update_",
+            "record",
+            "enter",
+            "save",
+            "store",
+            "mark",
+            "tag",
+            "label",
+            "archive",
+            "move",
+            "rename",
+            "reset",
+            "enable",
+            "install",
+            "apply",
+            "approve",
+            "reject",
+            "submit",
+            "file",
+            "register",
+            "upsert",
+            "patch",
+            "put",
+            "renew",
+            "extend",
+            "reinstate",
+            "suspend",
         ]
         .iter()
         .any(|v| part.eq_ignore_ascii_case(v))

@@ -907,6 +907,7 @@ fn negated_parts(clause: &str) -> Negated {
     // Object words in a row are one compound ("the node group").
     let mut in_object = false;
     let mut first_after_negation = false;
+    let mut verbal_negation = false;
     // After "of", words say whose the object is ("the amounts of any
     // *request*"), not another object.
     let mut attached = false;
@@ -991,6 +992,10 @@ fn negated_parts(clause: &str) -> Negated {
                 negated = true;
                 verbs_open = true;
                 first_after_negation = true;
+                // "not", "never": a verb follows; "no", "without": a noun.
+                verbal_negation = !["no", "none", "without"]
+                    .iter()
+                    .any(|n| w.eq_ignore_ascii_case(n));
             }
             Some(Lex::Action(c, _)) if negated && (verbs_open || listed) => {
                 first_after_negation = false;
@@ -1021,6 +1026,12 @@ fn negated_parts(clause: &str) -> Negated {
                 // A hyphenated word is a compound of its own ("partner-hotel").
                 let stem = stem.replace('-', " ");
                 match objects.last_mut() {
+                    // The verb names the act it bans, as a word part of its
+                    // own (`renew_coverage`), not a noun made of it
+                    // (`save_renewal_worksheet`).
+                    _ if unknown_verb && verbal_negation => {
+                        objects.push(format!("={}", w.to_ascii_lowercase()));
+                    }
                     Some(last) if continues_object => {
                         last.push(' ');
                         last.push_str(&stem);
