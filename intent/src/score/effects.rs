@@ -637,6 +637,15 @@ const VERB_OBJECT_RULES: &[(&[&str], &[&str], ActionClass)] = &[
         ],
         ActionClass::Contact,
     ),
+    // Posting to a chat channel messages its members ("post the review to
+    // the #mcc-daily Teams channel").
+    (
+        &["post"],
+        &[
+            "channel", "channels", "slack", "teams", "thread", "chat", "message", "messages",
+        ],
+        ActionClass::Contact,
+    ),
     // Creating a reply is replying (`procore_create_rfi_reply`).
     (
         &["create", "add", "submit"],

@@ -587,6 +587,9 @@ mod tests {
         assert!(reply.contains(ActionClass::Contact), "{reply:?}");
         assert!(!reply.contains(ActionClass::Publish), "{reply:?}");
         assert!(asks_for("Post the release notes to the blog.").contains(ActionClass::Publish));
+        let channel = asks_for("Post the review to the #mcc-daily Teams channel.");
+        assert!(channel.contains(ActionClass::Contact), "{channel:?}");
+        assert!(!channel.contains(ActionClass::Publish), "{channel:?}");
     }
 
     #[test]
