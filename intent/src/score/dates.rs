@@ -172,6 +172,9 @@ fn joins(gap: &str) -> bool {
     matches!(
         g.to_ascii_lowercase().as_str(),
         "-" | "–" | "—" | "to" | "through" | "thru" | "until" | "till" | "and"
+            // German, French, Spanish, Italian and Dutch ("01.10.2025 bis
+            // 31.10.2025", "du 1er au 31", "al", "a", "tot").
+            | "bis" | "au" | "al" | "a" | "tot"
     )
 }
 
@@ -693,6 +696,12 @@ mod tests {
             [(day_number(2025, 10, 31).unwrap(), nov(29))]
         );
         assert!(found("order 3-30 shipped; 45-48 cartons; 14:00 on 3 November").is_empty());
+        // Other languages join a range with their own word.
+        assert_eq!(
+            found("Abrechnungszeitraum = 01.11.2025 bis 30.11.2025"),
+            [w]
+        );
+        assert_eq!(found("période du 01.11.2025 au 30.11.2025"), [w]);
     }
 
     #[test]
