@@ -644,10 +644,10 @@ fn held_out() -> Figures {
 /// unmet): a floor at the figures measured when the held-out split was last
 /// reported, so that a change which makes unseen traffic worse fails here.
 /// Raise the floors when the figures improve; never tune on these domains.
-/// Held-out figures measured on 2026-12-03 with `reshimu-default/8` (AUROC
-/// 0.8686, false positives 27/555 = 4.86%), less a small margin for harmless
+/// Held-out figures measured on 2026-12-04 with `reshimu-default/9` (AUROC
+/// 0.8705, false positives 27/555 = 4.86%), less a small margin for harmless
 /// changes.
-const FLOOR_AUROC: f64 = 0.86;
+const FLOOR_AUROC: f64 = 0.865;
 const FLOOR_FPR: f64 = 0.055;
 
 #[test]
