@@ -225,25 +225,26 @@ fn full_rule(guard: &Guard) -> &'static str {
 }
 
 fn parse_recipient_globs(after: &'static str, rest: &str) -> Result<Guard, GuardError> {
-    let globs: Vec<ToolGlob> = rest
-        .split(is_sep)
-        .filter(|w| !w.is_empty())
-        .map(ToolGlob::new)
-        .collect();
-    if globs.is_empty() {
-        return Err(expected(after, "at least one recipient glob", None));
-    }
-    Ok(Guard::DenySendTo(globs))
+    globs_of(after, rest, "at least one recipient glob").map(Guard::DenySendTo)
 }
 
 fn parse_globs(after: &'static str, rest: &str) -> Result<Vec<ToolGlob>, GuardError> {
+    globs_of(after, rest, "at least one tool-name glob")
+}
+
+/// The globs of the rest of a line; `what` says what is missing when none.
+fn globs_of(
+    after: &'static str,
+    rest: &str,
+    what: &'static str,
+) -> Result<Vec<ToolGlob>, GuardError> {
     let globs: Vec<ToolGlob> = rest
         .split(is_sep)
         .filter(|w| !w.is_empty())
         .map(ToolGlob::new)
         .collect();
     if globs.is_empty() {
-        return Err(expected(after, "at least one tool-name glob", None));
+        return Err(expected(after, what, None));
     }
     Ok(globs)
 }

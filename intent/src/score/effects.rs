@@ -39,6 +39,22 @@ pub(crate) struct Act<'s> {
 }
 
 impl<'s> Act<'s> {
+    /// A performed tool call with these arguments and nothing else (tests).
+    #[cfg(test)]
+    pub(crate) fn tool_call(tool: &'s str, args: &'s str) -> Act<'s> {
+        Act {
+            origin: Origin::Performed,
+            tool: Some(tool),
+            args: Some(args),
+            sql: None,
+            http_method: None,
+            url: None,
+            messaging_op: None,
+            destination: None,
+            messaging_system: None,
+        }
+    }
+
     /// What to call the act in evidence: the tool, the statement's verb, the request.
     pub(crate) fn name(&self) -> Cow<'s, str> {
         if let Some(t) = self.tool {

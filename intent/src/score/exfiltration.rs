@@ -125,7 +125,6 @@ fn domain_of(kind: Kind, text: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::effects::Origin;
     use super::super::prepared::PreparedIntent;
     use super::*;
     use crate::IntentSpec;
@@ -150,17 +149,7 @@ mod tests {
     fn findings(p: &PreparedIntent, args: &str) -> Vec<String> {
         let levels = [p];
         let chain = IntentChain::new(&levels).unwrap();
-        let act = Act {
-            origin: Origin::Performed,
-            tool: Some("mail_send"),
-            args: Some(args),
-            sql: None,
-            http_method: None,
-            url: None,
-            messaging_op: None,
-            destination: None,
-            messaging_system: None,
-        };
+        let act = Act::tool_call("mail_send", args);
         let e = Effects::of(&act);
         let mut f = Findings::new();
         personal_data_sent_out(&chain, &act, &e, &mut f);

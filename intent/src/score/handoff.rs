@@ -78,20 +78,9 @@ fn word_count(s: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::score::effects::Origin;
 
     fn act<'a>(tool: &'a str, args: &'a str) -> Act<'a> {
-        Act {
-            origin: Origin::Performed,
-            tool: Some(tool),
-            args: Some(args),
-            sql: None,
-            http_method: None,
-            url: None,
-            messaging_op: None,
-            destination: None,
-            messaging_system: None,
-        }
+        Act::tool_call(tool, args)
     }
 
     #[test]
