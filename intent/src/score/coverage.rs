@@ -542,7 +542,8 @@ fn common_stems(text: &str) -> WordMap<()> {
     set
 }
 
-fn stem_set(text: &str) -> WordMap<()> {
+/// The stems of every word of `text`.
+pub(crate) fn stem_set(text: &str) -> WordMap<()> {
     let mut set = WordMap::default();
     let mut buf = [0u8; MAX_WORD];
     for (_, w) in words(text) {

@@ -81,16 +81,7 @@ impl StemList {
 mod tests {
     use super::*;
 
-    fn set(text: &str) -> WordMap<()> {
-        let mut m = WordMap::default();
-        let mut buf = [0u8; MAX_WORD];
-        for (_, w) in words(text) {
-            if let Some(s) = stem_into(w, &mut buf) {
-                m.insert(s.into(), ());
-            }
-        }
-        m
-    }
+    use crate::score::coverage::stem_set as set;
 
     #[test]
     fn content_words_skip_short_function_and_action_words() {
