@@ -102,7 +102,8 @@ pub enum Guard {
     DenyHttpWrite,
     /// `deny message send`
     DenyMessageSend,
-    /// `deny message send to <glob>...` (also `deny send to <glob>...`):
+    /// `deny message send to <glob>...` (also `deny send to <glob>...` and
+    /// `deny recipient <glob>...`):
     /// messages to a recipient or destination matching a glob only
     /// (`#ext-*`, `*@partner.example`), case-insensitively.
     DenySendTo(Vec<ToolGlob>),

@@ -139,7 +139,7 @@ pub(super) fn parse_line(line: &str) -> Result<Option<Guard>, GuardError> {
 }
 
 fn parse_deny(rest: &str) -> Result<Guard, GuardError> {
-    const TARGETS: &str = "`tool <glob>...`, `sql write`, `sql <verb>...`, `http write`, `message send` or `send to <glob>...`";
+    const TARGETS: &str = "`tool <glob>...`, `sql write`, `sql <verb>...`, `http write`, `message send`, `send to <glob>...` or `recipient <glob>...`";
     let Some((target, rest)) = next_word(rest) else {
         return Err(expected("deny", TARGETS, None));
     };
@@ -164,6 +164,11 @@ fn parse_deny(rest: &str) -> Result<Guard, GuardError> {
                 other.map(|(w, _)| w),
             )),
         };
+    } else if target.eq_ignore_ascii_case("recipient") || target.eq_ignore_ascii_case("recipients")
+    {
+        // `deny recipient *@supplier.example`: how people name the same
+        // rule when they think of who must not be reached, not of the act.
+        return parse_recipient_globs("deny recipient", rest);
     } else if target.eq_ignore_ascii_case("message") {
         // `deny message send to <glob>...`: those recipients only.
         if let Some((send, tail)) = next_word(rest)

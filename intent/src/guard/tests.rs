@@ -72,6 +72,24 @@ fn sends_are_denied_by_recipient() {
         ["#ext-*"]
     );
     assert_eq!(parse("deny message send"), Ok(Some(Guard::DenyMessageSend)));
+    // Named by who must not be reached: the same rule.
+    assert_eq!(
+        globs(
+            parse("deny recipient *@supplier.example uid:4410982")
+                .unwrap()
+                .unwrap()
+        ),
+        ["*@supplier.example", "uid:4410982"]
+    );
+    assert_eq!(
+        globs(parse("Deny Recipients ops@x.example").unwrap().unwrap()),
+        ["ops@x.example"]
+    );
+    let err = parse("deny recipient").unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "after `deny recipient` expected at least one recipient glob, found end of line"
+    );
     let err = parse("deny send to").unwrap_err().to_string();
     assert_eq!(
         err,
@@ -146,13 +164,13 @@ fn each_wrong_word_says_what_was_expected() {
         (
             "deny",
             "deny",
-            "`tool <glob>...`, `sql write`, `sql <verb>...`, `http write`, `message send` or `send to <glob>...`",
+            "`tool <glob>...`, `sql write`, `sql <verb>...`, `http write`, `message send`, `send to <glob>...` or `recipient <glob>...`",
             None,
         ),
         (
             "deny files",
             "deny",
-            "`tool <glob>...`, `sql write`, `sql <verb>...`, `http write`, `message send` or `send to <glob>...`",
+            "`tool <glob>...`, `sql write`, `sql <verb>...`, `http write`, `message send`, `send to <glob>...` or `recipient <glob>...`",
             Some("files"),
         ),
         (

@@ -136,7 +136,7 @@ fn guard_errors_name_the_line() {
     assert_eq!(
         err.to_string(),
         "guard line 4 `deny everything`: after `deny` expected `tool <glob>...`, `sql write`, \
-         `sql <verb>...`, `http write`, `message send` or `send to <glob>...`, found `everything`"
+         `sql <verb>...`, `http write`, `message send`, `send to <glob>...` or `recipient <glob>...`, found `everything`"
     );
 }
 
