@@ -181,7 +181,8 @@ impl<'a> Effects<'a> {
             .or_else(|| act.args.and_then(method_in_arguments));
         // A hand-off tool (`delegate_spc_analysis`) posts a task to another
         // agent: the request carries the delegation, it changes no record.
-        let hands_off = act.tool.is_some_and(is_delegation_tool);
+        let hands_off =
+            act.tool.is_some_and(is_delegation_tool) || act.url.is_some_and(is_agent_endpoint);
         if let Some(m) = method.filter(|m| is_write_method(m)) {
             // A write request's path names what it does (`/rollouts`,
             // `/transfers`, `/orders`); a path that names nothing is a write.
@@ -402,6 +403,27 @@ fn creates_mail_draft(url: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether `url` is another agent's A2A endpoint (`/a2a/...`, or the
+/// protocol's `message:send`, `message:stream`, `tasks:send` methods):
+/// posting to it hands work to that agent, it reaches no person.
+pub(crate) fn is_agent_endpoint(url: &str) -> bool {
+    let mut last = "";
+    for s in url_path(url).split('/').filter(|s| !s.is_empty()) {
+        if s.eq_ignore_ascii_case("a2a") {
+            return true;
+        }
+        last = s;
+    }
+    [
+        "message:send",
+        "message:stream",
+        "tasks:send",
+        "tasks:sendsubscribe",
+    ]
+    .iter()
+    .any(|m| last.eq_ignore_ascii_case(m))
 }
 
 /// The path of a URL, without scheme, host and query.
@@ -807,6 +829,25 @@ pub(crate) fn tool_classes(name: &str) -> ClassSet {
             .iter()
             .any(|p| SERVICES.iter().any(|s| p.eq_ignore_ascii_case(s)))
     {
+        return set;
+    }
+    // Starting a job creates the job (`enqueue_close_job`,
+    // `trigger_reconcile_run`): what the job then does is its worker's,
+    // unknown here, unless it moves money or sends (see `VERB_OBJECT_RULES`).
+    const LAUNCH: &[&str] = &[
+        "enqueue", "queue", "trigger", "kick", "launch", "start", "run",
+    ];
+    const JOBS: &[&str] = &[
+        "job", "jobs", "task", "tasks", "run", "batch", "workflow", "pipeline",
+    ];
+    if parts.len() >= 3
+        && LAUNCH.iter().any(|l| parts[0].eq_ignore_ascii_case(l))
+        && parts
+            .last()
+            .is_some_and(|l| JOBS.iter().any(|j| l.eq_ignore_ascii_case(j)))
+        && verb_with_object(parts[0], &parts[1..]).is_none()
+    {
+        set.insert(ActionClass::Create);
         return set;
     }
     let mut buf = [0u8; MAX_WORD];
@@ -1286,6 +1327,33 @@ mod tests {
     }
 
     #[test]
+    fn a_post_to_another_agent_contacts_no_one() {
+        for url in [
+            "https://strike-history.agents.int.example/a2a/v1/message:send",
+            "http://planner.svc:8080/v1/message:stream",
+            "http://planner.svc:8080/A2A/tasks",
+        ] {
+            let s = SpanView::from_attributes(
+                "POST",
+                [("http.request.method", "POST"), ("url.full", url)],
+            );
+            let a = acts(&s);
+            let e = Effects::of(&a[0]);
+            assert!(!e.sends && e.classes.is_empty(), "{url}: {:?}", e.classes);
+        }
+        // The same kind of request to a service that is no agent writes.
+        let s = SpanView::from_attributes(
+            "POST",
+            [
+                ("http.request.method", "POST"),
+                ("url.full", "http://planner.svc:8080/v1/message"),
+            ],
+        );
+        let a = acts(&s);
+        assert!(Effects::of(&a[0]).has_side_effect());
+    }
+
+    #[test]
     fn names_ending_on_what_is_read_read_it() {
         for read in [
             "slack_conversations_history",
@@ -1300,6 +1368,17 @@ mod tests {
         assert!(!tool_classes("update_query").is_empty());
         assert!(tool_classes("slack_post_message").contains(ActionClass::Contact));
         assert!(tool_classes("update_order_status").contains(ActionClass::Modify));
+    }
+
+    #[test]
+    fn starting_a_job_creates_the_job() {
+        let only_create = ClassSet(ActionClass::Create.bit());
+        assert_eq!(tool_classes("enqueue_close_job"), only_create);
+        assert_eq!(tool_classes("trigger_purge_run"), only_create);
+        // A job that pays still pays.
+        assert!(tool_classes("queue_payment_job").contains(ActionClass::Transfer));
+        // Not a job: the verb decides.
+        assert!(tool_classes("close_ticket").contains(ActionClass::Delete));
     }
 
     #[test]
