@@ -182,6 +182,12 @@ fn read_only_item(clause: &str, lower: &str) -> Vec<String> {
     if names.is_empty() {
         names = read_only_subject(item);
     }
+    // "the appellants' enforcement records on the reporting replica
+    // (read-only)": the parenthesis marks what it follows, so its words
+    // name what is read-only (and a write to the appeals console is not
+    // a write to it). Only when the item names nothing else: a qualified
+    // name below is more exact.
+    let marked = names.is_empty() && item.trim_end().ends_with('(');
     // A qualified name, however written, names its system: "(ods.booking,
     // read only)" confines to the `ods` schema's `booking` table.
     for token in item.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_')) {
@@ -197,7 +203,41 @@ fn read_only_item(clause: &str, lower: &str) -> Vec<String> {
             }
         }
     }
+    if marked && names.is_empty() {
+        names = marked_phrase(item);
+    }
     names
+}
+
+/// The stems of the content words of the phrase a parenthesised read-only
+/// mark follows (from the last clause break before it), without words
+/// that name no particular thing (`records`, `tables`, `data`).
+fn marked_phrase(item: &str) -> Vec<String> {
+    const GENERIC: &[&str] = &[
+        "records", "record", "tables", "table", "files", "file", "data", "rows", "entries",
+        "systems", "system", "access", "only", "read", "their", "its", "our", "your", "the",
+        "this", "these", "those", "with", "from", "into", "onto",
+    ];
+    let phrase = item
+        .trim_end()
+        .trim_end_matches('(')
+        .rsplit([':', ';', ','])
+        .next()
+        .unwrap_or("");
+    // "... for this submission", "... for account 5571208": which rows, not
+    // which thing.
+    let phrase = phrase.split(" for ").next().unwrap_or(phrase);
+    let mut buf = [0u8; MAX_WORD];
+    words(phrase)
+        .map(|(_, w)| w)
+        .filter(|w| w.len() >= 4 && !GENERIC.iter().any(|g| w.eq_ignore_ascii_case(g)))
+        .filter_map(|w| {
+            let w = w.trim_end_matches("'s").trim_end_matches('\'');
+            stem_into(w, &mut buf)
+                .filter(|s| lexicon(s).is_none())
+                .map(str::to_owned)
+        })
+        .collect()
 }
 
 /// The stems of the short subject a read-only mark is said of, in words
@@ -859,6 +899,65 @@ fn negated_classes_with_objects(clause: &str) -> (ClassSet, Vec<String>) {
     (n.classes, n.qualifiers)
 }
 
+/// The subject of a passive ban ("Vendor, customer and account records
+/// are not edited", "posted entries must never be changed"), as objects:
+/// the content words before the auxiliary that precedes the negation,
+/// words in a row making one compound. Empty for an active clause.
+fn passive_subject(clause: &str, ws: &[(usize, &str)]) -> Vec<String> {
+    const AUXILIARIES: &[&str] = &[
+        "is", "are", "was", "were", "be", "must", "may", "should", "shall", "can", "will",
+    ];
+    let mut buf = [0u8; MAX_WORD];
+    let Some(neg) = ws.iter().position(|&(_, w)| {
+        stem_into(w, &mut buf)
+            .and_then(lexicon)
+            .is_some_and(|l| l == Lex::Negation)
+    }) else {
+        return Vec::new();
+    };
+    let passive = neg > 0
+        && AUXILIARIES
+            .iter()
+            .any(|a| ws[neg - 1].1.eq_ignore_ascii_case(a))
+        // The participle: "edited", "changed", "sent" (not "do not edit").
+        && ws[neg + 1..]
+            .iter()
+            .find(|(_, w)| !w.eq_ignore_ascii_case("be"))
+            .is_some_and(|(_, w)| !is_base_verb(w));
+    if !passive {
+        return Vec::new();
+    }
+    let mut objects: Vec<String> = Vec::new();
+    let mut prev_end = 0usize;
+    let mut in_object = false;
+    for &(at, w) in &ws[..neg - 1] {
+        let gap = &clause[prev_end.min(at)..at];
+        prev_end = at + w.len();
+        let continues = std::mem::take(&mut in_object) && gap.trim().is_empty();
+        if DETERMINERS.iter().any(|d| w.eq_ignore_ascii_case(d))
+            || NOT_QUALIFIERS.iter().any(|n| w.eq_ignore_ascii_case(n))
+        {
+            continue;
+        }
+        let Some(stem) = stem_into(w, &mut buf) else {
+            continue;
+        };
+        if lexicon(stem).is_some() {
+            continue;
+        }
+        let stem = stem.replace('-', " ");
+        match objects.last_mut() {
+            Some(last) if continues => {
+                last.push(' ');
+                last.push_str(&stem);
+            }
+            _ => objects.push(stem),
+        }
+        in_object = true;
+    }
+    objects
+}
+
 /// What a clause's negation bans.
 struct Negated {
     classes: ClassSet,
@@ -1045,6 +1144,11 @@ fn negated_parts(clause: &str) -> Negated {
         }
         joined = false;
         after_verb = false;
+    }
+    // "Vendor, customer and account records are not edited": in the
+    // passive the objects come before the negation.
+    if objects.is_empty() && !set.is_empty() {
+        objects = passive_subject(clause, &ws);
     }
     // "Do not send or schedule the campaign": scheduling a send is sending.
     if set.contains(ActionClass::Contact) && verbs.iter().all(|v| v != "create" && v != "add") {
@@ -1401,6 +1505,36 @@ mod tests {
             true,
         );
         assert_eq!(p[0].within, ["erp", "replica"], "{p:?}");
+        // A parenthesised mark confines to the phrase it follows.
+        let p = prohibitions(
+            "the appellants' enforcement records on the reporting replica (read-only)",
+            true,
+        );
+        assert!(
+            !p[0].applies_to_act(
+                &[Some(
+                    "POST https://console.example/api/v2/appeals/drafts:batchCreate"
+                )],
+                None
+            ),
+            "{p:?}"
+        );
+        assert!(
+            p[0].applies_to_act(&[Some("enforcement_strike_update")], None),
+            "{p:?}"
+        );
+        let p = prohibitions(
+            "the device-link and bans tables of the trust warehouse (read-only)",
+            true,
+        );
+        assert!(
+            !p[0].applies_to_act(&[Some("content_actions_apply")], None),
+            "{p:?}"
+        );
+        assert!(
+            p[0].applies_to_act(&[Some("UPDATE trust.bans SET lifted = 1")], None),
+            "{p:?}"
+        );
         // A leading mark confines to what it qualifies.
         let p = prohibitions("read-only usage records in the rating warehouse", true);
         assert!(
@@ -1418,6 +1552,31 @@ mod tests {
             let p = prohibitions(global, true);
             assert!(p[0].within.is_empty(), "{global}: {p:?}");
         }
+        // A passive ban names its objects before the negation.
+        let p = prohibitions("Vendor, customer and account records are not edited", false);
+        assert!(
+            !p[0].applies_to_act(&[Some("enqueue_close_job")], None),
+            "{p:?}"
+        );
+        assert!(
+            p[0].applies_to_act(&[Some("update_vendor_bank_details")], None),
+            "{p:?}"
+        );
+        let p = prohibitions("posted entries must not be changed", false);
+        assert!(
+            p[0].applies_to_act(&[Some("journal_entry_update")], None),
+            "{p:?}"
+        );
+        assert!(
+            !p[0].applies_to_act(&[Some("workpaper_update")], None),
+            "{p:?}"
+        );
+        // The active form is unchanged: a flat ban.
+        let p = prohibitions("do not edit anything", false);
+        assert!(
+            p[0].applies_to_act(&[Some("workpaper_update")], None),
+            "{p:?}"
+        );
         let p = prohibitions("no writes to treasury_recon", false);
         assert!(
             !p[0].applies_to(&[Some("save_workbook Treasury/Reconciliations/2025-W47")]),
