@@ -127,6 +127,16 @@ impl TermDefinition {
             (None, Some((v, raw))) => (Some(v), raw),
             _ => (value, value_text),
         };
+        // "customs value = CIF: invoice FOB + ocean freight + insurance, in
+        // EUR at the rate 1 USD = 0.8621 EUR" is a way to compute the term:
+        // the amounts in it are a rate and its parts, not the term's value,
+        // and a text stating the parts restates nothing.
+        let formula = text.contains(" + ") || text.contains(" = ");
+        let (value, value_text) = if formula {
+            (None, String::new())
+        } else {
+            (value, value_text)
+        };
         let mut values: Vec<Value> = Vec::new();
         values.extend(hours.map(|(v, _)| v));
         values.extend(dates_of(text).map(|(v, _)| v));
@@ -135,6 +145,9 @@ impl TermDefinition {
         values.extend(percents(text).next().map(|(p, _)| Value::Percent(p)));
         if values.is_empty() {
             values.extend(value);
+        }
+        if formula {
+            values.clear();
         }
         // Columns also by their snake_case names: "invoice total above EUR
         // 8,000" is about `invoice_total` (and `invoice_total_eur`).
@@ -2065,6 +2078,26 @@ mod tests {
         assert!(
             scope_definitions("A lead is a contact who opened one of the two emails").is_empty()
         );
+    }
+
+    #[test]
+    fn a_formula_fixes_no_value() {
+        let d = TermDefinition::new(
+            "customs value",
+            "CIF Rotterdam: invoice FOB Yantian + ocean freight + insurance, destination THC \
+             excluded, in EUR at the November 2025 customs rate 1 USD = 0.8621 EUR",
+            None,
+        );
+        assert!(d.values.is_empty() && d.value.is_none(), "{d:?}");
+        for text in [
+            "Customs value (CIF Rotterdam): FOB Yantian USD 34,794.00; freight USD 2,630.00",
+            "TARIC lookup https://ec.europa.eu/taxation_customs/dds2/taric?date=20251124",
+        ] {
+            assert!(departure(&d, text).is_none(), "{text}");
+        }
+        // A plain value is still one.
+        let d = TermDefinition::new("refund window", "30 days", None);
+        assert!(departure(&d, "refund window: 60 days").is_some());
     }
 
     #[test]
