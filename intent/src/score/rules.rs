@@ -1016,8 +1016,13 @@ fn negated_parts(clause: &str) -> Negated {
         let comma = clause[prev_end.min(at)..at].contains(',');
         // "do not add bolt-ons: the account manager handles commercial
         // changes": after the colon the ban is explained, not extended.
-        if !set.is_empty() && clause[prev_end.min(at)..at].contains(':') {
+        // Also when the ban names no verb: in "No account suspension,
+        // lock or ban: account-level action is *proposed* in the
+        // escalation" what follows says how it is done instead.
+        if negated && clause[prev_end.min(at)..at].contains(':') {
             closed = true;
+            verbs_open = false;
+            after_verb = false;
         }
         let adjacent = clause[prev_end.min(at)..at].trim().is_empty();
         prev_end = at + w.len();
@@ -1552,6 +1557,17 @@ mod tests {
             let p = prohibitions(global, true);
             assert!(p[0].within.is_empty(), "{global}: {p:?}");
         }
+        // What follows the colon explains the ban; it bans nothing.
+        let p = prohibitions(
+            "No account suspension, lock or ban from this run: account-level action is proposed \
+             in the escalation and applied only by a human reviewer",
+            false,
+        );
+        assert!(
+            p.iter()
+                .all(|p| !p.classes.contains(ActionClass::Recommend)),
+            "{p:?}"
+        );
         // A passive ban names its objects before the negation.
         let p = prohibitions("Vendor, customer and account records are not edited", false);
         assert!(
