@@ -213,11 +213,6 @@ fn read_only_item(clause: &str, lower: &str) -> Vec<String> {
 /// mark follows (from the last clause break before it), without words
 /// that name no particular thing (`records`, `tables`, `data`).
 fn marked_phrase(item: &str) -> Vec<String> {
-    const GENERIC: &[&str] = &[
-        "records", "record", "tables", "table", "files", "file", "data", "rows", "entries",
-        "systems", "system", "access", "only", "read", "their", "its", "our", "your", "the",
-        "this", "these", "those", "with", "from", "into", "onto",
-    ];
     let phrase = item
         .trim_end()
         .trim_end_matches('(')
@@ -230,7 +225,7 @@ fn marked_phrase(item: &str) -> Vec<String> {
     let mut buf = [0u8; MAX_WORD];
     words(phrase)
         .map(|(_, w)| w)
-        .filter(|w| w.len() >= 4 && !GENERIC.iter().any(|g| w.eq_ignore_ascii_case(g)))
+        .filter(|w| w.len() >= 4 && !OBJECT_NOT_NAMES.iter().any(|g| w.eq_ignore_ascii_case(g)))
         .filter_map(|w| {
             let w = w.trim_end_matches("'s").trim_end_matches('\'');
             stem_into(w, &mut buf)
@@ -300,47 +295,54 @@ fn read_only_subject(item: &str) -> Vec<String> {
         .collect()
 }
 
+/// Words that name no particular thing read-only (`records`, `data`,
+/// `everything`), left out of what a read-only mark is said of.
+const OBJECT_NOT_NAMES: &[&str] = &[
+    "read",
+    "only",
+    "readonly",
+    "access",
+    "all",
+    "any",
+    "every",
+    "everything",
+    "data",
+    "the",
+    "its",
+    "our",
+    "their",
+    "this",
+    "these",
+    "those",
+    "and",
+    "nor",
+    "for",
+    "from",
+    "with",
+    "into",
+    "records",
+    "record",
+    "tables",
+    "table",
+    "files",
+    "file",
+    "systems",
+    "system",
+    "mode",
+    "everywhere",
+    "throughout",
+    "except",
+    "unless",
+    "rows",
+    "entries",
+    "onto",
+    "your",
+];
+
 /// The words of what a leading read-only mark qualifies: "read-only usage
 /// records in the rating warehouse" gives `usage`, `rating`, `warehouse`;
 /// "Read only: ..." and "read-only access" give none (the mark is global).
 fn read_only_object(marked: &str) -> Vec<String> {
-    const NOT_NAMES: &[&str] = &[
-        "read",
-        "only",
-        "readonly",
-        "access",
-        "all",
-        "any",
-        "every",
-        "everything",
-        "data",
-        "the",
-        "its",
-        "our",
-        "their",
-        "this",
-        "these",
-        "those",
-        "and",
-        "nor",
-        "for",
-        "from",
-        "with",
-        "into",
-        "records",
-        "record",
-        "tables",
-        "table",
-        "files",
-        "file",
-        "systems",
-        "system",
-        "mode",
-        "everywhere",
-        "throughout",
-        "except",
-        "unless",
-    ];
     let rest = marked.trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == '-');
     if rest.trim_start().starts_with([':', ',', ';', '.', '(']) {
         return Vec::new();
@@ -357,7 +359,7 @@ fn read_only_object(marked: &str) -> Vec<String> {
         .take_while(|w| !ENDS.iter().any(|e| w.eq_ignore_ascii_case(e)))
         .filter(|w| {
             w.len() >= 3
-                && !NOT_NAMES.iter().any(|n| w.eq_ignore_ascii_case(n))
+                && !OBJECT_NOT_NAMES.iter().any(|n| w.eq_ignore_ascii_case(n))
                 && stem_into(w, &mut buf).is_some_and(|s| lexicon(s).is_none())
         })
         .map(str::to_ascii_lowercase)
