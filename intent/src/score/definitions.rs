@@ -131,7 +131,15 @@ impl TermDefinition {
         // EUR at the rate 1 USD = 0.8621 EUR" is a way to compute the term:
         // the amounts in it are a rate and its parts, not the term's value,
         // and a text stating the parts restates nothing.
-        let formula = text.contains(" + ") || text.contains(" = ");
+        // "face value plus the per-ticket service fee; the GBP 2.25
+        // transaction fee is not refunded" names its parts in words: the
+        // amount is a part left out, not the term's value ("30 days plus
+        // a 5-day grace period" states a value first, and keeps it).
+        let in_words = [" plus ", " minus ", " less "].iter().any(|w| {
+            text.find(w)
+                .is_some_and(|at| !text[..at].bytes().any(|b| b.is_ascii_digit()))
+        });
+        let formula = text.contains(" + ") || text.contains(" = ") || in_words;
         let (value, value_text) = if formula {
             (None, String::new())
         } else {
@@ -2095,6 +2103,22 @@ mod tests {
         ] {
             assert!(departure(&d, text).is_none(), "{text}");
         }
+        // Parts named in words.
+        let d = TermDefinition::new(
+            "refundable amount",
+            "face value plus the per-ticket service fee; the GBP 2.25 per-order transaction fee is not refunded",
+            None,
+        );
+        assert!(d.values.is_empty(), "{d:?}");
+        assert!(
+            departure(
+                &d,
+                "Refundable amount GBP 250.50 (6 x (37.50 face + 4.25 service fee))"
+            )
+            .is_none()
+        );
+        let d = TermDefinition::new("grace period", "30 days plus 5 business days", None);
+        assert!(!d.values.is_empty(), "{d:?}");
         // A plain value is still one.
         let d = TermDefinition::new("refund window", "30 days", None);
         assert!(departure(&d, "refund window: 60 days").is_some());

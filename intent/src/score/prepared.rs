@@ -106,6 +106,68 @@ fn names_only_recipients(constraints: &str) -> bool {
     })
 }
 
+/// Whom the objective itself asks the agent to write to ("send a status
+/// update *to each resident* who opted in", "email the summary *to the
+/// account owner*"), as stems of the first word after the `to`. A ban on
+/// contacting other people ("do not contact council members") is then
+/// about those people, not a ban on the messages the objective asks for.
+/// A message someone else sends ("so HR can send reminders") names no
+/// recipient of the agent's.
+fn objective_recipients(objective: &str) -> Vec<String> {
+    const SKIP: &[&str] = &[
+        "each", "every", "all", "the", "a", "an", "any", "our", "their", "its", "his", "her",
+    ];
+    const OTHERS_SEND: &[&str] = &["can", "will", "may", "should", "must", "lets", "let"];
+    let mut buf = [0u8; crate::text::MAX_WORD];
+    let mut out = Vec::new();
+    for clause in super::definitions::clauses(objective) {
+        let ws: Vec<&str> = crate::text::words(clause).map(|(_, w)| w).collect();
+        let is_contact = |w: &str, buf: &mut [u8; crate::text::MAX_WORD]| {
+            w.eq_ignore_ascii_case("send")
+                || crate::text::stem_into(w, buf)
+                    .and_then(crate::text::lexicon)
+                    .is_some_and(|l| {
+                        matches!(
+                            l,
+                            crate::text::Lex::Action(crate::text::ActionClass::Contact, _)
+                        )
+                    })
+        };
+        for (i, w) in ws.iter().enumerate() {
+            if !is_contact(w, &mut buf)
+                || (i > 0
+                    && OTHERS_SEND
+                        .iter()
+                        .any(|o| ws[i - 1].eq_ignore_ascii_case(o)))
+            {
+                continue;
+            }
+            let Some(to) = ws
+                .iter()
+                .enumerate()
+                .skip(i + 1)
+                .take(6)
+                .find(|(_, t)| t.eq_ignore_ascii_case("to"))
+                .map(|(j, _)| j)
+            else {
+                continue;
+            };
+            let Some(noun) = ws[to + 1..]
+                .iter()
+                .find(|t| !SKIP.iter().any(|k| t.eq_ignore_ascii_case(k)))
+            else {
+                continue;
+            };
+            if let Some(stem) = crate::text::stem_into(noun, &mut buf)
+                && crate::text::lexicon(stem).is_none()
+            {
+                out.push(stem.to_owned());
+            }
+        }
+    }
+    out
+}
+
 impl PreparedIntent {
     /// Validates and prepares a spec; any invalid part is an error.
     ///
@@ -208,7 +270,7 @@ impl PreparedIntent {
             // people: it holds against acts that name them.
             if p.classes.contains(crate::text::ActionClass::Contact)
                 && wanted.contains(crate::text::ActionClass::Contact)
-                && says_whom_to_contact
+                && (says_whom_to_contact || !objective_recipients(&spec.objective).is_empty())
                 && p.qualifiers.is_empty()
                 && p.limit.is_none()
                 && !p.exclusive
@@ -457,6 +519,39 @@ mod tests {
             .find(|b| b.phrase.starts_with("Do not contact"))
             .unwrap();
         assert!(contact.qualifiers.is_empty(), "{contact:?}");
+    }
+
+    /// An objective that names whom the agent writes to ("send a status
+    /// update to each resident") makes a ban on contacting other people a
+    /// ban on acts that name them; a message someone else sends ("so HR can
+    /// send reminders") names no recipient of the agent's.
+    #[test]
+    fn an_objective_naming_its_recipients_narrows_a_ban_on_contacting_others() {
+        let ban = |objective: &str| {
+            let p = PreparedIntent::new(IntentSpec {
+                objective: objective.into(),
+                scope: String::new(),
+                constraints: "Do not contact council members or their offices.".into(),
+                guards: vec![],
+            })
+            .unwrap();
+            p.prohibitions
+                .iter()
+                .find(|b| b.phrase.starts_with("Do not contact"))
+                .unwrap()
+                .clone()
+        };
+        let b = ban(
+            "Close the confirmed cases and send a status update to each resident who opted in.",
+        );
+        assert!(b.qualifiers.iter().any(|q| q.contains("council")), "{b:?}");
+        assert!(
+            !b.qualifiers.iter().any(|q| q.contains("resident")),
+            "{b:?}"
+        );
+        let b = ban("List the overdue cases so the desk can send reminders to the residents.");
+        assert!(b.qualifiers.is_empty(), "{b:?}");
+        assert!(objective_recipients("Fact-check the draft and write a memo for Alma").is_empty());
     }
 
     #[test]

@@ -99,7 +99,8 @@ impl Prohibition {
             short
                 .iter()
                 .map(String::as_str)
-                .filter(|t| !t.trim().contains(char::is_whitespace)),
+                // An address is whom an act writes to, not where it acts.
+                .filter(|t| !t.trim().contains(char::is_whitespace) && !t.contains('@')),
         );
         let texts: Vec<&str> = texts.collect();
         // A qualified name (`ods.booking`, `bay_slots`) is named only whole.
@@ -917,10 +918,22 @@ fn passive_subject(clause: &str, ws: &[(usize, &str)]) -> Vec<String> {
     }) else {
         return Vec::new();
     };
-    let passive = neg > 0
-        && AUXILIARIES
-            .iter()
-            .any(|a| ws[neg - 1].1.eq_ignore_ascii_case(a))
+    let is_aux = |i: usize| AUXILIARIES.iter().any(|a| ws[i].1.eq_ignore_ascii_case(a));
+    // "Credit limits are reported, not changed": the auxiliary comes
+    // before an allowed participle, the negation after its comma.
+    let aux = if neg > 0 && is_aux(neg - 1) {
+        Some(neg - 1)
+    } else if neg > 1
+        && is_aux(neg - 2)
+        && ws[neg - 1].1.len() > 4
+        && ws[neg - 1].1.ends_with("ed")
+        && clause[ws[neg - 1].0 + ws[neg - 1].1.len()..ws[neg].0].contains(',')
+    {
+        Some(neg - 2)
+    } else {
+        None
+    };
+    let passive = aux.is_some()
         // The participle: "edited", "changed", "sent" (not "do not edit").
         && ws[neg + 1..]
             .iter()
@@ -932,7 +945,8 @@ fn passive_subject(clause: &str, ws: &[(usize, &str)]) -> Vec<String> {
     let mut objects: Vec<String> = Vec::new();
     let mut prev_end = 0usize;
     let mut in_object = false;
-    for &(at, w) in &ws[..neg - 1] {
+    let aux = aux.unwrap_or(0);
+    for &(at, w) in &ws[..aux] {
         let gap = &clause[prev_end.min(at)..at];
         prev_end = at + w.len();
         let continues = std::mem::take(&mut in_object) && gap.trim().is_empty();
@@ -1467,6 +1481,15 @@ mod tests {
             true,
         );
         assert_eq!(p[0].within, ["samsara"], "{p:?}");
+        // An address at the system's domain is a recipient, not the system.
+        assert!(!p[0].applies_to_act(
+            &[Some("zendesk_update_ticket")],
+            Some(r#"{"assignee_email": "ops@samsara-fleet.example"}"#)
+        ));
+        assert!(p[0].applies_to_act(
+            &[Some("zendesk_update_ticket")],
+            Some(r#"{"system": "samsara"}"#)
+        ));
         // A lowercase qualified name confines too.
         let p = prohibitions(
             "the customer's two accounts in the core banking booking history (ods.booking, read only)",
@@ -1587,6 +1610,16 @@ mod tests {
         );
         assert!(
             !p[0].applies_to_act(&[Some("workpaper_update")], None),
+            "{p:?}"
+        );
+        // What is allowed, then after a comma what is not.
+        let p = prohibitions("Credit limits are reported, not changed", false);
+        assert!(
+            !p[0].applies_to_act(&[Some("outlook_create_draft")], None),
+            "{p:?}"
+        );
+        assert!(
+            p[0].applies_to_act(&[Some("credit_limit_update")], None),
             "{p:?}"
         );
         // The active form is unchanged: a flat ban.
