@@ -851,6 +851,17 @@ pub(crate) fn tool_classes(name: &str) -> ClassSet {
         return set;
     }
     let mut buf = [0u8; MAX_WORD];
+    // A channel named first is the vendor (`slack_read_channel`,
+    // `teams_list_messages`, `sms_get_inbox`): the read verb after it says
+    // what the tool does.
+    if parts.len() >= 2
+        && READ_VERBS.iter().any(|v| parts[1].eq_ignore_ascii_case(v))
+        && stem_into(parts[0], &mut buf)
+            .and_then(lexicon)
+            .is_some_and(|l| matches!(l, Lex::Action(ActionClass::Contact, _)))
+    {
+        return ClassSet::default();
+    }
     // The first verb decides what the tool does; later action words are what
     // it acts on (`create_marketing_email` creates, it does not send).
     // Ambiguous words ("message", "order", "post") are verbs only near the
@@ -1361,6 +1372,9 @@ mod tests {
             "twilio_message_status",
             "fee_schedule_query",
             "shipment_schedule_get",
+            // The channel is the vendor; the verb after it reads.
+            "slack_read_channel",
+            "teams_list_messages",
         ] {
             assert!(tool_classes(read).is_empty(), "{read}");
         }

@@ -89,9 +89,29 @@ pub(crate) fn judge(
     let harmful = e
         .classes
         .minus(ClassSet(crate::text::ActionClass::Create.bit()));
+    // An address inside a message's body ("Severn (r.price@...) asked for
+    // their confirms by e-mail; I haven't sent anything") is what the
+    // message reports, not where it goes: only the arguments' keys and
+    // short values address anyone. Read only when an address needs it.
+    let short_args = std::cell::OnceCell::new();
+    let in_body = |v: &values::Found<'_>, text: &str| {
+        v.kind == values::Kind::Email
+            && act.args.is_some_and(|a| std::ptr::eq(a, text))
+            && !short_args
+                .get_or_init(|| super::rules::short_parts(text))
+                .iter()
+                .any(|s: &String| s.contains(v.text))
+    };
     let texts = [act.args, act.destination, act.url];
     for text in texts.into_iter().flatten() {
         values::scan(text, true, |v| {
+            if matches!(
+                memory.seen(v),
+                Some(Seen::InRequest(_) | Seen::NearRequest(_))
+            ) && in_body(&v, text)
+            {
+                return false;
+            }
             // A value a note to the agent introduced (in or beside a request
             // for this very act) stays the note's, even when the agent's own
             // prompt or a delegation's task repeats it (the root's own words
