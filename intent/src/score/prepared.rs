@@ -277,11 +277,11 @@ impl PreparedIntent {
             {
                 let named = |o: &String| {
                     o.split(' ').any(|w| {
-                        crate::text::contains_ci(&spec.objective, w.trim_start_matches('='))
+                        crate::text::contains_ci(&spec.objective, w.trim_start_matches(['=', '+']))
                     })
                 };
                 let others: Vec<String> = p.objects.iter().filter(|o| !named(o)).cloned().collect();
-                if !others.is_empty() && others.iter().any(|o| !o.starts_with('=')) {
+                if !others.is_empty() && others.iter().any(|o| !o.starts_with(['=', '+'])) {
                     p.qualifiers = others;
                 }
             }
