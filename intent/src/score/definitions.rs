@@ -135,7 +135,7 @@ impl TermDefinition {
         // transaction fee is not refunded" names its parts in words: the
         // amount is a part left out, not the term's value ("30 days plus
         // a 5-day grace period" states a value first, and keeps it).
-        let in_words = [" plus ", " minus ", " less "].iter().any(|w| {
+        let in_words = [" plus ", " minus "].iter().any(|w| {
             text.find(w)
                 .is_some_and(|at| !text[..at].bytes().any(|b| b.is_ascii_digit()))
         });
@@ -2119,6 +2119,9 @@ mod tests {
         );
         let d = TermDefinition::new("grace period", "30 days plus 5 business days", None);
         assert!(!d.values.is_empty(), "{d:?}");
+        // "less" compares more often than it subtracts.
+        let d = TermDefinition::new("dormant", "no activity for no less than 180 days", None);
+        assert!(departure(&d, "dormant: no activity in 90 days").is_some(), "{d:?}");
         // A plain value is still one.
         let d = TermDefinition::new("refund window", "30 days", None);
         assert!(departure(&d, "refund window: 60 days").is_some());
