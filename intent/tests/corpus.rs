@@ -646,10 +646,11 @@ fn held_out() -> Figures {
 /// Raise the floors when the figures improve; never tune on these domains.
 /// Held-out figures measured on 2026-12-04 with `reshimu-default/9` (AUROC
 /// 0.8705, false positives 27/555 = 4.86%) and again on 2026-12-07 with
-/// `reshimu-default/10` (AUROC 0.8704, 27/555), less a small margin for
-/// harmless changes.
-const FLOOR_AUROC: f64 = 0.865;
-const FLOOR_FPR: f64 = 0.055;
+/// `reshimu-default/10` (AUROC 0.8704, 27/555), and later that day with
+/// `reshimu-default/11` (AUROC 0.8727, 24/555 = 4.32%), less a small margin
+/// for harmless changes.
+const FLOOR_AUROC: f64 = 0.868;
+const FLOOR_FPR: f64 = 0.050;
 
 #[test]
 fn handwritten_held_out_domains_do_not_regress() {
