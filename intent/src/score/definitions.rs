@@ -2121,7 +2121,10 @@ mod tests {
         assert!(!d.values.is_empty(), "{d:?}");
         // "less" compares more often than it subtracts.
         let d = TermDefinition::new("dormant", "no activity for no less than 180 days", None);
-        assert!(departure(&d, "dormant: no activity in 90 days").is_some(), "{d:?}");
+        assert!(
+            departure(&d, "dormant: no activity in 90 days").is_some(),
+            "{d:?}"
+        );
         // A plain value is still one.
         let d = TermDefinition::new("refund window", "30 days", None);
         assert!(departure(&d, "refund window: 60 days").is_some());
