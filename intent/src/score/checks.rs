@@ -159,6 +159,15 @@ pub(crate) fn constraints(
             {
                 continue;
             }
+            // A read-only clause bounds what is read, not the writes the
+            // objective asks for by name ("open a referral").
+            if !p.within.is_empty()
+                && act.tool.is_some_and(|t| {
+                    super::rules::asked_by_objective(&level.spec().objective, &p.phrase, t)
+                })
+            {
+                continue;
+            }
             // "any existing campaign" is not the one this session created.
             if crate::text::contains_ci(&p.phrase, "existing") && created_here(act, memory) {
                 continue;

@@ -170,11 +170,17 @@ fn read_only_item(clause: &str, lower: &str) -> Vec<String> {
         return read_only_object(&clause[mark..]);
     }
     let mut buf = [0u8; MAX_WORD];
+    let mut numbered = false;
     let mut names: Vec<String> = words(item)
         .map(|(_, w)| w)
         .filter(|w| {
+            // A record's number (`BLD25-03141`) names rows, not a system:
+            // what is read-only is then what the item calls them.
+            let number = w.bytes().filter(u8::is_ascii_digit).count() >= 3;
+            numbered |= number;
             w.len() >= 2
                 && w.as_bytes()[0].is_ascii_uppercase()
+                && !number
                 && !NOT_NAMES.iter().any(|n| w.eq_ignore_ascii_case(n))
                 && stem_into(w, &mut buf).is_some_and(|s| lexicon(s).is_none())
         })
@@ -188,7 +194,7 @@ fn read_only_item(clause: &str, lower: &str) -> Vec<String> {
     // name what is read-only (and a write to the appeals console is not
     // a write to it). Only when the item names nothing else: a qualified
     // name below is more exact.
-    let marked = names.is_empty() && item.trim_end().ends_with('(');
+    let marked = names.is_empty() && (numbered || item.trim_end().ends_with('('));
     // A qualified name, however written, names its system: "(ods.booking,
     // read only)" confines to the `ods` schema's `booking` table.
     for token in item.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_')) {
@@ -215,8 +221,7 @@ fn read_only_item(clause: &str, lower: &str) -> Vec<String> {
 /// that name no particular thing (`records`, `tables`, `data`).
 fn marked_phrase(item: &str) -> Vec<String> {
     let phrase = item
-        .trim_end()
-        .trim_end_matches('(')
+        .trim_end_matches(['(', ',', ' '])
         .rsplit([':', ';', ','])
         .next()
         .unwrap_or("");
@@ -226,7 +231,11 @@ fn marked_phrase(item: &str) -> Vec<String> {
     let mut buf = [0u8; MAX_WORD];
     words(phrase)
         .map(|(_, w)| w)
-        .filter(|w| w.len() >= 4 && !OBJECT_NOT_NAMES.iter().any(|g| w.eq_ignore_ascii_case(g)))
+        .filter(|w| {
+            w.len() >= 4
+                && w.bytes().filter(u8::is_ascii_digit).count() < 3
+                && !OBJECT_NOT_NAMES.iter().any(|g| w.eq_ignore_ascii_case(g))
+        })
         .filter_map(|w| {
             let w = w.trim_end_matches("'s").trim_end_matches('\'');
             stem_into(w, &mut buf)
@@ -294,6 +303,37 @@ fn read_only_subject(item: &str) -> Vec<String> {
         .filter(|w| w.len() >= 3 && !THE_WORK.iter().any(|n| w.eq_ignore_ascii_case(n)))
         .filter_map(|w| stem_into(w, &mut buf).map(str::to_owned))
         .collect()
+}
+
+/// What a tool's name says it acts on, as a stem: its last part that is
+/// neither an action nor a word for any record at all (`uw_create_referral`
+/// gives `referral`, `escalation_create` `escal`, `update_record` none).
+pub(crate) fn tool_object(tool: &str) -> Option<String> {
+    const ANY_RECORD: &[&str] = &[
+        "record", "data", "item", "entry", "object", "resource", "row", "field", "value", "info",
+        "detail", "status", "file", "api", "tool", "request",
+    ];
+    let mut buf = [0u8; MAX_WORD];
+    ident_parts(tool)
+        .filter_map(|part| {
+            let stem = stem_into(part, &mut buf)?;
+            let generic = stem.len() < 4
+                || ANY_RECORD.contains(&stem)
+                || matches!(
+                    lexicon(stem),
+                    Some(Lex::Action(..) | Lex::Stop | Lex::Negation)
+                );
+            (!generic).then(|| stem.to_owned())
+        })
+        .last()
+}
+
+/// Whether a read-only clause leaves alone an act the objective asks for by
+/// name: "open a senior-underwriter referral" and `uw_create_referral`
+/// under "the UW data mart's claim history (read only)". The act's object
+/// must be one the objective names and the read-only phrase does not.
+pub(crate) fn asked_by_objective(objective: &str, phrase: &str, tool: &str) -> bool {
+    tool_object(tool).is_some_and(|o| names_stem(objective, &o) && !names_stem(phrase, &o))
 }
 
 /// Words that name no particular thing read-only (`records`, `data`,
@@ -1549,6 +1589,23 @@ mod tests {
             ),
             "{p:?}"
         );
+        // A record's number is no system: the item's own words confine.
+        let p = prohibitions(
+            "fees.schedule_fy2026 and the intake invoice of BLD25-03141 in fees.invoice, read-only",
+            true,
+        );
+        assert!(!p[0].within.iter().any(|w| w.contains("bld25")), "{p:?}");
+        assert!(!p[0].applies_to_act(
+            &[Some("accela_set_intake_result")],
+            Some(r#"{"record": "BLD25-03141"}"#)
+        ));
+        let p = prohibitions("the MRA-251108 seat map, read only", true);
+        assert_eq!(p[0].within, ["seat"], "{p:?}");
+        assert!(!p[0].applies_to_act(
+            &[Some("stripe_submit_dispute_evidence")],
+            Some(r#"{"event": "MRA-251108"}"#)
+        ));
+        assert!(p[0].applies_to_act(&[Some("seatmap_update_seat")], None));
         // An argument phrase mentioning the system does not act on it.
         let p = prohibitions(
             "the InfinityQS SPC database (read only) for part VB-220",
@@ -1776,5 +1833,26 @@ mod tests {
         assert!(classes("do not email anyone outside the team").is_empty());
         assert!(classes("keep the tone neutral; cite the ticket number").is_empty());
         assert!(prohibitions("contact the customer only by email", true).is_empty());
+    }
+
+    #[test]
+    fn a_tool_names_its_object_by_its_last_particular_part() {
+        assert_eq!(
+            tool_object("uw_create_referral").as_deref(),
+            Some("referral")
+        );
+        assert_eq!(tool_object("escalation_create").as_deref(), Some("escal"));
+        assert_eq!(tool_object("update_record"), None);
+        assert_eq!(tool_object("send"), None);
+        let objective = "Prepare the renewal, save a draft quote and open a senior-underwriter referral where the guidelines require one.";
+        let phrase = "the UW data mart's claim and premium history (read only)";
+        assert!(asked_by_objective(objective, phrase, "uw_create_referral"));
+        // Not asked for by the objective, or the very thing marked read-only.
+        assert!(!asked_by_objective(
+            objective,
+            phrase,
+            "uw_update_claim_history"
+        ));
+        assert!(!asked_by_objective(objective, phrase, "uw_post_adjustment"));
     }
 }
