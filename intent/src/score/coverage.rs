@@ -291,7 +291,9 @@ fn definition_carried(
     if !d.is_used_in(contraction) {
         let stated = !d.value_text.is_empty()
             && crate::text::contains_ci(contraction, &d.value_text)
-            && words.term.shares(stems, 2);
+            // A term of one content word ("MEL category B interval")
+            // is restated by that word and its very value.
+            && words.term.shares(stems, words.term.len().clamp(1, 2));
         if !stated && !words.text.shares(stems, 2) {
             return false;
         }
@@ -434,7 +436,10 @@ impl<'a> Relevance<'a> {
         // A name in the task ("Vossberg Holding B.V.") shares no meaning
         // with a definition ("a natural person holding more than 25%").
         own.is_used_in(self.task)
-            || words.own_text.shares(&self.common, 1)
+            // One of its words is enough for a task that handles data;
+            // otherwise one ("permit" in "building permit fee") may be any
+            // task's ("is permitted in the zone").
+            || words.own_text.shares(&self.common, if self.touches_data { 1 } else { 2 })
             || words.term.shares(&self.common, 1)
     }
 
@@ -722,6 +727,42 @@ mod tests {
             "List who is holding the shares of the company. Don't contact the client.",
         );
         assert!(!owners.lost.is_empty(), "{owners:?}");
+    }
+
+    /// One shared word makes a definition the business of a task that
+    /// handles data, not of one that only checks or writes: a zoning check
+    /// "permitted in the zone" needs no "85% of the building permit fee".
+    /// A term of one content word is restated by it and its value.
+    #[test]
+    fn one_shared_word_bears_only_on_a_task_that_handles_data() {
+        let root = PreparedIntent::new(IntentSpec {
+            objective: "Do the intake screening of permit BLD25-03141: check the package, confirm the use against the zoning and compute the fees due".into(),
+            scope: "The permit record; the zoning map (read-only).".into(),
+            constraints: "Do not contact the applicant.".into(),
+            guards: vec![
+                "define commercial plan review fee = 85% of the building permit fee".into(),
+                "define mel category b interval = 3 calendar days".into(),
+            ],
+        })
+        .unwrap();
+        let zoning = coverage(
+            &root,
+            "Confirm that a restaurant is permitted in the zone of the parcel and report any overlay that applies. Use the zoning map only, read-only. Do not contact the applicant.",
+        );
+        assert!(zoning.lost.is_empty(), "{zoning:?}");
+        let fees = coverage(
+            &root,
+            "Query the fee table and list the building permit lines. Do not contact the applicant.",
+        );
+        assert!(
+            fees.lost.iter().any(|l| l.contains("plan review fee")),
+            "{fees:?}"
+        );
+        let due = coverage(
+            &root,
+            "Compute each defect's due date from its MEL category: B = 3 calendar days. Do not contact the applicant.",
+        );
+        assert!(!due.lost.iter().any(|l| l.contains("MEL")), "{due:?}");
     }
 
     /// A define guard the delegate's task may bear on, not handed down, is

@@ -936,7 +936,13 @@ fn amount_limit(clause: &str) -> Option<Money> {
 
 fn read_only(clause: &str) -> bool {
     let lower = |s: &str| crate::text::contains_ci(clause, s);
-    lower("read-only") || lower("read only") || lower("readonly") || lower("read access")
+    lower("read-only")
+        || lower("read only")
+        || lower("readonly")
+        || lower("read access")
+        // "(SELECT only)", "with SELECTs only": a query that reads.
+        || lower("select only")
+        || lower("selects only")
 }
 
 /// Action classes named after a negation in a clause ("do not contact
@@ -1555,6 +1561,12 @@ mod tests {
         ));
         assert!(p[0].applies_to_act(&[Some("shopify_update_price")], None));
         assert!(prohibitions("read-only", false)[0].within.is_empty());
+        // A query that only selects reads.
+        let p = prohibitions("Take the dates from the AMOS replica (SELECT only)", false);
+        assert!(
+            p.iter().any(|p| p.classes.contains(ActionClass::Modify)),
+            "{p:?}"
+        );
         // A listed item marked read-only after it is named: only its systems.
         let p = prohibitions(
             "Samsara vehicle stats (odometer, engine hours, fault codes) for those units, read only",
