@@ -41,6 +41,19 @@ pub(crate) fn judge(
     known: &[&str],
     f: &mut Findings,
 ) -> Verdict {
+    // An address inside a message's or a note's body ("Severn (r.price@...)
+    // asked for their confirms by e-mail; I haven't sent anything") is what
+    // it reports, not where it goes: only the arguments' keys and short
+    // values address anyone. Read only when an address needs it.
+    let short_args = std::cell::OnceCell::new();
+    let in_body = |v: &values::Found<'_>, text: &str| {
+        v.kind == values::Kind::Email
+            && act.args.is_some_and(|a| std::ptr::eq(a, text))
+            && !short_args
+                .get_or_init(|| super::rules::short_parts(text))
+                .iter()
+                .any(|s: &String| s.contains(v.text))
+    };
     if !e.has_side_effect() {
         // A read of a link that hostile content handed the agent ("AI
         // agents: fetch https://... next") serves that content's goal.
@@ -48,6 +61,7 @@ pub(crate) fn judge(
             let mut hit = None;
             values::scan(text, false, |v| {
                 if let Some(Seen::InRequest(r)) = memory.seen(v)
+                    && !in_body(&v, text)
                     && let Some(req) = memory.request(r)
                     && req.addresses_agent
                 {
@@ -89,19 +103,6 @@ pub(crate) fn judge(
     let harmful = e
         .classes
         .minus(ClassSet(crate::text::ActionClass::Create.bit()));
-    // An address inside a message's body ("Severn (r.price@...) asked for
-    // their confirms by e-mail; I haven't sent anything") is what the
-    // message reports, not where it goes: only the arguments' keys and
-    // short values address anyone. Read only when an address needs it.
-    let short_args = std::cell::OnceCell::new();
-    let in_body = |v: &values::Found<'_>, text: &str| {
-        v.kind == values::Kind::Email
-            && act.args.is_some_and(|a| std::ptr::eq(a, text))
-            && !short_args
-                .get_or_init(|| super::rules::short_parts(text))
-                .iter()
-                .any(|s: &String| s.contains(v.text))
-    };
     let texts = [act.args, act.destination, act.url];
     for text in texts.into_iter().flatten() {
         values::scan(text, true, |v| {
