@@ -267,7 +267,7 @@ pub(crate) fn constraints(
 
 /// The channel a sending act uses, by its tool name (`gmail_send` email,
 /// `slack_post_message` chat), or by its messaging system.
-fn act_channel(act: &Act<'_>) -> Option<super::rules::Channel> {
+pub(crate) fn act_channel(act: &Act<'_>) -> Option<super::rules::Channel> {
     act.tool
         .into_iter()
         .flat_map(crate::text::ident_parts)

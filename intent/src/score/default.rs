@@ -307,8 +307,15 @@ fn judge_act(
         .tool
         .and_then(created_business_record)
         .is_some_and(|r| !crate::text::contains_ci(&root.text, r.trim_end_matches('s')));
+    // A post to a chat or topic the scope lists is the task's channel.
+    let to_outlet = act
+        .tool
+        .and_then(super::rules::tool_object)
+        .is_some_and(|o| root.outlets.iter().any(|c| super::rules::names_stem(c, &o)));
     let minor = |c: ActionClass| {
-        (c == ActionClass::Create && !business) || (c == ActionClass::Modify && !informational)
+        (c == ActionClass::Create && !business)
+            || (c == ActionClass::Modify && !informational)
+            || (matches!(c, ActionClass::Contact | ActionClass::Publish) && to_outlet)
     };
     if unwanted.iter().all(minor) && !conservative {
         if !unwanted.is_empty() {

@@ -212,7 +212,9 @@ pub(crate) fn judge(
             .0
             != 0
         && let Some(req) = memory.requests().iter().find(|r| {
-            r.classes.0 & e.classes.0 != 0 && (r.addresses_agent || shares_words(act, &r.quote))
+            r.classes.0 & e.classes.0 != 0
+                && (r.addresses_agent || shares_words(act, &r.quote))
+                && !other_channel(act, &r.quote)
         })
     {
         report(f, act, None, req);
@@ -291,6 +293,16 @@ fn report(f: &mut Findings, act: &Act<'_>, value: Option<&str>, req: &SeenReques
             ),
         ),
     }
+}
+
+/// Whether a request names a channel ("could you e-mail the confirms")
+/// that the act does not use (a Teams post): the act does not carry it out.
+fn other_channel(act: &Act<'_>, quote: &str) -> bool {
+    let asked = crate::text::words(quote).find_map(|(_, w)| super::rules::channel(w));
+    matches!(
+        (asked, super::checks::act_channel(act)),
+        (Some(a), Some(b)) if a != b
+    )
 }
 
 /// Whether an act's arguments share a content word with a request.

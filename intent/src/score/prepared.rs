@@ -76,6 +76,10 @@ pub struct PreparedIntent {
     /// Artefacts of outreach or planning the objective requests (for a
     /// contraction, its task): `(stem of the head noun, phrase)`.
     pub(crate) requests_artefacts: Vec<(Box<str>, Box<str>)>,
+    /// The scope's clauses that list a place messages go ("Back Office's
+    /// Teams chat", "the plan-review routing topic"): a post there is in
+    /// scope even when the objective asks for none.
+    pub(crate) outlets: Vec<Box<str>>,
 }
 
 /// Whether constraints say whom alone to contact ("Message only the
@@ -321,8 +325,19 @@ impl PreparedIntent {
             .into_iter()
             .map(|d| (d.stem, d.phrase.into()))
             .collect();
+        let outlets = super::definitions::clauses(&spec.scope)
+            .filter(|c| {
+                crate::text::words(c).any(|(_, w)| {
+                    ["chat", "channel", "topic", "queue"]
+                        .iter()
+                        .any(|o| w.eq_ignore_ascii_case(o))
+                })
+            })
+            .map(Into::into)
+            .collect();
         PreparedIntent {
             requests_artefacts,
+            outlets,
             informational: super::task::informational(&spec.objective),
             clauses,
             words,

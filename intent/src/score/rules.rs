@@ -532,7 +532,7 @@ const ADJECTIVES: &[&str] = &[
 
 /// Whether `text` names `stem`: "event" is named by "events" and
 /// "delete_event", not by "eventually"; "configur" by "update_config".
-fn names_stem(text: &str, stem: &str) -> bool {
+pub(crate) fn names_stem(text: &str, stem: &str) -> bool {
     // An identifier (`treasury_recon`) is named only by itself: a folder
     // "Treasury/Recon" is not that database.
     if stem.contains(['_', '.']) {
