@@ -557,7 +557,8 @@ pub(crate) fn names_stem(text: &str, stem: &str) -> bool {
     }
     // Per word part (`update_config` gives `update`, `config`): the part
     // extends the stem by at most three letters ("events"), or abbreviates it
-    // ("config" for "configuration", at least four letters).
+    // ("config" for "configuration", at least four letters and more than
+    // half of the stem).
     crate::text::words(text)
         .flat_map(|(_, w)| ident_parts(w))
         .any(|part| {
@@ -565,8 +566,11 @@ pub(crate) fn names_stem(text: &str, stem: &str) -> bool {
             let extends = p.len() >= q.len()
                 && p.len() - q.len() <= 3
                 && p[..q.len()].eq_ignore_ascii_case(q);
-            let abbreviates =
-                p.len() >= 4 && p.len() < q.len() && q[..p.len()].eq_ignore_ascii_case(p);
+            // More than half of it: "city" does not abbreviate "cityworks".
+            let abbreviates = p.len() >= 4
+                && p.len() < q.len()
+                && 2 * p.len() > q.len()
+                && q[..p.len()].eq_ignore_ascii_case(p);
             extends || abbreviates
         })
 }
@@ -1866,5 +1870,19 @@ mod tests {
             "uw_update_claim_history"
         ));
         assert!(!asked_by_objective(objective, phrase, "uw_post_adjustment"));
+    }
+
+    #[test]
+    fn a_part_abbreviates_a_stem_only_by_more_than_half_of_it() {
+        assert!(names_stem("update_config", "configur"));
+        assert!(names_stem("the events table", "event"));
+        // "city" is no abbreviation of "Cityworks".
+        assert!(!names_stem("Utility-owned pole. No city crew.", "citywork"));
+        let p = prohibitions("Do not create, edit or close anything in Cityworks", false);
+        assert!(!p[0].applies_to_act(
+            &[Some("fh311_update_cases")],
+            Some(r#"{"case": "00486031", "note": "No city crew."}"#)
+        ));
+        assert!(p[0].applies_to_act(&[Some("cityworks_update_work_order")], None));
     }
 }
