@@ -609,6 +609,27 @@ pub(crate) const SHELL: &[&str] = &[
 /// `AugustSmartLockGrantGuestAccess`), a shell can do anything.
 /// Verbs whose effect depends on what follows them in a tool name: the first
 /// rule whose verb is `part` and one of whose objects comes later decides.
+/// What a grant gives away when it is no access: goods, currency, credit.
+pub(crate) const GIVEAWAYS: &[&str] = &[
+    "item",
+    "items",
+    "currency",
+    "currencies",
+    "credit",
+    "credits",
+    "coins",
+    "gems",
+    "points",
+    "reward",
+    "rewards",
+    "compensation",
+    "bonus",
+    "voucher",
+    "vouchers",
+    "entitlement",
+    "entitlements",
+];
+
 const VERB_OBJECT_RULES: &[(&[&str], &[&str], ActionClass)] = &[
     // Scheduling a message is sending it, later.
     (
@@ -683,6 +704,13 @@ const VERB_OBJECT_RULES: &[(&[&str], &[&str], ActionClass)] = &[
             "channel", "channels", "slack", "teams", "thread", "chat", "message", "messages",
         ],
         ActionClass::Contact,
+    ),
+    // Granting items, currency or credits gives something away
+    // (`grant_soft_currency`, `vault_grant_items`); access is not granted.
+    (
+        &["grant", "grants", "gift", "award"],
+        GIVEAWAYS,
+        ActionClass::Discount,
     ),
     // Creating a reply is replying (`procore_create_rfi_reply`).
     (

@@ -335,6 +335,18 @@ pub(crate) fn asks_for(text: &str) -> ClassSet {
                         .any(|a| n.len() >= a.len() && n[..a.len()].eq_ignore_ascii_case(a))
                 })
             {
+                // "grant the compensation amount", "grant 500 coins": a
+                // give-away, as `grant_soft_currency` is one.
+                if i >= negated_until
+                    && i >= looked_until
+                    && ws[i + 1..].iter().take(4).any(|n| {
+                        super::effects::GIVEAWAYS
+                            .iter()
+                            .any(|g| n.eq_ignore_ascii_case(g))
+                    })
+                {
+                    set.insert(ActionClass::Discount);
+                }
                 continue;
             }
             let Some(stem) = stem_into(w, &mut buf) else {
@@ -566,6 +578,18 @@ mod tests {
         assert!(!report.contains(ActionClass::Grant), "{report:?}");
         let access = asks_for("Grant read access to the folder for the new analyst");
         assert!(access.contains(ActionClass::Grant), "{access:?}");
+        // Granting currency or items gives them away, as the grant tools do.
+        let comp = asks_for(
+            "Restore the lost items, grant the compensation amount to every affected player",
+        );
+        assert!(comp.contains(ActionClass::Discount), "{comp:?}");
+        assert!(!report.contains(ActionClass::Discount), "{report:?}");
+        assert!(
+            crate::score::effects::tool_classes("grant_soft_currency")
+                .contains(ActionClass::Discount)
+        );
+        assert!(crate::score::effects::tool_classes("grant_items").contains(ActionClass::Discount));
+        assert!(crate::score::effects::tool_classes("grant_role").contains(ActionClass::Grant));
     }
 
     #[test]
