@@ -705,12 +705,13 @@ fn table_check(chain: &IntentChain<'_>, sql: &str, f: &mut Findings) {
     for level in chain.levels().iter().filter(|l| !l.tables.is_empty()) {
         let named = named.get_or_insert_with(|| {
             // A common table expression is the statement's own: `WITH base AS (...)`.
-            super::sql::tables(sql)
+            super::sql::qualified_tables(sql)
                 .filter(|t| !super::sql::defines_cte(sql, t))
                 .collect()
         });
         if let Some(t) = named.iter().find(|t| {
-            !level.tables.iter().any(|a| a.eq_ignore_ascii_case(t))
+            let own = t.rsplit('.').next().unwrap_or(t);
+            !level.tables.iter().any(|a| a.eq_ignore_ascii_case(own))
                 && !scope_names(&level.spec().scope, t)
                 && !named_by_parts(&level.tables, t)
         }) {
@@ -930,10 +931,25 @@ fn named_by_parts(tables: &[String], table: &str) -> bool {
                 crate::text::stem_into(p, &mut buf).map(str::to_owned)
             })
     }
-    let own = table.rsplit('.').next().unwrap_or(table);
     let listed: Vec<String> = tables.iter().flat_map(|t| parts(t)).collect();
-    let mut wanted = parts(own).peekable();
-    wanted.peek().is_some() && wanted.all(|p| listed.contains(&p))
+    let named = |name: &str| {
+        let mut wanted = parts(name).peekable();
+        wanted.peek().is_some() && wanted.all(|p| listed.contains(&p))
+    };
+    // The table, or the dataset that holds it: "the Zendesk export tables"
+    // are those of `gw-liveops.zendesk_export`, unless the scope names the
+    // one table of that dataset it means (`billing_dw.seat_snapshots`).
+    let mut names = table.rsplit('.');
+    // A dataset the scope wrote as an identifier came with its table.
+    let pinned = |dataset: &str| {
+        tables.iter().any(|t| {
+            (dataset.contains('_') && t.eq_ignore_ascii_case(dataset))
+                || (t.len() > dataset.len()
+                    && t.as_bytes()[dataset.len()] == b'.'
+                    && t[..dataset.len()].eq_ignore_ascii_case(dataset))
+        })
+    };
+    names.next().is_some_and(named) || names.next().is_some_and(|d| !pinned(d) && named(d))
 }
 
 fn scope_names(scope: &str, table: &str) -> bool {
@@ -1118,6 +1134,24 @@ mod answer_tests {
         assert!(!super::named_by_parts(&tables, "carrier_contacts"));
         let lots = vec!["tax-lot".to_owned()];
         assert!(super::named_by_parts(&lots, "orion_dw.reporting.tax_lots"));
+        // "the Zendesk export and Vault grant tables": their datasets' tables.
+        let sets: Vec<String> = ["export", "grant", "vault", "zendesk"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        assert!(super::named_by_parts(
+            &sets,
+            "gw-liveops.zendesk_export.tickets"
+        ));
+        assert!(super::named_by_parts(
+            &sets,
+            "gw-liveops.vault.grant_events"
+        ));
+        assert!(!super::named_by_parts(&sets, "gw-liveops.billing.invoices"));
+        let pinned = vec!["billing_dw.seat_snapshots".to_owned()];
+        assert!(!super::named_by_parts(&pinned, "billing_dw.accounts"));
+        let pinned = vec!["billing_dw".to_owned(), "seat_snapshots".to_owned()];
+        assert!(!super::named_by_parts(&pinned, "billing_dw.accounts"));
     }
 
     #[test]

@@ -202,6 +202,7 @@ fn statement_starts(sql: &str) -> impl Iterator<Item = &str> {
 /// `FROM` is found in turn. Allocation-free.
 pub(crate) fn tables(sql: &str) -> Tables<'_> {
     Tables {
+        qualified: false,
         sql,
         i: 0,
         expect_table: false,
@@ -211,8 +212,19 @@ pub(crate) fn tables(sql: &str) -> Tables<'_> {
     }
 }
 
+/// The tables a statement names as it writes them, schema and dataset
+/// included (`gw-liveops.zendesk_export.tickets`), quotes removed.
+pub(crate) fn qualified_tables(sql: &str) -> Tables<'_> {
+    Tables {
+        qualified: true,
+        ..tables(sql)
+    }
+}
+
 /// Iterator over the tables a statement names; see [`tables`].
 pub(crate) struct Tables<'a> {
+    /// Whole names rather than their last segment.
+    qualified: bool,
     sql: &'a str,
     i: usize,
     expect_table: bool,
@@ -266,7 +278,11 @@ impl<'a> Iterator for Tables<'a> {
                 }
                 if self.expect_table {
                     self.expect_table = false;
-                    let name = word.rsplit('.').next().unwrap_or(word);
+                    let name = if self.qualified {
+                        word
+                    } else {
+                        word.rsplit('.').next().unwrap_or(word)
+                    };
                     let name = name.trim_matches(|c| c == '"' || c == '`' || c == '\\');
                     // The catalog describes tables; reading it reads no data.
                     let catalog = ["information_schema", "pg_catalog", "sqlite_master"]
