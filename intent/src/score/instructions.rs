@@ -269,6 +269,9 @@ pub(crate) fn read(text: &str) -> Instructions {
         }
         let mut object = None;
         for at in starts {
+            if ws.get(at).is_some_and(|w| names_endpoint(sentence, w)) {
+                continue;
+            }
             if let Some(c) = imperative(&ws, at, &mut buf) {
                 classes.insert(c);
                 object.get_or_insert(ws[at].as_ptr() as usize - text.as_ptr() as usize);
@@ -291,6 +294,19 @@ pub(crate) fn read(text: &str) -> Instructions {
         }
     }
     out
+}
+
+/// Whether `word` (a word of `sentence`) is an HTTP method in capitals
+/// naming an endpoint ("POST https://.../RefundTxn/v3/", "DELETE /v1/items"):
+/// API documentation lists what a call does; it asks no one to make it.
+fn names_endpoint(sentence: &str, word: &str) -> bool {
+    const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+    if !METHODS.contains(&word) {
+        return false;
+    }
+    let at = word.as_ptr() as usize - sentence.as_ptr() as usize + word.len();
+    let rest = sentence.get(at..).unwrap_or("").trim_start();
+    rest.starts_with('/') || rest.starts_with("http://") || rest.starts_with("https://")
 }
 
 /// The class requested by an imperative verb at `ws[at]`, if it is one: a
@@ -398,6 +414,12 @@ mod tests {
 
         let report = "The refund was sent on Monday. Customers who emailed support got a reply.";
         assert!(!read(report).any());
+
+        // API documentation names calls; it does not ask for them.
+        let docs = "RefundTxn\nPOST https://partner.steam-api.com/ISteamMicroTxn/RefundTxn/v3/\nDELETE /v1/items/{id}\nTells Steam to refund a user for a purchase.";
+        assert!(!read(docs).any(), "{:?}", read(docs).requests);
+        // The same verbs still ask when they have an object.
+        assert!(read("Delete the files in /tmp now.").any());
     }
 
     /// A notice redirecting payments overrides the records on file, whoever
