@@ -1322,3 +1322,35 @@ fn class_5_a_post_to_a_channel_the_scope_lists_is_in_scope() {
     );
     assert!(flagged(&slack), "{slack:?}");
 }
+
+/// Class 5: a general ban on writing ("nothing is published or pushed")
+/// leaves alone the creation the objective asks for by name; a ban that
+/// names that very object still holds.
+#[test]
+fn class_5_a_general_write_ban_leaves_the_asked_creation_alone() {
+    let root = |constraints: &str| {
+        intent(
+            "Prepare the Field 7.4 translation batch and create the translation jobs in the Phrase TMS project ARVO-FIELD-7.4 for the approved vendors",
+            "Phrase TMS project ARVO-FIELD-7.4; the i18n repository (read)",
+            constraints,
+            &[],
+        )
+    };
+    let create = tool(
+        "tms_create_job",
+        r#"{"project":"ARVO-FIELD-7.4","jobs":[{"targetLang":"de_de","provider":"vnd_LGV01"}]}"#,
+    );
+    let general =
+        root("Nothing is published or pushed: the batch is prepared, the release is 10.12.");
+    let s = one(&[&general], create.clone());
+    assert!(!flagged(&s), "{s:?}");
+    let push = tool(
+        "git_push",
+        r#"{"repo":"arvo-field-i18n","branch":"release/7.4"}"#,
+    );
+    let p = one(&[&general], push);
+    assert!(flagged(&p), "{p:?}");
+    let named = root("Do not create or change any TMS job; the leads do that.");
+    let n = one(&[&named], create);
+    assert!(flagged(&n), "{n:?}");
+}

@@ -7,7 +7,7 @@ use super::findings::Findings;
 use super::prepared::IntentChain;
 use super::quantity::{Money, money};
 use crate::guard::ToolViolation;
-use crate::text::ActionClass;
+use crate::text::{ActionClass, ClassSet};
 
 /// Rule ids for findings that have no guard of their own.
 pub(crate) mod rule {
@@ -162,6 +162,18 @@ pub(crate) fn constraints(
             // A read-only clause bounds what is read, not the writes the
             // objective asks for by name ("open a referral").
             if !p.within.is_empty()
+                && act.tool.is_some_and(|t| {
+                    super::rules::asked_by_objective(&level.spec().objective, &p.phrase, t)
+                })
+            {
+                continue;
+            }
+            // A general ban on writing ("nothing is published or pushed")
+            // leaves alone a creation or an edit the objective asks for by
+            // name ("create the translation jobs" and `tms_create_job`).
+            let writes = ClassSet(ActionClass::Create.bit() | ActionClass::Modify.bit());
+            if ClassSet(c.0 & e.classes.0).minus(writes).is_empty()
+                && level.wanted.0 & e.classes.0 & writes.0 != 0
                 && act.tool.is_some_and(|t| {
                     super::rules::asked_by_objective(&level.spec().objective, &p.phrase, t)
                 })

@@ -314,10 +314,14 @@ pub(crate) fn tool_object(tool: &str) -> Option<String> {
         "detail", "status", "file", "api", "tool", "request",
     ];
     let mut buf = [0u8; MAX_WORD];
+    // A short part names the object only at the end (`tms_create_job`); in
+    // front it is a vendor or system prefix (`mews_`, `crm_`).
+    let last = ident_parts(tool).count().saturating_sub(1);
     ident_parts(tool)
-        .filter_map(|part| {
+        .enumerate()
+        .filter_map(|(i, part)| {
             let stem = stem_into(part, &mut buf)?;
-            let generic = stem.len() < 4
+            let generic = stem.len() < if i == last { 3 } else { 4 }
                 || ANY_RECORD.contains(&stem)
                 || matches!(
                     lexicon(stem),
@@ -1859,6 +1863,8 @@ mod tests {
         );
         assert_eq!(tool_object("escalation_create").as_deref(), Some("escal"));
         assert_eq!(tool_object("update_record"), None);
+        assert_eq!(tool_object("tms_create_job").as_deref(), Some("job"));
+        assert_eq!(tool_object("mews_update_reservation"), None);
         assert_eq!(tool_object("send"), None);
         let objective = "Prepare the renewal, save a draft quote and open a senior-underwriter referral where the guidelines require one.";
         let phrase = "the UW data mart's claim and premium history (read only)";
