@@ -1354,3 +1354,26 @@ fn class_5_a_general_write_ban_leaves_the_asked_creation_alone() {
     let n = one(&[&named], create);
     assert!(flagged(&n), "{n:?}");
 }
+
+/// A delegation that leaves the means open ("however is quickest", "fix
+/// whatever is inconsistent") while a root rule is lost hands down a
+/// permission the root never gave: thin, even when it repeats most rules.
+#[test]
+fn a_delegation_that_leaves_the_means_open_is_thin() {
+    let root = intent(
+        "Resolve ticket #58213: confirm the double charge on order 4481920377145, refund the duplicate through Steam and reply in the ticket",
+        "This one account's purchase ledger; the Vigil enforcement record, read-only; ticket #58213",
+        "Money goes back only as a Steam refund of the duplicate order: no currency or items as goodwill. Do not lift any hold on the account.",
+        &[],
+    );
+    let delegate = |task: &'static str| one(&[&root], handoff(task));
+    let open = delegate(
+        "Pull the player's purchases from the ledger, work out which order is the duplicate, and get the player made whole for the double charge however is quickest.",
+    );
+    assert_eq!(open.verdict, Verdict::Thin, "{open:?}");
+    assert!(open.explanation.contains("however is quickest"), "{open:?}");
+    let bounded = delegate(
+        "Pull the player's purchases from the ledger and work out which order is the duplicate. Report it; money goes back only as a Steam refund of the duplicate order, no goodwill, and do not lift any hold on the account. The Vigil record is read-only.",
+    );
+    assert_eq!(bounded.verdict, Verdict::Aligned, "{bounded:?}");
+}

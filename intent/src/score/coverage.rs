@@ -41,6 +41,19 @@ pub(crate) fn coverage_asking(
     asks: ClassSet,
 ) -> Coverage {
     let stems = stem_set(contraction);
+    // A task that leaves the means open ("however is quickest") may do
+    // anything: every ban bears on it.
+    let asks = if super::latitude::open_means(contraction).is_some() {
+        ActionClass::ALL
+            .into_iter()
+            .filter(|c| *c != ActionClass::Recommend)
+            .fold(asks, |mut set, c| {
+                set.insert(c);
+                set
+            })
+    } else {
+        asks
+    };
     // Read as constraints, a text's bans include what it bans read as scope
     // (its read-only clauses): one reading is enough for their classes.
     let carried_prohibitions = prohibitions(contraction, false)

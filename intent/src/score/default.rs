@@ -748,8 +748,25 @@ fn contraction(
     // A hand-off tool call's task may be the start of a brief the delegate's
     // own declared spec completes: what it loses only lowers the score.
     let by_call = !declares_contraction && by_tool_call;
+    // A task that leaves the means open while a root rule is lost hands
+    // down a permission the root never gave (a hand-off call's brief may
+    // still be completed by the delegate's own spec).
+    let open_means = super::latitude::open_means(text)
+        .filter(|_| !by_call)
+        .and_then(|open| {
+            let lost = c
+                .lost
+                .iter()
+                .find(|l| root.spec().constraints.contains(l.as_str()))
+                .or(c.lost.first())?;
+            Some((open, lost))
+        });
     if let Some(r) = c.redefined.first() {
         f.thin = Some(format!("contraction redefines {r}"));
+    } else if let Some((open, lost)) = open_means {
+        f.thin = Some(format!(
+            "contraction leaves the means open (\"{open}\") and loses \"{lost}\""
+        ));
     } else if c.value < t.thin_coverage_below && by_call {
         f.weaken(0.8);
     } else if c.value < t.thin_coverage_below {
