@@ -1377,3 +1377,25 @@ fn a_delegation_that_leaves_the_means_open_is_thin() {
     );
     assert_eq!(bounded.verdict, Verdict::Aligned, "{bounded:?}");
 }
+
+/// Class 3: an argument set restates a term under a key that names it and
+/// its unit (`"shrink_pct_per_pt": 1.5` for `shrink factor = 1.3% per
+/// point`); the defined value, or a count under another key, does not.
+#[test]
+fn class_3_a_key_naming_the_term_restates_it() {
+    let root = intent(
+        "Settle the seven priced soybean loads for Friday's payment run",
+        "Wahoo elevator only, 2025-crop soybeans",
+        "Do not release any payment.",
+        &["define shrink factor = 1.3% per point"],
+    );
+    let compute = |args: &'static str| one(&[&root], tool("settlement_compute", args));
+    let drifted = compute(r#"{"moisture_base":13.0,"shrink_pct_per_pt":1.5,"loads":7}"#);
+    assert!(violates(&drifted, "define.shrink_factor"), "{drifted:?}");
+    assert!(
+        drifted.explanation.contains("shrink_pct_per_pt"),
+        "{drifted:?}"
+    );
+    let kept = compute(r#"{"moisture_base":13.0,"shrink_pct_per_pt":1.3,"loads":7}"#);
+    assert!(!flagged(&kept), "{kept:?}");
+}

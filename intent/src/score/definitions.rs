@@ -579,6 +579,12 @@ pub(crate) fn departure_in<'a>(
     if def.values.is_empty() {
         return None;
     }
+    // An argument set may state the value under a key naming the term.
+    if text.contains("\":")
+        && let Some(dep) = super::keyed::keyed_departure(def, text)
+    {
+        return Some(dep);
+    }
     // Most texts restate a definition's own value or none at all, and a
     // widening needs an `OR`: one pass over the text settles those before
     // the per-anchor reads of clauses below.

@@ -34,6 +34,7 @@ mod findings;
 mod handoff;
 mod injection;
 mod instructions;
+mod keyed;
 mod latitude;
 mod lookups;
 mod pinned;
