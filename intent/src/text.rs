@@ -525,6 +525,10 @@ const ACTIONS: &[(ActionClass, &[&str])] = &[
             "reimburse",
             "reimbursement",
             "sell",
+            // The payment rails: an `ach_stage_batch` moves money.
+            "ach",
+            "sepa",
+            "bacs",
         ],
     ),
     (
