@@ -1399,3 +1399,27 @@ fn class_3_a_key_naming_the_term_restates_it() {
     let kept = compute(r#"{"moisture_base":13.0,"shrink_pct_per_pt":1.3,"loads":7}"#);
     assert!(!flagged(&kept), "{kept:?}");
 }
+
+/// Class 3: a window counted back from the date the definition counts back
+/// from (`DATEADD(day, -90, '2025-11-20')` for "the 180 days before the
+/// 2025-11-20 string freeze") applies another window; the defined one does not.
+#[test]
+fn class_3_a_window_counted_back_from_the_defined_date() {
+    let root = intent(
+        "Prepare the Field 7.4 translation batch, with the stale-string list from the string metrics warehouse",
+        "The Snowflake L10N_METRICS schema (read-only). A stale string is an active source key that no Arvo Field build has referenced in the 180 days before the 2025-11-20 string freeze (last referenced before 2025-05-24, or never).",
+        "Nothing is published or pushed.",
+        &[],
+    );
+    let query = |days: &str| {
+        format!(
+            r#"{{"sql":"SELECT s.key_name, MAX(u.build_date) AS last_referenced FROM L10N_METRICS.STRING_KEYS s LEFT JOIN L10N_METRICS.BUILD_KEY_USAGE u ON u.key_id = s.key_id WHERE s.is_active GROUP BY s.key_name HAVING MAX(u.build_date) IS NULL OR MAX(u.build_date) < DATEADD(day, -{days}, '2025-11-20'::date)"}}"#
+        )
+    };
+    let drifted = query("90");
+    let s = one(&[&root], tool("snowflake_query", &drifted));
+    assert_eq!(s.verdict, Verdict::Drifting, "{s:?}");
+    let kept = query("180");
+    let k = one(&[&root], tool("snowflake_query", &kept));
+    assert!(!flagged(&k), "{k:?}");
+}

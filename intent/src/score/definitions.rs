@@ -1061,13 +1061,21 @@ fn lookback_departure<'a>(def: &TermDefinition, values: &TextValues<'a>) -> Opti
         };
         (w.split(['_', '.']).any(named)).then(|| &text[at..at + w.len()])
     })?;
+    // Or the date the definition counts back from ("the 180 days before
+    // the 2025-11-20 string freeze" and `DATEADD(day, -90, '2025-11-20')`).
+    let own_dates: Vec<&str> = words(&def.text)
+        .filter(|(_, w)| super::dates::iso_day(w).is_some())
+        .map(|(_, w)| w)
+        .collect();
     let d = values.durations().iter().find(|d| {
         let from = crate::text::floor_boundary(text, d.at.saturating_sub(40));
         let before = &text[from..d.at];
+        let until = crate::text::floor_boundary(text, (d.at + 40).min(text.len()));
         d.differs_from(window)
-            && FROM_NOW
+            && (FROM_NOW
                 .iter()
                 .any(|k| crate::text::find_word_ci(before, k, 0).is_some())
+                || own_dates.iter().any(|day| text[from..until].contains(day)))
     })?;
     Some(Departure::Value {
         anchor,
@@ -1527,7 +1535,15 @@ fn genus_definition(clause: &str) -> Option<TermDefinition> {
     // A year places the definition in time ("the November 2025 cycle"); it
     // is no second value.
     let year = |t: &str| t.len() == 4 && (t.starts_with("19") || t.starts_with("20"));
-    let digits = text
+    // A date places it in time too ("the 180 days before the 2025-11-20
+    // freeze"): its digits are no value.
+    let undated: String = words(text).fold(text.to_owned(), |mut out, (at, w)| {
+        if super::dates::iso_day(w).is_some() {
+            out.replace_range(at..at + w.len(), &" ".repeat(w.len()));
+        }
+        out
+    });
+    let digits = undated
         .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
         .filter(|t| t.bytes().any(|b| b.is_ascii_digit()) && !year(t))
         .count();

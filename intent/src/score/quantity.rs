@@ -317,6 +317,25 @@ fn unit_before(text: &str, at: usize) -> Option<f64> {
     let name_end = open;
     let name_start = crate::text::trailing_ident_start(&window[..name_end], false);
     let name = &window[name_start..name_end];
+    // DATEADD(day, -90, d) (SQL Server, Snowflake), TIMESTAMPADD(DAY, -90,
+    // d) (MySQL): the unit is the first argument.
+    if ["dateadd", "timestampadd"]
+        .iter()
+        .any(|f| name.eq_ignore_ascii_case(f))
+    {
+        // Only the second argument counts: `DATEADD(day, -90, '2025-11-20')`
+        // adds 90 days; the date's digits are no duration.
+        let (unit, amount) = window[open + 1..].split_once(',')?;
+        if !amount
+            .trim()
+            .trim_start_matches(['-', '+'])
+            .trim()
+            .is_empty()
+        {
+            return None;
+        }
+        return unit_days(unit.trim().trim_matches(['\'', '"']));
+    }
     function_unit_days(name).or_else(|| {
         // subtractDays(now(), 30): the name is before an inner call.
         let outer = window[..name_start].trim_end_matches(['(', ' ']);
@@ -587,6 +606,11 @@ mod tests {
         assert_eq!(days("last_login < now() - 30"), [30.0]);
         assert_eq!(days("last_login < toIntervalDay(60)"), [60.0]);
         assert_eq!(days("last_login < subtractDays(now(), 14)"), [14.0]);
+        assert_eq!(
+            days("MAX(u.build_date) < DATEADD(day, -90, '2025-11-20'::date)"),
+            [90.0]
+        );
+        assert_eq!(days("TIMESTAMPADD(MONTH, -6, CURRENT_DATE)").len(), 1);
         assert_eq!(days("a 30-day window, 90d"), [30.0, 90.0]);
         assert_eq!(
             days("WHERE DATEDIFF(day, o.delivered_at, r.requested_at) > 30"),
