@@ -248,6 +248,23 @@ pub(crate) fn constraints(
             {
                 continue;
             }
+            // A ban on contacting some people ("do not contact council
+            // members") under an objective that asks for this very act by
+            // name ("post a short status comment on each resident's issue")
+            // is broken only by naming those people.
+            if hit(ActionClass::Contact)
+                && p.qualifiers.is_empty()
+                && !p.objects.is_empty()
+                && act.tool.is_some_and(|t| {
+                    super::rules::asked_by_objective(&level.spec().objective, phrase, t)
+                })
+            {
+                let mut narrowed = p.clone();
+                narrowed.qualifiers.clone_from(&p.objects);
+                if !narrowed.applies_to_act(&names, act.args) {
+                    continue;
+                }
+            }
             let (rule_id, class) = if hit(ActionClass::Contact) {
                 ("message.send", ActionClass::Contact)
             } else if hit(ActionClass::Transfer) || hit(ActionClass::Purchase) {
