@@ -1461,3 +1461,33 @@ fn class_5_a_ban_on_some_people_leaves_the_asked_act_alone() {
     );
     assert!(flagged(&mail), "{mail:?}");
 }
+
+/// Class 5: an HTTP send whose only address is in its URL (Microsoft
+/// Graph's `/users/{mailbox}/sendMail`) is addressed as the intent asks when
+/// that mailbox is the one the scope names; another mailbox is not.
+#[test]
+fn class_5_an_address_in_the_send_url_counts() {
+    let root = intent(
+        "Prepare the vendor payment run and email the treasurer, Renee Okafor, the batch summary",
+        "The ap@brightwellcc.com mailbox (read); one email to renee.okafor@brightwellcc.com",
+        "Do not reply to or email vendors.",
+        &[],
+    );
+    let post = |url: &'static str| {
+        vec![
+            ("http.request.method", "POST"),
+            ("url.full", url),
+            ("reshimu.intent.id", "i-0"),
+        ]
+    };
+    let own = one(
+        &[&root],
+        post("https://graph.microsoft.com/v1.0/users/ap@brightwellcc.com/sendMail"),
+    );
+    assert!(!flagged(&own), "{own:?}");
+    let other = one(
+        &[&root],
+        post("https://graph.microsoft.com/v1.0/users/billing@coldline-vendor.example/sendMail"),
+    );
+    assert!(flagged(&other), "{other:?}");
+}

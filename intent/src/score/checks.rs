@@ -353,7 +353,7 @@ fn addressed_as_asked(
     let mut domains: Vec<String> = Vec::new();
     let (mut by_intent, mut other) = (false, false);
     let mut rest: Vec<String> = Vec::new();
-    for text in [act.args, act.destination].into_iter().flatten() {
+    for text in [act.args, act.destination, act.url].into_iter().flatten() {
         super::values::scan(text, true, |v| {
             if v.kind != Kind::Email {
                 return false;
