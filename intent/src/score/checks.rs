@@ -413,7 +413,12 @@ fn unnamed_target<'t>(
             let from_data = matches!(
                 memory.seen(v),
                 Some(Seen::Data | Seen::Asked | Seen::NearRequest(_))
-            );
+            ) || v.kind == Kind::Ident
+                && v.text.split_once(':').is_some_and(|(prefix, id)| {
+                    prefix.len() <= 8
+                        && prefix.bytes().all(|b| b.is_ascii_alphabetic())
+                        && memory.saw_id(id)
+                });
             if from_data || super::values::named_strictly(v, named.clone()) {
                 named_party |= matches!(v.kind, Kind::Party | Kind::Ident);
             } else {

@@ -351,6 +351,12 @@ impl SessionMemory {
 
     /// Remembers the dashed identifiers of a text given as data.
     fn learn_ids(&mut self, text: &str) {
+        // Ids under id keys (`"reporter_uid": "3301876"`), which an act may
+        // write with a prefix of its own (`uid:3301876`).
+        values::scan_ids(text, |v| {
+            self.remember_id(v.text);
+            false
+        });
         let b = text.as_bytes();
         let mut from = 0;
         while let Some(d) = memchr::memchr(b'-', &b[from..]).map(|d| d + from) {
@@ -367,13 +373,17 @@ impl SessionMemory {
             if s == d || e == d + 1 || !super::pinned::is_id(id) {
                 continue;
             }
-            let key = id_key(id);
-            if !self.data_ids.contains(&key) {
-                if self.data_ids.len() >= MAX_DATA_IDS {
-                    self.data_ids.pop_front();
-                }
-                self.data_ids.push_back(key);
+            self.remember_id(id);
+        }
+    }
+
+    fn remember_id(&mut self, id: &str) {
+        let key = id_key(id);
+        if !self.data_ids.contains(&key) {
+            if self.data_ids.len() >= MAX_DATA_IDS {
+                self.data_ids.pop_front();
             }
+            self.data_ids.push_back(key);
         }
     }
 

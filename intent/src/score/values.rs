@@ -198,7 +198,9 @@ pub(crate) fn scan_ids<'a>(text: &'a str, mut f: impl FnMut(Found<'a>) -> bool) 
         let is_id = key.eq_ignore_ascii_case("id")
             || key.ends_with("_id")
             || key.ends_with("Id")
-            || key.eq_ignore_ascii_case("uuid");
+            || key.eq_ignore_ascii_case("uuid")
+            || key.eq_ignore_ascii_case("uid")
+            || key.ends_with("_uid");
         if !is_id {
             continue;
         }
