@@ -54,6 +54,20 @@ fn shape(id: &str) -> String {
         .collect()
 }
 
+/// Whether two identifiers are of one kind: the same shape (`24-031`,
+/// `23-017`), or random ids of one length behind one typed prefix
+/// (`slr_8M2KQ7`, `slr_3JX9LP`; `cus_`, `acct-`).
+fn same_kind(a: &str, b: &str) -> bool {
+    fn typed_prefix(id: &str) -> Option<&str> {
+        let end = id.find(['_', '-'])?;
+        (end >= 2 && id[..end].bytes().all(|c| c.is_ascii_alphabetic())).then(|| &id[..=end])
+    }
+    shape(a) == shape(b)
+        || (a.len() == b.len()
+            && typed_prefix(a)
+                .is_some_and(|p| typed_prefix(b).is_some_and(|q| p.eq_ignore_ascii_case(q))))
+}
+
 /// The entities a scope pins: a noun followed by an identifier, and the
 /// identifiers listed after it ("cost codes 31-2000 and 31-2316").
 pub(crate) fn pins(scope: &str) -> Vec<Pin> {
@@ -151,7 +165,7 @@ pub(crate) fn other_entity<'t>(
             continue;
         }
         for value in selected_values(text, i) {
-            let fits = pin.ids.iter().any(|id| shape(id) == shape(value));
+            let fits = pin.ids.iter().any(|id| same_kind(id, value));
             let pinned = pin.ids.iter().any(|id| id.eq_ignore_ascii_case(value));
             if fits && !pinned && !allowed(value) {
                 return Some((name, value));
