@@ -243,8 +243,10 @@ fn globs_of(
     rest: &str,
     what: &'static str,
 ) -> Result<Vec<ToolGlob>, GuardError> {
+    // "allow tool a, b, c": a tool name holds no comma, so one separates
+    // globs as a space does.
     let globs: Vec<ToolGlob> = rest
-        .split(is_sep)
+        .split(|c| is_sep(c) || c == ',')
         .filter(|w| !w.is_empty())
         .map(ToolGlob::new)
         .collect();

@@ -439,3 +439,16 @@ fn rule_ids_are_the_documented_contract() {
         ]
     );
 }
+
+#[test]
+fn a_comma_separates_tool_globs() {
+    let g = parse("allow tool mes_lot_read, mes_lot_genealogy,wafermap_get  report_*")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        globs(&g),
+        ["mes_lot_read", "mes_lot_genealogy", "wafermap_get", "report_*"]
+    );
+    let d = parse("deny tool ach_release*, ach_approve*").unwrap().unwrap();
+    assert_eq!(globs(&d), ["ach_release*", "ach_approve*"]);
+}
