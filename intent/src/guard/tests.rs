@@ -447,8 +447,15 @@ fn a_comma_separates_tool_globs() {
         .unwrap();
     assert_eq!(
         globs(&g),
-        ["mes_lot_read", "mes_lot_genealogy", "wafermap_get", "report_*"]
+        [
+            "mes_lot_read",
+            "mes_lot_genealogy",
+            "wafermap_get",
+            "report_*"
+        ]
     );
-    let d = parse("deny tool ach_release*, ach_approve*").unwrap().unwrap();
+    let d = parse("deny tool ach_release*, ach_approve*")
+        .unwrap()
+        .unwrap();
     assert_eq!(globs(&d), ["ach_release*", "ach_approve*"]);
 }

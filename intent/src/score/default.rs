@@ -48,7 +48,7 @@ pub struct DefaultScorer {
 impl DefaultScorer {
     /// Name and version stored with every score. Bump on any change that can
     /// change a score, so stored scores stay comparable.
-    pub const VERSION: &'static str = "reshimu-default/12";
+    pub const VERSION: &'static str = "reshimu-default/13";
 
     /// A scorer with the given thresholds.
     pub fn new(thresholds: Thresholds) -> DefaultScorer {
