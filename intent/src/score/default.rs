@@ -665,21 +665,8 @@ fn pinned_check(
 ) {
     // A tool span's own result names what it read: only what came before counts.
     let own_given = act.origin == super::effects::Origin::Proposed;
-    // An id the session's data showed is what a creation writes about (a
-    // counterparty's policy in a recommendation); a read selecting it
-    // (`ecms_get_case` on the sister's case the record mentions) works on
-    // another entity than the one the scope pins.
-    let writes = act.tool.is_some_and(|t| {
-        crate::text::ident_parts(t).any(|p| {
-            [
-                "create", "add", "new", "draft", "save", "log", "write", "insert", "record",
-            ]
-            .iter()
-            .any(|v| p.eq_ignore_ascii_case(v))
-        })
-    });
     let allowed = |id: &str| {
-        (writes && memory.saw_id(id))
+        memory.saw_id(id)
             || chain
                 .levels()
                 .iter()
